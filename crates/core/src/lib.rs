@@ -1,0 +1,14 @@
+//! Domain types shared by every layer of ferrochat.
+//!
+//! This crate owns the vocabulary (users, sessions, roles, newtype IDs) and nothing else: it does
+//! no IO and knows neither SQL nor HTTP, so every other crate can depend on it without pulling a
+//! runtime in.
+#![warn(missing_docs)]
+
+pub mod id;
+pub mod session;
+pub mod user;
+
+pub use id::{SessionId, UserId};
+pub use session::Session;
+pub use user::{NewUser, Role, User};

@@ -1,0 +1,113 @@
+//! SQLite engine: the embedded default, one database file under the data directory.
+//!
+//! Opens the file in WAL mode (readers never block the writer), with a busy timeout (a second
+//! writer waits instead of failing at once) and foreign keys on (SQLite leaves them off unless
+//! asked, and account deletion relies on `ON DELETE CASCADE`). SQLite has no server-side
+//! statement timeout, so the profiler enforces it on the client side.
+#![warn(missing_docs)]
+
+mod sessions;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ferrochat_store::{
+    Engine, Maintenance, MigrationInfo, PoolOptions, PoolStats, Profiler, StoreError, StoreResult,
+};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+/// Migrations embedded in the binary; versions match the PostgreSQL set one for one.
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+
+/// How long a writer waits for another writer's lock before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite implementation of every store trait.
+#[derive(Clone, Debug)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    profiler: Profiler,
+    max_connections: u32,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database named by a `sqlite:` URL. Does not migrate.
+    pub async fn connect(url: &str, options: &PoolOptions) -> StoreResult<Self> {
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Unavailable(format!("invalid SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // NORMAL is durable across application crashes in WAL mode; only an OS crash can
+            // lose the last transactions, which is the usual trade for embedded servers.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .idle_timeout(options.idle_timeout)
+            .connect_with(connect)
+            .await?;
+        Ok(Self {
+            pool,
+            profiler: Profiler {
+                slow_threshold: options.slow_query_threshold,
+                timeout: options.statement_timeout,
+            },
+            max_connections: options.max_connections,
+        })
+    }
+
+    /// The underlying pool, for tests that inspect query plans.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Maintenance for SqliteStore {
+    fn engine(&self) -> Engine {
+        Engine::Sqlite
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.profiler
+            .run("ping", async {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            })
+            .await
+    }
+
+    fn pool_stats(&self) -> PoolStats {
+        PoolStats {
+            size: self.pool.size(),
+            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
+            max: self.max_connections,
+        }
+    }
+
+    async fn migrate(&self) -> StoreResult<Vec<i64>> {
+        let before = self.migration_status().await?;
+        MIGRATOR.run(&self.pool).await?;
+        Ok(before.into_iter().filter(|m| !m.applied).map(|m| m.version).collect())
+    }
+
+    async fn migration_status(&self) -> StoreResult<Vec<MigrationInfo>> {
+        let mut conn = self.pool.acquire().await?;
+        ferrochat_store::migration_status(&MIGRATOR, &mut *conn).await
+    }
+
+    fn embedded_migrations(&self) -> Vec<i64> {
+        MIGRATOR.iter().map(|m| m.version).collect()
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}

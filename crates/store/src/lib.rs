@@ -1,0 +1,34 @@
+//! Storage contracts for ferrochat.
+//!
+//! One trait per aggregate (`UserStore`, `SessionStore`, …) combined into [`Store`], which the
+//! rest of the server holds as `Arc<dyn Store>` so no handler carries a database type
+//! parameter. Engines live in `ferrochat-store-sqlite` and `ferrochat-store-postgres`; this crate
+//! owns what they share: the error type, pool options and statistics, migration status and the
+//! query profiler. It holds no business rules: ownership, validation and the like belong to
+//! services.
+#![warn(missing_docs)]
+
+mod error;
+mod maintenance;
+mod pool;
+pub mod profile;
+mod sessions;
+pub mod sql;
+mod users;
+
+use std::sync::Arc;
+
+pub use error::{StoreError, StoreResult};
+pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
+pub use pool::{PoolOptions, PoolStats};
+pub use profile::Profiler;
+pub use sessions::SessionStore;
+pub use users::{UserPage, UserStore};
+
+/// Everything the services need from storage, as one object.
+pub trait Store: UserStore + SessionStore + Maintenance {}
+
+impl<T: UserStore + SessionStore + Maintenance> Store for T {}
+
+/// The handle every layer above storage passes around.
+pub type DynStore = Arc<dyn Store>;

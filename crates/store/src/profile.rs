@@ -1,0 +1,76 @@
+//! The query profiler: every store call goes through [`Profiler::run`], which records its
+//! latency as a metric, logs it when it is slow, and enforces the statement timeout on engines
+//! that have no server-side one (SQLite).
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::{StoreError, StoreResult};
+
+/// Histogram of store-call latency in seconds, labelled by `query`.
+pub const QUERY_DURATION_METRIC: &str = "ferrochat_db_query_duration_seconds";
+
+/// Times store calls. Cheap to copy; each backend keeps one.
+#[derive(Clone, Copy, Debug)]
+pub struct Profiler {
+    /// Calls slower than this are logged at WARN with their duration.
+    pub slow_threshold: Duration,
+    /// Client-side deadline; `None` when the engine enforces its own.
+    pub timeout: Option<Duration>,
+}
+
+impl Profiler {
+    /// Runs `fut` as the store call `name`, recording how long it took.
+    pub async fn run<T, F>(&self, name: &'static str, fut: F) -> StoreResult<T>
+    where
+        F: Future<Output = StoreResult<T>>,
+    {
+        let start = Instant::now();
+        let result = match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, fut)
+                .await
+                .unwrap_or(Err(StoreError::Timeout)),
+            None => fut.await,
+        };
+        let elapsed = start.elapsed();
+        metrics::histogram!(QUERY_DURATION_METRIC, "query" => name).record(elapsed.as_secs_f64());
+        if elapsed >= self.slow_threshold {
+            tracing::warn!(
+                target: "ferrochat::slow_query",
+                query = name,
+                duration_ms = elapsed.as_secs_f64() * 1000.0,
+                "slow query"
+            );
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn timeout_turns_into_store_timeout() {
+        let profiler = Profiler {
+            slow_threshold: Duration::from_secs(1),
+            timeout: Some(Duration::from_millis(10)),
+        };
+        let result: StoreResult<()> = profiler
+            .run("sleepy", async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                Ok(())
+            })
+            .await;
+        assert!(matches!(result, Err(StoreError::Timeout)));
+    }
+
+    #[tokio::test]
+    async fn results_pass_through() {
+        let profiler = Profiler {
+            slow_threshold: Duration::ZERO,
+            timeout: None,
+        };
+        assert_eq!(profiler.run("quick", async { Ok(7) }).await.unwrap(), 7);
+    }
+}

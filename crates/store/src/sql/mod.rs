@@ -1,0 +1,22 @@
+//! SQL text both engines accept, and the row types both decode into.
+//!
+//! SQLite and PostgreSQL agree on `$n` placeholders, `RETURNING`, `ON CONFLICT`, `BIGINT`
+//! millisecond timestamps and `TEXT` IDs, so most statements are written once here and the
+//! backend crates only bind and execute them. A statement that needs a dialect of its own lives
+//! in its backend crate instead. Row types derive `FromRow` generically over the engine, which
+//! keeps sqlx out of the domain types (`ferrochat-core`).
+
+pub mod sessions;
+pub mod time;
+pub mod users;
+
+use crate::{StoreError, StoreResult};
+
+/// Maps "no row changed" to `NotFound` for statements that target one row by key.
+pub fn expect_one(rows_affected: u64) -> StoreResult<()> {
+    if rows_affected == 0 {
+        Err(StoreError::NotFound)
+    } else {
+        Ok(())
+    }
+}

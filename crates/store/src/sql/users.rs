@@ -1,0 +1,97 @@
+//! Statements and row type for `users`.
+
+use ferrochat_core::{Role, User};
+
+use super::time::{from_millis, parse_id};
+use crate::StoreError;
+
+/// Columns in the order [`UserRow`] expects.
+macro_rules! user_columns {
+    () => {
+        "id, email, username, name, avatar, provider, role, password_hash, email_verified, \
+         banned, terms_accepted, created_at, updated_at"
+    };
+}
+
+/// Inserts a user; binds id, email, username, name, provider, role, password_hash,
+/// email_verified, created_at (also used as updated_at).
+pub const INSERT: &str = concat!(
+    "INSERT INTO users (id, email, username, name, provider, role, password_hash, \
+     email_verified, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+     RETURNING ",
+    user_columns!()
+);
+/// Selects by id ($1).
+pub const BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE id = $1");
+/// Selects by lower-cased email ($1).
+pub const BY_EMAIL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
+/// First page in id order; binds limit.
+pub const LIST_FIRST: &str = concat!("SELECT ", user_columns!(), " FROM users ORDER BY id LIMIT $1");
+/// Page after an id; binds after, limit.
+pub const LIST_AFTER: &str =
+    concat!("SELECT ", user_columns!(), " FROM users WHERE id > $1 ORDER BY id LIMIT $2");
+/// Number of users.
+pub const COUNT: &str = "SELECT COUNT(*) FROM users";
+/// Sets role ($2) and updated_at ($3) of user $1.
+pub const SET_ROLE: &str = concat!(
+    "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+    user_columns!()
+);
+/// Deletes user $1; owned rows go with it through `ON DELETE CASCADE`.
+pub const DELETE: &str = "DELETE FROM users WHERE id = $1";
+
+/// A `users` row as both engines return it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct UserRow {
+    id: String,
+    email: String,
+    username: Option<String>,
+    name: String,
+    avatar: Option<String>,
+    provider: String,
+    role: String,
+    password_hash: Option<String>,
+    email_verified: bool,
+    banned: bool,
+    terms_accepted: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, Self::Error> {
+        Ok(User {
+            id: parse_id(&row.id)?,
+            email: row.email,
+            username: row.username,
+            name: row.name,
+            avatar: row.avatar,
+            provider: row.provider,
+            role: row
+                .role
+                .parse::<Role>()
+                .map_err(|e| StoreError::Other(Box::new(e)))?,
+            password_hash: row.password_hash,
+            email_verified: row.email_verified,
+            banned: row.banned,
+            terms_accepted: row.terms_accepted,
+            created_at: from_millis(row.created_at)?,
+            updated_at: from_millis(row.updated_at)?,
+        })
+    }
+}
+
+/// Turns `limit + 1` fetched rows into a page: the extra row only signals that more exist.
+pub fn page(mut rows: Vec<UserRow>, limit: u32) -> Result<crate::UserPage, StoreError> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > limit;
+    rows.truncate(limit);
+    let users = rows
+        .into_iter()
+        .map(User::try_from)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = if more { users.last().map(|u| u.id) } else { None };
+    Ok(crate::UserPage { users, next })
+}

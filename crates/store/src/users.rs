@@ -1,0 +1,44 @@
+//! User accounts.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ferrochat_core::{NewUser, Role, User, UserId};
+
+use crate::StoreResult;
+
+/// One page of users in ID (creation) order.
+#[derive(Clone, Debug)]
+pub struct UserPage {
+    /// The users on this page.
+    pub users: Vec<User>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next: Option<UserId>,
+}
+
+/// Rows of the `users` table.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// Inserts a user. Fails with `Conflict { constraint: "users.email" }` (or
+    /// `"users.username"`) when the address or handle is taken.
+    async fn create_user(&self, new: NewUser, now: DateTime<Utc>) -> StoreResult<User>;
+
+    /// Loads a user by ID.
+    async fn user_by_id(&self, id: UserId) -> StoreResult<User>;
+
+    /// Loads a user by (already lower-cased) email.
+    async fn user_by_email(&self, email: &str) -> StoreResult<User>;
+
+    /// Lists users after the given ID, oldest first (keyset pagination on the primary key,
+    /// which is time-ordered).
+    async fn list_users(&self, after: Option<UserId>, limit: u32) -> StoreResult<UserPage>;
+
+    /// Number of accounts; registration uses it to make the first user an admin.
+    async fn count_users(&self) -> StoreResult<u64>;
+
+    /// Changes a user's role and returns the updated row.
+    async fn set_user_role(&self, id: UserId, role: Role, now: DateTime<Utc>)
+    -> StoreResult<User>;
+
+    /// Deletes a user and, through foreign keys, every row the user owns.
+    async fn delete_user(&self, id: UserId) -> StoreResult<()>;
+}
