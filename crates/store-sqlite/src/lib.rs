@@ -95,7 +95,11 @@ impl Maintenance for SqliteStore {
     async fn migrate(&self) -> StoreResult<Vec<i64>> {
         let before = self.migration_status().await?;
         MIGRATOR.run(&self.pool).await?;
-        Ok(before.into_iter().filter(|m| !m.applied).map(|m| m.version).collect())
+        Ok(before
+            .into_iter()
+            .filter(|m| !m.applied)
+            .map(|m| m.version)
+            .collect())
     }
 
     async fn migration_status(&self) -> StoreResult<Vec<MigrationInfo>> {

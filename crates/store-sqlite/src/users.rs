@@ -61,7 +61,9 @@ impl UserStore for SqliteStore {
                 let fetch = i64::from(limit) + 1;
                 let rows: Vec<UserRow> = match after {
                     None => sqlx::query_as(q::LIST_FIRST).bind(fetch),
-                    Some(id) => sqlx::query_as(q::LIST_AFTER).bind(id.to_string()).bind(fetch),
+                    Some(id) => sqlx::query_as(q::LIST_AFTER)
+                        .bind(id.to_string())
+                        .bind(fetch),
                 }
                 .fetch_all(&self.pool)
                 .await?;
@@ -79,12 +81,7 @@ impl UserStore for SqliteStore {
             .await
     }
 
-    async fn set_user_role(
-        &self,
-        id: UserId,
-        role: Role,
-        now: DateTime<Utc>,
-    ) -> StoreResult<User> {
+    async fn set_user_role(&self, id: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<User> {
         self.profiler
             .run("users.set_role", async {
                 let row: UserRow = sqlx::query_as(q::SET_ROLE)

@@ -64,7 +64,10 @@ pub trait Maintenance: Send + Sync {
 }
 
 /// Shared implementation of [`Maintenance::migration_status`] for any sqlx connection.
-pub async fn migration_status<C>(migrator: &Migrator, conn: &mut C) -> StoreResult<Vec<MigrationInfo>>
+pub async fn migration_status<C>(
+    migrator: &Migrator,
+    conn: &mut C,
+) -> StoreResult<Vec<MigrationInfo>>
 where
     C: Migrate + Send + ?Sized,
 {

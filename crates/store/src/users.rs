@@ -36,8 +36,7 @@ pub trait UserStore: Send + Sync {
     async fn count_users(&self) -> StoreResult<u64>;
 
     /// Changes a user's role and returns the updated row.
-    async fn set_user_role(&self, id: UserId, role: Role, now: DateTime<Utc>)
-    -> StoreResult<User>;
+    async fn set_user_role(&self, id: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<User>;
 
     /// Deletes a user and, through foreign keys, every row the user owns.
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;

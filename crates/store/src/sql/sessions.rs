@@ -15,14 +15,16 @@ macro_rules! session_columns {
 pub const INSERT: &str = "INSERT INTO sessions (id, user_id, token_hash, expires_at, created_at, \
      last_used_at, revoked_at, user_agent, ip) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 /// Selects by token hash ($1).
-pub const BY_TOKEN_HASH: &str =
-    concat!("SELECT ", session_columns!(), " FROM sessions WHERE token_hash = $1");
+pub const BY_TOKEN_HASH: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE token_hash = $1"
+);
 /// Compare-and-swap rotation: binds id, old hash, new hash, new expiry, now.
 pub const ROTATE: &str = "UPDATE sessions SET token_hash = $3, expires_at = $4, last_used_at = $5 \
      WHERE id = $1 AND token_hash = $2 AND revoked_at IS NULL AND expires_at > $5";
 /// Revokes session $1 at $2 unless already revoked.
-pub const REVOKE: &str =
-    "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
+pub const REVOKE: &str = "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
 /// Revokes all live sessions of user $1 at $2.
 pub const REVOKE_ALL: &str =
     "UPDATE sessions SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL";

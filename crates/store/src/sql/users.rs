@@ -26,10 +26,17 @@ pub const BY_ID: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE i
 /// Selects by lower-cased email ($1).
 pub const BY_EMAIL: &str = concat!("SELECT ", user_columns!(), " FROM users WHERE email = $1");
 /// First page in id order; binds limit.
-pub const LIST_FIRST: &str = concat!("SELECT ", user_columns!(), " FROM users ORDER BY id LIMIT $1");
+pub const LIST_FIRST: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users ORDER BY id LIMIT $1"
+);
 /// Page after an id; binds after, limit.
-pub const LIST_AFTER: &str =
-    concat!("SELECT ", user_columns!(), " FROM users WHERE id > $1 ORDER BY id LIMIT $2");
+pub const LIST_AFTER: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE id > $1 ORDER BY id LIMIT $2"
+);
 /// Number of users.
 pub const COUNT: &str = "SELECT COUNT(*) FROM users";
 /// Sets role ($2) and updated_at ($3) of user $1.
@@ -92,6 +99,10 @@ pub fn page(mut rows: Vec<UserRow>, limit: u32) -> Result<crate::UserPage, Store
         .into_iter()
         .map(User::try_from)
         .collect::<Result<Vec<_>, _>>()?;
-    let next = if more { users.last().map(|u| u.id) } else { None };
+    let next = if more {
+        users.last().map(|u| u.id)
+    } else {
+        None
+    };
     Ok(crate::UserPage { users, next })
 }

@@ -1,0 +1,23 @@
+//! ferrochat's configuration: one table of options ([`spec::SPECS`]), layered from defaults,
+//! `ferrochat.yaml`, the environment (LibreChat's names where they exist) and command-line
+//! flags, then validated into a typed [`Config`]. Validation reports every problem at once,
+//! and secrets never appear in errors, `Debug` output or `config show`.
+//!
+//! This crate reads files and the environment but starts nothing; the server decides what to
+//! do with the result.
+#![warn(missing_docs)]
+
+mod error;
+mod model;
+pub mod parse;
+pub mod render;
+mod secret;
+pub mod secrets;
+pub mod sources;
+pub mod spec;
+
+pub use error::{ConfigError, Problem};
+pub use model::{AuthConfig, Config, DatabaseConfig, LogConfig, LogFormat, ServerConfig};
+pub use secret::{Secret, redact_url};
+pub use secrets::Secrets;
+pub use sources::{Origin, Sources};

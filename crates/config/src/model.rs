@@ -1,0 +1,313 @@
+//! The typed configuration and its construction from raw values.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{ConfigError, Problem};
+use crate::parse;
+use crate::secret::Secret;
+use crate::sources::{self, Raw, Sources};
+use crate::spec::{self, Spec};
+
+/// Listening and public addresses.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Address to bind.
+    pub host: String,
+    /// Port to bind.
+    pub port: u16,
+    /// How long in-flight work may run after a shutdown signal.
+    pub shutdown_grace: Duration,
+    /// Public URL of the web client, without trailing slash.
+    pub domain_client: String,
+    /// Public URL of this server, without trailing slash.
+    pub domain_server: String,
+}
+
+/// Which database and how to pool it.
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// `sqlite:` or `postgres://` URL; may carry a password, so it is kept secret.
+    pub url: Secret,
+    /// Pool size limit.
+    pub max_connections: u32,
+    /// Wait for a free connection.
+    pub acquire_timeout: Duration,
+    /// Close idle connections after this; `None` keeps them.
+    pub idle_timeout: Option<Duration>,
+    /// Cancel statements after this; `None` disables.
+    pub statement_timeout: Option<Duration>,
+    /// Log queries slower than this.
+    pub slow_query_threshold: Duration,
+}
+
+impl DatabaseConfig {
+    /// Whether the URL selects PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.url.expose().starts_with("postgres")
+    }
+}
+
+/// Account and token settings.
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// Access-token signing secret; generated into the data dir when `None`.
+    pub jwt_secret: Option<Secret>,
+    /// Refresh-token signing secret; generated into the data dir when `None`.
+    pub jwt_refresh_secret: Option<Secret>,
+    /// Key for user-provided API keys at rest; generated into the data dir when `None`.
+    pub creds_key: Option<Secret>,
+    /// Access-token lifetime.
+    pub session_expiry: Duration,
+    /// Login-session lifetime.
+    pub refresh_token_expiry: Duration,
+    /// Email/password registration allowed.
+    pub allow_registration: bool,
+    /// Email/password login allowed.
+    pub allow_email_login: bool,
+    /// Social/OpenID login offered.
+    pub allow_social_login: bool,
+    /// Social/OpenID login may create accounts.
+    pub allow_social_registration: bool,
+    /// Unverified addresses may log in.
+    pub allow_unverified_email_login: bool,
+}
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Logging settings.
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// Minimum level (`trace` … `error`).
+    pub level: String,
+    /// Output format.
+    pub format: LogFormat,
+}
+
+/// The validated configuration every part of the server reads.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Listening and public addresses.
+    pub server: ServerConfig,
+    /// Database file, uploads and generated secrets live here.
+    pub data_dir: PathBuf,
+    /// Database settings.
+    pub database: DatabaseConfig,
+    /// Account and token settings.
+    pub auth: AuthConfig,
+    /// Logging settings.
+    pub log: LogConfig,
+    /// Whether `/metrics` is served.
+    pub metrics_enabled: bool,
+    /// The raw values with their origins, for `config show`.
+    pub raw: RawValues,
+}
+
+/// Raw option values keyed by option key. Its `Debug` redacts secrets and database passwords,
+/// so `{config:?}` in a log line is safe.
+#[derive(Clone, Default)]
+pub struct RawValues(pub BTreeMap<&'static str, Raw>);
+
+impl std::ops::Deref for RawValues {
+    type Target = BTreeMap<&'static str, Raw>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RawValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for (key, raw) in &self.0 {
+            let spec = spec::find(key);
+            let value = match spec {
+                Some(s) if s.secret => "<redacted>".to_owned(),
+                Some(s) if s.kind == spec::Kind::DatabaseUrl => crate::redact_url(&raw.value),
+                _ => raw.value.clone(),
+            };
+            map.entry(key, &format_args!("{value:?} ({})", raw.origin));
+        }
+        map.finish()
+    }
+}
+
+impl Config {
+    /// Loads and validates the configuration, reporting every problem at once.
+    pub fn load(sources: &Sources) -> Result<Self, ConfigError> {
+        let mut problems = Vec::new();
+        let mut raw = sources::gather(sources, &mut problems);
+        let mut p = Parser {
+            raw: &raw,
+            problems: &mut problems,
+        };
+
+        let server = ServerConfig {
+            host: p.text("server.host"),
+            port: p.get("server.port", parse::port).unwrap_or_default(),
+            shutdown_grace: p.duration("server.shutdown_grace"),
+            domain_client: p
+                .get("server.domain_client", parse::url)
+                .unwrap_or_default(),
+            domain_server: p
+                .get("server.domain_server", parse::url)
+                .unwrap_or_default(),
+        };
+        let data_dir = PathBuf::from(p.text("data_dir"));
+        let url = p
+            .get("database.url", parse::database_url)
+            .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("ferrochat.db").display()));
+        let database = DatabaseConfig {
+            url: Secret::new(url),
+            max_connections: p.get("database.max_connections", parse::count).unwrap_or(1),
+            acquire_timeout: p.duration("database.acquire_timeout"),
+            idle_timeout: nonzero(p.duration("database.idle_timeout")),
+            statement_timeout: nonzero(p.duration("database.statement_timeout")),
+            slow_query_threshold: p.duration("database.slow_query_threshold"),
+        };
+        let auth = AuthConfig {
+            jwt_secret: p.secret("auth.jwt_secret"),
+            jwt_refresh_secret: p.secret("auth.jwt_refresh_secret"),
+            creds_key: p.hex_key("auth.creds_key"),
+            session_expiry: p.positive_duration("auth.session_expiry"),
+            refresh_token_expiry: p.positive_duration("auth.refresh_token_expiry"),
+            allow_registration: p.flag("auth.allow_registration"),
+            allow_email_login: p.flag("auth.allow_email_login"),
+            allow_social_login: p.flag("auth.allow_social_login"),
+            allow_social_registration: p.flag("auth.allow_social_registration"),
+            allow_unverified_email_login: p.flag("auth.allow_unverified_email_login"),
+        };
+        let log = LogConfig {
+            level: p.choice("log.level"),
+            format: match p.choice("log.format").as_str() {
+                "json" => LogFormat::Json,
+                _ => LogFormat::Text,
+            },
+        };
+        let metrics_enabled = p.flag("metrics.enabled");
+        if !problems.is_empty() {
+            return Err(ConfigError { problems });
+        }
+        raw.entry("database.url").or_insert_with(|| Raw {
+            value: database.url.expose().to_owned(),
+            origin: sources::Origin::Default,
+        });
+        Ok(Config {
+            server,
+            data_dir,
+            database,
+            auth,
+            log,
+            metrics_enabled,
+            raw: RawValues(raw),
+        })
+    }
+
+    /// The socket address to bind, as `host:port` (IPv6 hosts bracketed).
+    pub fn bind_address(&self) -> String {
+        if self.server.host.contains(':') {
+            format!("[{}]:{}", self.server.host, self.server.port)
+        } else {
+            format!("{}:{}", self.server.host, self.server.port)
+        }
+    }
+}
+
+fn nonzero(d: Duration) -> Option<Duration> {
+    (!d.is_zero()).then_some(d)
+}
+
+fn spec_of(key: &str) -> &'static Spec {
+    // Keys passed here are literals from this file; the table test pins that each exists.
+    spec::find(key).unwrap_or(&spec::SPECS[0])
+}
+
+/// Parses raw values one option at a time, pushing a problem for each bad one and carrying on.
+struct Parser<'a> {
+    raw: &'a BTreeMap<&'static str, Raw>,
+    problems: &'a mut Vec<Problem>,
+}
+
+impl Parser<'_> {
+    fn get<T>(
+        &mut self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, Option<String>>,
+    ) -> Option<T> {
+        let spec = spec_of(key);
+        let raw = self.raw.get(spec.key)?;
+        match parse(&raw.value) {
+            Ok(v) => Some(v),
+            Err(detail) => {
+                self.problems
+                    .push(Problem::invalid(spec, &raw.origin, &raw.value, detail));
+                None
+            }
+        }
+    }
+
+    fn text(&mut self, key: &str) -> String {
+        self.get(key, |s| Ok(s.trim().to_owned()))
+            .unwrap_or_default()
+    }
+
+    fn secret(&mut self, key: &str) -> Option<Secret> {
+        self.get(key, |s| Ok(Secret::new(s)))
+    }
+
+    /// A 32-byte key written as 64 hex characters.
+    fn hex_key(&mut self, key: &str) -> Option<Secret> {
+        self.get(key, |s| {
+            let s = s.trim();
+            if s.len() == 64 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+                Ok(Secret::new(s))
+            } else {
+                Err(Some("must be 64 hexadecimal characters".into()))
+            }
+        })
+    }
+
+    fn flag(&mut self, key: &str) -> bool {
+        self.get(key, parse::bool).unwrap_or_default()
+    }
+
+    fn duration(&mut self, key: &str) -> Duration {
+        self.get(key, parse::duration).unwrap_or_default()
+    }
+
+    fn positive_duration(&mut self, key: &str) -> Duration {
+        self.get(key, |s| {
+            parse::duration(s).and_then(|d| {
+                if d.is_zero() {
+                    Err(Some("must be longer than zero".into()))
+                } else {
+                    Ok(d)
+                }
+            })
+        })
+        .unwrap_or_default()
+    }
+
+    fn choice(&mut self, key: &str) -> String {
+        let spec = spec_of(key);
+        let spec::Kind::Choice(words) = spec.kind else {
+            return self.text(key);
+        };
+        self.get(key, |s| {
+            let s = s.trim().to_ascii_lowercase();
+            if words.contains(&s.as_str()) {
+                Ok(s)
+            } else {
+                Err(None)
+            }
+        })
+        .unwrap_or_default()
+    }
+}

@@ -1,0 +1,170 @@
+//! The table of every configuration option.
+//!
+//! One row per option: its YAML key, the environment names that set it (LibreChat's where one
+//! exists), its default, an example and what it means. The example file, `config show`,
+//! `docs/configuration.md` and the docs-coverage test are all derived from this table, so an
+//! option cannot exist without being documented.
+
+/// What kind of value an option takes; drives parsing and the "expected" text of errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text.
+    Text,
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    Bool,
+    /// A TCP port, 1-65535.
+    Port,
+    /// A positive integer.
+    Count,
+    /// `250ms`, `30s`, `15m`, `1h30m`, `7d`, or milliseconds as a number or product
+    /// (`1000 * 60 * 15`, LibreChat's notation).
+    Duration,
+    /// An `http://` or `https://` URL.
+    Url,
+    /// A `sqlite:` or `postgres:` URL.
+    DatabaseUrl,
+    /// A filesystem path.
+    Path,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+}
+
+impl Kind {
+    /// What a valid value looks like, for error messages.
+    pub fn expected(self) -> String {
+        match self {
+            Kind::Text => "text".into(),
+            Kind::Bool => "true or false".into(),
+            Kind::Port => "a port number between 1 and 65535".into(),
+            Kind::Count => "a whole number of at least 1".into(),
+            Kind::Duration => {
+                "a duration such as 250ms, 30s, 15m, 7d, or milliseconds (900000 or 1000 * 60 * 15)"
+                    .into()
+            }
+            Kind::Url => "an http:// or https:// URL".into(),
+            Kind::DatabaseUrl => "a sqlite: or postgres:// URL".into(),
+            Kind::Path => "a filesystem path".into(),
+            Kind::Choice(words) => format!("one of: {}", words.join(", ")),
+        }
+    }
+}
+
+/// One configuration option.
+#[derive(Clone, Copy, Debug)]
+pub struct Spec {
+    /// Dotted YAML key, e.g. `server.port`.
+    pub key: &'static str,
+    /// Environment variables that set it, first match wins.
+    pub env: &'static [&'static str],
+    /// Value used when nothing else sets it; `None` when it has no default (or it is derived).
+    pub default: Option<&'static str>,
+    /// A valid value, shown in errors and the example file.
+    pub example: &'static str,
+    /// The value type.
+    pub kind: Kind,
+    /// Never printed: `config show` and errors redact it.
+    pub secret: bool,
+    /// What the option does and why one would change it.
+    pub doc: &'static str,
+}
+
+const fn opt(
+    key: &'static str,
+    env: &'static [&'static str],
+    default: Option<&'static str>,
+    example: &'static str,
+    kind: Kind,
+    doc: &'static str,
+) -> Spec {
+    Spec {
+        key,
+        env,
+        default,
+        example,
+        kind,
+        secret: false,
+        doc,
+    }
+}
+
+const fn secret(
+    key: &'static str,
+    env: &'static [&'static str],
+    example: &'static str,
+    doc: &'static str,
+) -> Spec {
+    Spec {
+        key,
+        env,
+        default: None,
+        example,
+        kind: Kind::Text,
+        secret: true,
+        doc,
+    }
+}
+
+/// Every option ferrochat reads, in the order the example file lists them.
+#[rustfmt::skip]
+pub const SPECS: &[Spec] = &[
+    // --- server ---
+    opt("server.host", &["HOST"], Some("127.0.0.1"), "0.0.0.0", Kind::Text,
+        "Address to listen on. The default accepts local connections only; use 0.0.0.0 (or ::) behind a reverse proxy or in a container."),
+    opt("server.port", &["PORT"], Some("3080"), "3080", Kind::Port,
+        "TCP port to listen on (LibreChat's default)."),
+    opt("server.shutdown_grace", &["SHUTDOWN_GRACE"], Some("10s"), "30s", Kind::Duration,
+        "On SIGINT/SIGTERM the server stops accepting connections and lets in-flight requests and streams finish for this long before exiting."),
+    opt("server.domain_client", &["DOMAIN_CLIENT"], Some("http://localhost:3080"), "https://chat.example.com", Kind::Url,
+        "Public URL of the web client; used in links sent by email and for origin checks."),
+    opt("server.domain_server", &["DOMAIN_SERVER"], Some("http://localhost:3080"), "https://chat.example.com", Kind::Url,
+        "Public URL of this server; used for OAuth callbacks and absolute links."),
+    // --- data ---
+    opt("data_dir", &["DATA_DIR"], Some("./data"), "/var/lib/ferrochat", Kind::Path,
+        "Directory holding the SQLite database, uploaded files and generated secrets. Created on start."),
+    // --- database ---
+    opt("database.url", &["DATABASE_URL"], None, "postgres://ferrochat@localhost/ferrochat", Kind::DatabaseUrl,
+        "Which database to use. Defaults to sqlite:<data_dir>/ferrochat.db; a postgres:// URL selects PostgreSQL."),
+    opt("database.max_connections", &["DATABASE_MAX_CONNECTIONS"], Some("10"), "20", Kind::Count,
+        "Upper bound on pooled database connections."),
+    opt("database.acquire_timeout", &["DATABASE_ACQUIRE_TIMEOUT"], Some("5s"), "10s", Kind::Duration,
+        "How long a request waits for a free connection before failing with 503."),
+    opt("database.idle_timeout", &["DATABASE_IDLE_TIMEOUT"], Some("10m"), "0", Kind::Duration,
+        "Idle connections older than this are closed; 0 keeps them open."),
+    opt("database.statement_timeout", &["DATABASE_STATEMENT_TIMEOUT"], Some("30s"), "5s", Kind::Duration,
+        "Statements running longer are cancelled; 0 disables the limit. PostgreSQL enforces it on the server."),
+    opt("database.slow_query_threshold", &["DATABASE_SLOW_QUERY_THRESHOLD"], Some("200ms"), "50ms", Kind::Duration,
+        "Queries slower than this are logged at WARN with their duration (target ferrochat::slow_query)."),
+    // --- auth ---
+    secret("auth.jwt_secret", &["JWT_SECRET"], "a-long-random-string",
+        "Signs access tokens. Generated on first start and kept in <data_dir>/secrets.json when not set."),
+    secret("auth.jwt_refresh_secret", &["JWT_REFRESH_SECRET"], "another-long-random-string",
+        "Signs refresh tokens. Generated on first start and kept in <data_dir>/secrets.json when not set."),
+    secret("auth.creds_key", &["CREDS_KEY"], "64 hex characters (32 bytes)",
+        "Encrypts user-provided API keys at rest. Generated on first start and kept in <data_dir>/secrets.json when not set."),
+    opt("auth.session_expiry", &["SESSION_EXPIRY"], Some("15m"), "1000 * 60 * 15", Kind::Duration,
+        "Lifetime of an access token."),
+    opt("auth.refresh_token_expiry", &["REFRESH_TOKEN_EXPIRY"], Some("7d"), "(1000 * 60 * 60 * 24) * 7", Kind::Duration,
+        "Lifetime of a login session (refresh token)."),
+    opt("auth.allow_registration", &["ALLOW_REGISTRATION"], Some("true"), "false", Kind::Bool,
+        "Whether new accounts may register with email and password."),
+    opt("auth.allow_email_login", &["ALLOW_EMAIL_LOGIN"], Some("true"), "true", Kind::Bool,
+        "Whether accounts may sign in with email and password."),
+    opt("auth.allow_social_login", &["ALLOW_SOCIAL_LOGIN"], Some("false"), "true", Kind::Bool,
+        "Whether OpenID Connect and social sign-in are offered."),
+    opt("auth.allow_social_registration", &["ALLOW_SOCIAL_REGISTRATION"], Some("false"), "true", Kind::Bool,
+        "Whether a first social sign-in may create an account."),
+    opt("auth.allow_unverified_email_login", &["ALLOW_UNVERIFIED_EMAIL_LOGIN"], Some("true"), "false", Kind::Bool,
+        "Whether accounts whose address is not yet verified may sign in."),
+    // --- logging and metrics ---
+    opt("log.level", &["LOG_LEVEL"], Some("info"), "debug", Kind::Choice(&["trace", "debug", "info", "warn", "error"]),
+        "Minimum level logged. RUST_LOG, when set, overrides it with per-module filters."),
+    opt("log.format", &["LOG_FORMAT"], Some("text"), "json", Kind::Choice(&["text", "json"]),
+        "text for people, json for log collectors (one object per line). LibreChat's CONSOLE_JSON=true also selects json."),
+    opt("metrics.enabled", &["METRICS_ENABLED"], Some("true"), "false", Kind::Bool,
+        "Serve Prometheus metrics at /metrics. Disable when the port is reachable by untrusted clients and no proxy filters it."),
+];
+
+/// Looks an option up by key.
+pub fn find(key: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.key == key)
+}
