@@ -1,0 +1,131 @@
+//! Serving with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use ferrochat_config::{Config, Secrets};
+use ferrochat_services::Services;
+use ferrochat_store::DynStore;
+use ferrochat_web::AppState;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::{BootError, build_router, open_store, prepare_data_dir, telemetry};
+
+/// Builds the application state; `run` and the test harness share it so tests exercise the
+/// same wiring as production.
+pub fn app_state(
+    config: Arc<Config>,
+    secrets: Secrets,
+    store: DynStore,
+    shutdown: CancellationToken,
+) -> AppState {
+    let metrics = config.metrics_enabled.then(telemetry::metrics_handle);
+    AppState {
+        services: Services::new(store),
+        config,
+        secrets: Arc::new(secrets),
+        shutdown,
+        metrics,
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled. Then it stops accepting, lets
+/// in-flight requests and streams finish, and returns once they have, or once `grace` has
+/// passed, whichever comes first (remaining connections are then dropped).
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    grace: Duration,
+) -> std::io::Result<()> {
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = std::future::IntoFuture::into_future(server);
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result,
+        () = async {
+            shutdown.cancelled().await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_ms = grace.as_millis(), "grace period over; dropping remaining connections");
+            Ok(())
+        }
+    }
+}
+
+/// Cancels `token` on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, shutting down"),
+        () = term => tracing::info!("SIGTERM received, shutting down"),
+    }
+    token.cancel();
+}
+
+/// Runs the server until a shutdown signal: data directory, store, migrations, router, serve.
+pub async fn run(config: Config) -> Result<(), BootError> {
+    let config = Arc::new(config);
+    let secrets = prepare_data_dir(&config)?;
+    let store = open_store(&config.database).await?;
+    let applied = store.migrate().await?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, "applied migrations");
+    }
+    let address = config.bind_address();
+    let listener = TcpListener::bind(&address)
+        .await
+        .map_err(|source| BootError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+    let shutdown = CancellationToken::new();
+    let state = app_state(config.clone(), secrets, store.clone(), shutdown.clone());
+    tracing::info!(
+        address = %listener.local_addr().map(|a| a.to_string()).unwrap_or(address),
+        database = store.engine().as_str(),
+        data_dir = %config.data_dir.display(),
+        "ferrochat listening"
+    );
+    tokio::spawn(shutdown_signal(shutdown.clone()));
+    let served = serve(
+        listener,
+        build_router(state),
+        shutdown,
+        config.server.shutdown_grace,
+    )
+    .await;
+    store.close().await;
+    served.map_err(|source| BootError::Bind {
+        address: config.bind_address(),
+        source,
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}

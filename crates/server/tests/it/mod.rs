@@ -1,0 +1,4 @@
+mod errors;
+mod ops;
+mod postgres;
+mod shutdown;

@@ -1,0 +1,195 @@
+//! The native API's error format: RFC 9457 problem details (`application/problem+json`) with a
+//! stable machine-readable `code` from one table ([`ErrorCode`]).
+//!
+//! Every handler returns `Result<_, ApiError>`; services' errors convert with `From`, and the
+//! status is chosen in exactly one `match` ([`ErrorCode::status`]). A 5xx logs its cause and
+//! answers with a generic message, so internals never leak to clients.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use ferrochat_services::{FieldError, ServiceError};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+use crate::request_id;
+
+/// The media type of every native error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+macro_rules! error_codes {
+    ($($variant:ident => ($code:literal, $status:ident, $doc:literal),)*) => {
+        /// Every error code the native API can return. The wire spelling (`code`) is part of
+        /// the API contract: add codes freely, never rename or remove one.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl ErrorCode {
+            /// All codes, in table order (docs and tests iterate it).
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The stable snake_case code.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status this code is sent with.
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status,)* }
+            }
+
+            /// When to expect it, for `docs/errors.md`.
+            pub fn description(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $doc,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    BadRequest => ("bad_request", BAD_REQUEST, "The request is malformed: unreadable JSON, a wrong content type or a bad query string."),
+    ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "One or more fields are invalid; `errors` lists each field and what is wrong."),
+    Unauthenticated => ("unauthenticated", UNAUTHORIZED, "No valid credentials were sent, or they expired."),
+    Forbidden => ("forbidden", FORBIDDEN, "The credentials are valid but do not allow this action."),
+    NotFound => ("not_found", NOT_FOUND, "The resource does not exist or is not visible to the caller."),
+    RouteNotFound => ("route_not_found", NOT_FOUND, "No route matches the request path."),
+    MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "The route exists but not with this HTTP method."),
+    Conflict => ("conflict", CONFLICT, "The change clashes with existing data, e.g. an email already registered."),
+    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The request body exceeds the allowed size."),
+    RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again."),
+    Internal => ("internal", INTERNAL_SERVER_ERROR, "An unexpected server error; the `request_id` finds it in the logs."),
+    Unavailable => ("unavailable", SERVICE_UNAVAILABLE, "A dependency (such as the database) is unavailable; retry later."),
+}
+
+/// An error on its way to becoming a problem-details response.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The table entry.
+    pub code: ErrorCode,
+    /// Human-readable explanation of this occurrence.
+    pub detail: String,
+    /// Field-level problems for `validation_failed`.
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    /// An error with a code and detail message.
+    pub fn new(code: ErrorCode, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// 404 for an unknown path.
+    pub fn route_not_found() -> Self {
+        Self::new(ErrorCode::RouteNotFound, "no route matches this path")
+    }
+
+    /// 405 for a known path with the wrong method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            ErrorCode::MethodNotAllowed,
+            "this route does not accept this method",
+        )
+    }
+
+    /// 500 with a generic message; the caller logs the cause.
+    pub fn internal() -> Self {
+        Self::new(ErrorCode::Internal, "an internal error occurred")
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Invalid(errors) => Self {
+                code: ErrorCode::ValidationFailed,
+                detail: "the request has invalid fields".into(),
+                errors,
+            },
+            ServiceError::NotFound(what) => {
+                Self::new(ErrorCode::NotFound, format!("{what} not found"))
+            }
+            ServiceError::Conflict { field } => {
+                Self::new(ErrorCode::Conflict, format!("{field} is already in use"))
+            }
+            ServiceError::Forbidden(why) => Self::new(ErrorCode::Forbidden, why),
+            ServiceError::Unavailable(reason) => {
+                tracing::warn!(%reason, "dependency unavailable");
+                Self::new(
+                    ErrorCode::Unavailable,
+                    "a dependency is unavailable, retry later",
+                )
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: String,
+    title: &'a str,
+    status: u16,
+    detail: &'a str,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<String>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: Vec<ProblemField<'a>>,
+}
+
+#[derive(Serialize)]
+struct ProblemField<'a> {
+    field: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.code.status();
+        let body = Problem {
+            kind: format!("urn:ferrochat:error:{}", self.code.as_str()),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: &self.detail,
+            code: self.code.as_str(),
+            request_id: request_id::current(),
+            errors: self
+                .errors
+                .iter()
+                .map(|e| ProblemField {
+                    field: e.field,
+                    message: &e.message,
+                })
+                .collect(),
+        };
+        let mut response = (status, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+        response
+    }
+}
+
+/// Renders the error-code table as Markdown, for `docs/errors.md`.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Code | Status | Meaning |\n|---|---|---|\n");
+    for code in ErrorCode::ALL {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            code.as_str(),
+            code.status().as_u16(),
+            code.description()
+        ));
+    }
+    out
+}

@@ -1,0 +1,15 @@
+//! HTTP pieces shared by every front door: the application state, the native error format
+//! (RFC 9457 problem details with stable codes), request ids and the observing middleware.
+//!
+//! Nothing here knows a route of its own; `ferrochat-server` assembles the routers. Business
+//! rules stay in `ferrochat-services`: this crate only translates between HTTP and them.
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod middleware;
+pub mod request_id;
+mod state;
+
+pub use error::{ApiError, ErrorCode};
+pub use request_id::RequestId;
+pub use state::AppState;

@@ -1,0 +1,23 @@
+//! What every handler can reach.
+
+use std::sync::Arc;
+
+use ferrochat_config::{Config, Secrets};
+use ferrochat_services::Services;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Shared application state, cloned into each request (every field is a cheap handle).
+#[derive(Clone)]
+pub struct AppState {
+    /// The business rules.
+    pub services: Services,
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// Signing and encryption keys.
+    pub secrets: Arc<Secrets>,
+    /// Cancelled when shutdown begins; long-lived responses (streams) watch it to finish early.
+    pub shutdown: CancellationToken,
+    /// Renders `/metrics`; `None` when metrics are disabled.
+    pub metrics: Option<PrometheusHandle>,
+}
