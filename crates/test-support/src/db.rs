@@ -1,6 +1,7 @@
 //! Throwaway databases: a fresh SQLite file in a temporary directory, or a fresh schema in the
 //! PostgreSQL named by `TEST_DATABASE_URL`, dropped when the guard goes away.
 
+use std::io::Write as _;
 use std::path::PathBuf;
 
 use sqlx::Connection as _;
@@ -33,8 +34,11 @@ impl TestDb {
     /// is not set.
     pub async fn postgres(suite: &str) -> Option<Self> {
         let Some(admin) = std::env::var(PG_ENV).ok().filter(|v| !v.is_empty()) else {
-            eprintln!(
-                "\n*** SKIPPED: {suite} on PostgreSQL: set {PG_ENV} (e.g. postgres://postgres@127.0.0.1/test) to run it ***\n"
+            // Written straight to stderr, not with eprintln!: the test harness captures the
+            // print macros of passing tests, and a skip must be seen in every log.
+            let _ = writeln!(
+                std::io::stderr(),
+                "*** SKIPPED: {suite} on PostgreSQL: set {PG_ENV} (e.g. postgres://postgres@127.0.0.1/test) to run it ***"
             );
             return None;
         };

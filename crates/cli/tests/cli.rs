@@ -1,0 +1,273 @@
+//! The `ferrochat` binary as an operator uses it: real processes, real exit codes.
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ferrochat");
+
+/// A command in a scratch directory with a clean environment, so neither the developer's
+/// ./ferrochat.yaml nor their shell variables leak in.
+fn ferrochat(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir).env_clear().args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn run(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    let mut child = ferrochat(dir, env, args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn invalid_configuration_names_every_problem_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[
+            ("PORT", "abc"),
+            ("DATABASE_URL", "mysql://x"),
+            ("SESSION_EXPIRY", "soon"),
+            ("JWT_SECRET", "s3cr3t-value"),
+        ],
+        &["serve"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    for key in [
+        "server.port",
+        "database.url",
+        "auth.session_expiry",
+        "3 problems",
+    ] {
+        assert!(err.contains(key), "{key} missing from:\n{err}");
+    }
+    assert!(!err.contains("s3cr3t-value"));
+    // Nothing was started or created.
+    assert!(!dir.path().join("data").exists());
+
+    let out = run(dir.path(), &[("PORT", "abc")], &["config", "check"], "");
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(dir.path(), &[], &["config", "check"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn config_show_redacts_and_example_prints_every_option() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[("JWT_SECRET", "s3cr3t-value")],
+        &["config", "show", "--port", "4001"],
+        "",
+    );
+    assert!(out.status.success());
+    let shown = text(&out.stdout);
+    assert!(!shown.contains("s3cr3t-value"), "{shown}");
+    assert!(shown.contains("port: 4001  # flag --port"), "{shown}");
+
+    let out = run(dir.path(), &[], &["config", "example"], "");
+    let example = text(&out.stdout);
+    for spec in ferrochat_config::spec::SPECS {
+        let name = spec.key.rsplit('.').next().unwrap();
+        assert!(
+            example.contains(&format!("# {name}: ")),
+            "{} missing",
+            spec.key
+        );
+    }
+}
+
+#[test]
+fn users_are_managed_with_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("DATA_DIR", "store")];
+    let out = run(
+        dir.path(),
+        &env,
+        &[
+            "user",
+            "create",
+            "--email",
+            "Root@Example.com",
+            "--role",
+            "admin",
+        ],
+        "a-good-password\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("root@example.com (ADMIN)"));
+
+    let out = run(
+        dir.path(),
+        &env,
+        &["user", "create", "--email", "root@example.com"],
+        "a-good-password\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("email already in use"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = run(
+        dir.path(),
+        &env,
+        &["user", "create", "--email", "x@example.com"],
+        "short\n",
+    );
+    assert!(text(&out.stderr).contains("password: must be at least 8 characters"));
+
+    let out = run(
+        dir.path(),
+        &env,
+        &["user", "set-role", "root@example.com", "user"],
+        "",
+    );
+    assert!(
+        text(&out.stdout).contains("is now USER"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(dir.path(), &env, &["user", "list"], "");
+    assert!(
+        text(&out.stdout).contains("USER   false   root@example.com"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    let out = run(
+        dir.path(),
+        &env,
+        &["user", "delete", "root@example.com"],
+        "",
+    );
+    assert!(
+        !out.status.success(),
+        "deleting without --yes off a terminal must refuse"
+    );
+    let out = run(
+        dir.path(),
+        &env,
+        &["user", "delete", "root@example.com", "--yes"],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(dir.path(), &env, &["user", "list"], "");
+    assert!(!text(&out.stdout).contains("root@example.com"));
+}
+
+#[test]
+fn migrate_applies_and_reports_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        dir.path(),
+        &[],
+        &["migrate", "status", "--data-dir", "d"],
+        "",
+    );
+    assert!(
+        text(&out.stdout).contains("pending"),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let out = run(dir.path(), &[], &["migrate", "--data-dir", "d"], "");
+    assert!(
+        text(&out.stdout).contains("applied 0001"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = run(dir.path(), &[], &["migrate", "--data-dir", "d"], "");
+    assert!(text(&out.stdout).contains("up to date"));
+    let out = run(
+        dir.path(),
+        &[],
+        &["migrate", "status", "--data-dir", "d"],
+        "",
+    );
+    assert!(
+        text(&out.stdout).contains("0001     applied"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Polls /health until it answers or 20 s pass.
+fn wait_healthy(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(b"GET /health HTTP/1.0\r\n\r\n");
+            let mut buf = String::new();
+            let _ = std::io::Read::read_to_string(&mut s, &mut buf);
+            if buf.starts_with("HTTP/1.0 200") || buf.starts_with("HTTP/1.1 200") {
+                return;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("server on port {port} never became healthy");
+}
+
+#[test]
+fn serve_starts_with_zero_configuration_and_exits_0_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets_path = dir.path().join("data/secrets.json");
+    let mut first_secrets = None;
+    for _ in 0..2 {
+        let port = free_port();
+        let mut child = ferrochat(dir.path(), &[("PORT", &port.to_string())], &[])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_healthy(port);
+        assert!(dir.path().join("data/ferrochat.db").exists());
+        assert!(dir.path().join("data/files").is_dir());
+        let secrets = std::fs::read_to_string(&secrets_path).unwrap();
+        match &first_secrets {
+            None => first_secrets = Some(secrets),
+            Some(first) => assert_eq!(first, &secrets, "a restart must keep the secrets"),
+        }
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = child.wait().unwrap();
+        let mut log = String::new();
+        std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+        assert_eq!(status.code(), Some(0), "{log}");
+        assert!(log.contains("SIGTERM received"), "{log}");
+    }
+}

@@ -1,0 +1,153 @@
+//! Runs every story on a fresh SQLite file, and on a fresh PostgreSQL schema when
+//! TEST_DATABASE_URL is set (a skipped PostgreSQL story says so on stderr).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
+use ferrochat_store_postgres::PgStore;
+use ferrochat_store_sqlite::SqliteStore;
+use ferrochat_store_tests::{sessions, users};
+use ferrochat_test_support::TestDb;
+
+async fn sqlite(db: &TestDb) -> (DynStore, SqliteStore) {
+    let store = SqliteStore::connect(db.url(), &PoolOptions::default())
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    (Arc::new(store.clone()), store)
+}
+
+async fn postgres(db: &TestDb, options: &PoolOptions) -> (DynStore, PgStore) {
+    let store = PgStore::connect(db.url(), options).await.unwrap();
+    store.migrate().await.unwrap();
+    (Arc::new(store.clone()), store)
+}
+
+macro_rules! stories {
+    ($($module:ident :: $story:ident),* $(,)?) => {
+        mod on_sqlite {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let db = TestDb::sqlite();
+                    let (store, _) = sqlite(&db).await;
+                    $module::$story(&*store).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $story() {
+                    let Some(db) = TestDb::postgres(concat!("store story ", stringify!($story))).await else {
+                        return;
+                    };
+                    let (store, _) = postgres(&db, &PoolOptions::default()).await;
+                    $module::$story(&*store).await;
+                    store.close().await;
+                }
+            )*
+        }
+    };
+}
+
+stories!(
+    users::create_and_read,
+    users::uniqueness,
+    users::pagination,
+    users::role_and_delete,
+    sessions::rotation,
+    sessions::revoke_all_and_list,
+    sessions::purge_and_cascade,
+);
+
+#[test]
+fn both_engines_embed_the_same_migration_versions() {
+    let describe = |m: &sqlx::migrate::Migrator| -> Vec<(i64, String)> {
+        m.iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    };
+    let sqlite = describe(&ferrochat_store_sqlite::MIGRATOR);
+    let postgres = describe(&ferrochat_store_postgres::MIGRATOR);
+    assert!(!sqlite.is_empty());
+    assert_eq!(
+        sqlite, postgres,
+        "every migration needs a twin with the same version on the other engine"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_with_foreign_keys_and_a_busy_timeout() {
+    let db = TestDb::sqlite();
+    let (store, raw) = sqlite(&db).await;
+    let pool = raw.pool();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let busy: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(busy, 5000);
+    let status = store.migration_status().await.unwrap();
+    assert!(
+        status.iter().all(|m| m.applied && m.checksum_matches),
+        "{status:?}"
+    );
+    // Migrating again is a no-op.
+    assert!(store.migrate().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn postgres_reports_migrations_and_enforces_the_statement_timeout() {
+    let Some(db) = TestDb::postgres("statement timeout and migration status").await else {
+        return;
+    };
+    let options = PoolOptions {
+        statement_timeout: Some(Duration::from_millis(100)),
+        ..PoolOptions::default()
+    };
+    let (store, raw) = postgres(&db, &options).await;
+    let status = store.migration_status().await.unwrap();
+    assert!(
+        status.iter().all(|m| m.applied && m.checksum_matches),
+        "{status:?}"
+    );
+    assert!(store.migrate().await.unwrap().is_empty());
+    let err: StoreError = sqlx::query("SELECT pg_sleep(2)")
+        .execute(raw.pool())
+        .await
+        .unwrap_err()
+        .into();
+    assert!(matches!(err, StoreError::Timeout), "{err:?}");
+    // Each run lives in its own schema.
+    let schema: String = sqlx::query_scalar("SELECT current_schema()")
+        .fetch_one(raw.pool())
+        .await
+        .unwrap();
+    assert!(schema.starts_with("ferrochat_test_"), "{schema}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn pending_migrations_are_listed_before_they_run() {
+    let db = TestDb::sqlite();
+    let store = SqliteStore::connect(db.url(), &PoolOptions::default())
+        .await
+        .unwrap();
+    let before = store.migration_status().await.unwrap();
+    assert!(before.iter().all(|m| !m.applied));
+    let applied = store.migrate().await.unwrap();
+    assert_eq!(applied, store.embedded_migrations());
+}
