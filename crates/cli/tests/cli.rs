@@ -1,4 +1,6 @@
 //! The `ferrochat` binary as an operator uses it: real processes, real exit codes.
+// Test code: a panic is how a failure is reported, so unwrap/expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write as _;
 use std::path::Path;

@@ -1,4 +1,6 @@
 //! Loading, layering, validation and the documents derived from the option table.
+// Test code: a panic is how a failure is reported, so unwrap/expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -80,10 +80,10 @@ pub async fn open_store(db: &DatabaseConfig) -> Result<DynStore, BootError> {
     if db.is_postgres() {
         return Ok(Arc::new(PgStore::connect(url, &options).await?));
     }
-    if let Some(parent) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_owned)) {
-        if !parent.as_os_str().is_empty() {
-            create_private_dir(&parent)?;
-        }
+    if let Some(parent) = sqlite_file(url).and_then(|p| p.parent().map(Path::to_owned))
+        && !parent.as_os_str().is_empty()
+    {
+        create_private_dir(&parent)?;
     }
     Ok(Arc::new(SqliteStore::connect(url, &options).await?))
 }

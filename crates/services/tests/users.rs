@@ -1,4 +1,6 @@
 //! User rules over a real (temporary SQLite) store.
+// Test code: a panic is how a failure is reported, so unwrap/expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

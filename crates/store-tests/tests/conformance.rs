@@ -1,5 +1,7 @@
 //! Runs every story on a fresh SQLite file, and on a fresh PostgreSQL schema when
 //! TEST_DATABASE_URL is set (a skipped PostgreSQL story says so on stderr).
+// Test code: a panic is how a failure is reported, so unwrap/expect are fine here.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -65,6 +65,51 @@ mod tests {
         assert!(matches!(result, Err(StoreError::Timeout)));
     }
 
+    /// Captures formatted log output for the duration of a test.
+    #[derive(Clone, Default)]
+    struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    async fn logged(threshold: Duration) -> String {
+        let captured = Captured::default();
+        let sink = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || sink.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let profiler = Profiler {
+            slow_threshold: threshold,
+            timeout: None,
+        };
+        profiler
+            .run("users.by_email", async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn slow_queries_are_logged_with_name_and_duration() {
+        let log = logged(Duration::from_millis(1)).await;
+        assert!(log.contains("slow query"), "{log}");
+        assert!(log.contains("query=\"users.by_email\""), "{log}");
+        assert!(log.contains("duration_ms="), "{log}");
+        assert!(logged(Duration::from_secs(3600)).await.is_empty());
+    }
+
     #[tokio::test]
     async fn results_pass_through() {
         let profiler = Profiler {

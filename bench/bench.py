@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""ferrochat benchmark driver: starts the release binary on a scratch data directory, measures,
+and prints a Markdown table. Standard library only; the load generator is wrk.
+
+Scenarios (issue 2's first figures):
+  - start-to-ready: process spawn until GET /ready answers 200, on an already-migrated database
+    (median of several starts; polled every millisecond over a raw socket);
+  - idle RSS: resident memory after start, before any load;
+  - /health throughput: wrk with 2 threads and 32 connections, requests/s and p99 latency,
+    plus the peak RSS during the run.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http_status(port, path, timeout=0.5):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(f"GET {path} HTTP/1.0\r\nHost: x\r\n\r\n".encode())
+            head = s.recv(32).decode(errors="replace")
+            m = re.match(r"HTTP/1\.[01] (\d{3})", head)
+            return int(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
+def rss_kib(pid, field="VmRSS"):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return None
+
+
+class Server:
+    def __init__(self, binary, data_dir, port, extra_env=None):
+        env = {"PATH": os.environ.get("PATH", ""), "DATA_DIR": data_dir, "PORT": str(port),
+               "LOG_LEVEL": "warn"}
+        env.update(extra_env or {})
+        self.port = port
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen([binary, "serve"], env=env, cwd=data_dir,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait_ready(self, limit=30.0):
+        while time.perf_counter() - self.started < limit:
+            if http_status(self.port, "/ready") == 200:
+                return time.perf_counter() - self.started
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited: " + self.proc.stderr.read().decode())
+            time.sleep(0.001)
+        raise RuntimeError("server not ready in time")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=30)
+        if code != 0:
+            raise RuntimeError(f"server exited with {code}")
+
+
+def wrk(port, path, duration, connections, threads=2):
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+                          f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        value, unit = float(m.group(1)), m.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": rps, "p50_ms": pct(50), "p99_ms": pct(99),
+            "non2xx": int(errors.group(1)) if errors else 0}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--binary", required=True)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per load phase")
+    ap.add_argument("--starts", type=int, default=10, help="starts measured for start-to-ready")
+    ap.add_argument("--connections", type=int, default=32)
+    args = ap.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk not found: run bench/run.sh, which installs it")
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ferrochat-bench-") as data_dir:
+        # First start creates and migrates the database; it is not measured.
+        first = Server(args.binary, data_dir, free_port())
+        first_ready = first.wait_ready()
+        first.stop()
+
+        times = []
+        for _ in range(args.starts):
+            s = Server(args.binary, data_dir, free_port())
+            times.append(s.wait_ready())
+            s.stop()
+        rows.append(("start to /ready, fresh database (first start, migrates)", f"{first_ready * 1000:.1f} ms", "target ≤ 150 ms applies to the existing-database case"))
+        rows.append((f"start to /ready, existing database (median of {args.starts})",
+                     f"{statistics.median(times) * 1000:.1f} ms",
+                     f"min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}; target ≤ 150 ms"))
+
+        s = Server(args.binary, data_dir, free_port())
+        s.wait_ready()
+        time.sleep(1.0)
+        idle = rss_kib(s.proc.pid)
+        rows.append(("idle RSS after start", f"{idle / 1024:.1f} MB", "target ≤ 20 MB"))
+
+        result = wrk(s.port, "/health", args.duration, args.connections)
+        peak = rss_kib(s.proc.pid, "VmHWM")
+        rows.append((f"GET /health, wrk {args.connections} connections, {args.duration}s",
+                     f"{result['rps']:,.0f} req/s",
+                     f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}"))
+        rows.append(("peak RSS during /health load", f"{peak / 1024:.1f} MB", ""))
+
+        result = wrk(s.port, "/ready", args.duration, args.connections)
+        rows.append((f"GET /ready (one SQLite query), wrk {args.connections} connections",
+                     f"{result['rps']:,.0f} req/s",
+                     f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}"))
+        s.stop()
+
+    cpu = os.cpu_count()
+    print(f"\nferrochat benchmark ({cpu} cores, binary {args.binary})\n")
+    print("| scenario | result | notes |")
+    print("|---|---|---|")
+    for name, value, note in rows:
+        print(f"| {name} | {value} | {note} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# One command for ferrochat's benchmarks: builds the release binary, installs the load generator
+# (wrk, from Debian) when missing, and runs bench/bench.py, which prints a table.
+#
+#   bench/run.sh                 # all scenarios
+#   bench/run.sh --duration 20   # longer load phases
+#
+# Figures are for comparison within one run and one machine; they are never asserted by tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)…" >&2
+  if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
+fi
+
+cargo build --release --quiet -p ferrochat
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+exec python3 bench/bench.py --binary "$target_dir/release/ferrochat" "$@"
