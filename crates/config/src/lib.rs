@@ -17,7 +17,9 @@ pub mod sources;
 pub mod spec;
 
 pub use error::{ConfigError, Problem};
-pub use model::{AuthConfig, Config, DatabaseConfig, LogConfig, LogFormat, ServerConfig};
+pub use model::{
+    AuthConfig, Config, DatabaseConfig, Limit, LimitsConfig, LogConfig, LogFormat, ServerConfig,
+};
 pub use secret::{Secret, redact_url};
 pub use secrets::Secrets;
 pub use sources::{Origin, Sources};

@@ -23,6 +23,8 @@ pub struct ServerConfig {
     pub domain_client: String,
     /// Public URL of this server, without trailing slash.
     pub domain_server: String,
+    /// Header to take the client IP from (lower-case), or `None` for the socket address.
+    pub client_ip_header: Option<String>,
 }
 
 /// Which database and how to pool it.
@@ -72,6 +74,28 @@ pub struct AuthConfig {
     pub allow_social_registration: bool,
     /// Unverified addresses may log in.
     pub allow_unverified_email_login: bool,
+    /// Email domains allowed to register (lower-case); empty allows all.
+    pub allowed_registration_domains: Vec<String>,
+}
+
+/// One rate limit: at most `max` events per `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limit {
+    /// Events allowed per window.
+    pub max: u32,
+    /// Window length.
+    pub window: Duration,
+}
+
+/// Rate limits for the sensitive routes.
+#[derive(Clone, Debug)]
+pub struct LimitsConfig {
+    /// Logins, per IP and per account.
+    pub login: Limit,
+    /// Registrations, per IP.
+    pub register: Limit,
+    /// Refreshes, per IP.
+    pub refresh: Limit,
 }
 
 /// Log output format.
@@ -107,6 +131,10 @@ pub struct Config {
     pub log: LogConfig,
     /// Whether `/metrics` is served.
     pub metrics_enabled: bool,
+    /// Rate limits.
+    pub limits: LimitsConfig,
+    /// Shared Redis, when configured.
+    pub redis_uri: Option<Secret>,
     /// The raw values with their origins, for `config show`.
     pub raw: RawValues,
 }
@@ -130,7 +158,7 @@ impl std::fmt::Debug for RawValues {
             let spec = spec::find(key);
             let value = match spec {
                 Some(s) if s.secret => "<redacted>".to_owned(),
-                Some(s) if s.kind == spec::Kind::DatabaseUrl => crate::redact_url(&raw.value),
+                Some(s) if s.kind.has_credentials() => crate::redact_url(&raw.value),
                 _ => raw.value.clone(),
             };
             map.entry(key, &format_args!("{value:?} ({})", raw.origin));
@@ -159,6 +187,7 @@ impl Config {
             domain_server: p
                 .get("server.domain_server", parse::url)
                 .unwrap_or_default(),
+            client_ip_header: Some(p.choice("server.client_ip_header")).filter(|h| h != "none"),
         };
         let data_dir = PathBuf::from(p.text("data_dir"));
         let url = p
@@ -183,7 +212,23 @@ impl Config {
             allow_social_login: p.flag("auth.allow_social_login"),
             allow_social_registration: p.flag("auth.allow_social_registration"),
             allow_unverified_email_login: p.flag("auth.allow_unverified_email_login"),
+            allowed_registration_domains: p
+                .text("auth.allowed_registration_domains")
+                .split(',')
+                .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect(),
         };
+        let mut limit = |max: &str, window: &str| Limit {
+            max: p.get(max, parse::count).unwrap_or(1),
+            window: p.get(window, parse::minutes).unwrap_or_default(),
+        };
+        let limits = LimitsConfig {
+            login: limit("limits.login_max", "limits.login_window"),
+            register: limit("limits.register_max", "limits.register_window"),
+            refresh: limit("limits.refresh_max", "limits.refresh_window"),
+        };
+        let redis_uri = p.get("redis.uri", parse::redis_url).map(Secret::new);
         let log = LogConfig {
             level: p.choice("log.level"),
             format: match p.choice("log.format").as_str() {
@@ -206,6 +251,8 @@ impl Config {
             auth,
             log,
             metrics_enabled,
+            limits,
+            redis_uri,
             raw: RawValues(raw),
         })
     }

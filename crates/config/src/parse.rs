@@ -105,6 +105,37 @@ fn with_units(text: &str) -> Result<Duration, Option<String>> {
     Ok(total)
 }
 
+/// Parses a duration where a plain number means minutes (LibreChat's `*_WINDOW` variables).
+pub fn minutes(text: &str) -> Result<Duration, Option<String>> {
+    let text = text.trim();
+    match text.parse::<u64>() {
+        Ok(n) => n
+            .checked_mul(60)
+            .map(Duration::from_secs)
+            .ok_or_else(|| Some("too large".into())),
+        Err(_)
+            if !text
+                .chars()
+                .all(|c| c.is_ascii_digit() || "*() \t".contains(c)) =>
+        {
+            with_units(text)
+        }
+        Err(_) => Err(None),
+    }
+}
+
+/// Checks a `redis://` or `rediss://` URL.
+pub fn redis_url(text: &str) -> Result<String, Option<String>> {
+    let text = text.trim();
+    if (text.starts_with("redis://") || text.starts_with("rediss://"))
+        && text.len() > "redis://".len()
+    {
+        Ok(text.to_owned())
+    } else {
+        Err(None)
+    }
+}
+
 /// Checks an `http(s)://` URL with a host and returns it without a trailing slash, so joining
 /// paths onto it is uniform.
 pub fn url(text: &str) -> Result<String, Option<String>> {
@@ -170,6 +201,15 @@ mod tests {
         assert!(port("abc").is_err());
         assert!(port("0").is_err());
         assert!(port("70000").is_err());
+    }
+
+    #[test]
+    fn minutes_default_to_minutes() {
+        assert_eq!(minutes("5").unwrap(), Duration::from_secs(300));
+        assert_eq!(minutes("90s").unwrap(), Duration::from_secs(90));
+        assert!(minutes("soon").is_err());
+        assert!(redis_url("redis://127.0.0.1:6379").is_ok());
+        assert!(redis_url("http://x").is_err());
     }
 
     #[test]

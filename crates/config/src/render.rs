@@ -72,7 +72,7 @@ pub fn example_file() -> String {
 pub fn show(config: &Config) -> String {
     yaml(|spec| match config.raw.get(spec.key) {
         Some(raw) if spec.secret => (Some("<redacted>".into()), raw.origin.to_string()),
-        Some(raw) if spec.kind == Kind::DatabaseUrl => {
+        Some(raw) if spec.kind.has_credentials() => {
             (Some(quote(&redact_url(&raw.value))), raw.origin.to_string())
         }
         Some(raw) => (Some(quote(&raw.value)), raw.origin.to_string()),

@@ -19,10 +19,14 @@ pub enum Kind {
     /// `250ms`, `30s`, `15m`, `1h30m`, `7d`, or milliseconds as a number or product
     /// (`1000 * 60 * 15`, LibreChat's notation).
     Duration,
+    /// Like `Duration`, but a plain number means minutes (LibreChat's rate-limit windows).
+    Minutes,
     /// An `http://` or `https://` URL.
     Url,
     /// A `sqlite:` or `postgres:` URL.
     DatabaseUrl,
+    /// A `redis://` or `rediss://` URL.
+    RedisUrl,
     /// A filesystem path.
     Path,
     /// One of a fixed set of words.
@@ -41,8 +45,10 @@ impl Kind {
                 "a duration such as 250ms, 30s, 15m, 7d, or milliseconds (900000 or 1000 * 60 * 15)"
                     .into()
             }
+            Kind::Minutes => "a duration such as 30s, 15m or 1h, or a number of minutes".into(),
             Kind::Url => "an http:// or https:// URL".into(),
             Kind::DatabaseUrl => "a sqlite: or postgres:// URL".into(),
+            Kind::RedisUrl => "a redis:// or rediss:// URL".into(),
             Kind::Path => "a filesystem path".into(),
             Kind::Choice(words) => format!("one of: {}", words.join(", ")),
         }
@@ -116,6 +122,8 @@ pub const SPECS: &[Spec] = &[
         "On SIGINT/SIGTERM the server stops accepting connections and lets in-flight requests and streams finish for this long before exiting."),
     opt("server.domain_client", &["DOMAIN_CLIENT"], Some("http://localhost:3080"), "https://chat.example.com", Kind::Url,
         "Public URL of the web client; used in links sent by email and for origin checks."),
+    opt("server.client_ip_header", &["CLIENT_IP_HEADER"], Some("none"), "x-forwarded-for", Kind::Choice(&["none", "x-forwarded-for", "x-real-ip", "cf-connecting-ip"]),
+        "Which header carries the client address when ferrochat runs behind a reverse proxy (rate limits key on it). none uses the socket address; with x-forwarded-for the last entry, the one your proxy added, is used. Only set it when every request passes through that proxy, otherwise clients can forge their address."),
     opt("server.domain_server", &["DOMAIN_SERVER"], Some("http://localhost:3080"), "https://chat.example.com", Kind::Url,
         "Public URL of this server; used for OAuth callbacks and absolute links."),
     // --- data ---
@@ -155,6 +163,23 @@ pub const SPECS: &[Spec] = &[
         "Whether a first social sign-in may create an account."),
     opt("auth.allow_unverified_email_login", &["ALLOW_UNVERIFIED_EMAIL_LOGIN"], Some("true"), "false", Kind::Bool,
         "Whether accounts whose address is not yet verified may sign in."),
+    opt("auth.allowed_registration_domains", &["ALLOWED_REGISTRATION_DOMAINS"], Some(""), "example.com,example.org", Kind::Text,
+        "Comma-separated email domains allowed to register; empty allows every domain."),
+    // --- rate limits (LibreChat's names; windows in minutes) ---
+    opt("limits.login_max", &["LOGIN_MAX"], Some("7"), "7", Kind::Count,
+        "Login attempts allowed per window, per client IP and per account."),
+    opt("limits.login_window", &["LOGIN_WINDOW"], Some("5"), "5", Kind::Minutes,
+        "Login rate-limit window."),
+    opt("limits.register_max", &["REGISTER_MAX"], Some("5"), "5", Kind::Count,
+        "Registrations allowed per window, per client IP."),
+    opt("limits.register_window", &["REGISTER_WINDOW"], Some("60"), "60", Kind::Minutes,
+        "Registration rate-limit window."),
+    opt("limits.refresh_max", &["REFRESH_MAX"], Some("60"), "60", Kind::Count,
+        "Token refreshes allowed per window, per client IP."),
+    opt("limits.refresh_window", &["REFRESH_WINDOW"], Some("1"), "1", Kind::Minutes,
+        "Refresh rate-limit window."),
+    opt("redis.uri", &["REDIS_URI"], None, "redis://127.0.0.1:6379", Kind::RedisUrl,
+        "Redis server shared by all instances for rate limits (and later caching and pub/sub). Unset keeps them in process."),
     // --- logging and metrics ---
     opt("log.level", &["LOG_LEVEL"], Some("info"), "debug", Kind::Choice(&["trace", "debug", "info", "warn", "error"]),
         "Minimum level logged. RUST_LOG, when set, overrides it with per-module filters."),
@@ -163,6 +188,13 @@ pub const SPECS: &[Spec] = &[
     opt("metrics.enabled", &["METRICS_ENABLED"], Some("true"), "false", Kind::Bool,
         "Serve Prometheus metrics at /metrics. Disable when the port is reachable by untrusted clients and no proxy filters it."),
 ];
+
+impl Kind {
+    /// Whether values of this kind may carry a password that must be hidden when shown.
+    pub fn has_credentials(self) -> bool {
+        matches!(self, Kind::DatabaseUrl | Kind::RedisUrl)
+    }
+}
 
 /// Looks an option up by key.
 pub fn find(key: &str) -> Option<&'static Spec> {

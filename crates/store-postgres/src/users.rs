@@ -95,6 +95,25 @@ impl UserStore for PgStore {
             .await
     }
 
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.profiler
+            .run("users.set_password_hash", async {
+                let done = sqlx::query(q::SET_PASSWORD_HASH)
+                    .bind(id.to_string())
+                    .bind(hash)
+                    .bind(to_millis(now))
+                    .execute(&self.pool)
+                    .await?;
+                ferrochat_store::sql::expect_one(done.rows_affected())
+            })
+            .await
+    }
+
     async fn delete_user(&self, id: UserId) -> StoreResult<()> {
         self.profiler
             .run("users.delete", async {

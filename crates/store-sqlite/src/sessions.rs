@@ -42,6 +42,30 @@ impl SessionStore for SqliteStore {
             .await
     }
 
+    async fn session_by_id(&self, id: SessionId) -> StoreResult<Session> {
+        self.profiler
+            .run("sessions.by_id", async {
+                let row: SessionRow = sqlx::query_as(q::BY_ID)
+                    .bind(id.to_string())
+                    .fetch_one(&self.pool)
+                    .await?;
+                row.try_into()
+            })
+            .await
+    }
+
+    async fn session_by_rotated_hash(&self, token_hash: &str) -> StoreResult<SessionId> {
+        self.profiler
+            .run("sessions.by_rotated_hash", async {
+                let id: String = sqlx::query_scalar(q::BY_ROTATED_HASH)
+                    .bind(token_hash)
+                    .fetch_one(&self.pool)
+                    .await?;
+                ferrochat_store::sql::time::parse_id(&id)
+            })
+            .await
+    }
+
     async fn rotate_session(
         &self,
         id: SessionId,
@@ -52,15 +76,26 @@ impl SessionStore for SqliteStore {
     ) -> StoreResult<bool> {
         self.profiler
             .run("sessions.rotate", async {
+                let mut tx = self.pool.begin().await?;
                 let done = sqlx::query(q::ROTATE)
                     .bind(id.to_string())
                     .bind(old_hash)
                     .bind(new_hash)
                     .bind(to_millis(expires_at))
                     .bind(to_millis(now))
-                    .execute(&self.pool)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(done.rows_affected() == 1)
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query(q::RECORD_ROTATED)
+                    .bind(old_hash)
+                    .bind(id.to_string())
+                    .bind(to_millis(now))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(true)
             })
             .await
     }

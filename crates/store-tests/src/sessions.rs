@@ -47,6 +47,16 @@ pub async fn rotation(store: &dyn Store) {
             .await
             .unwrap()
     );
+    // The rotated-away token is remembered, so its reuse can be detected.
+    assert_eq!(store.session_by_rotated_hash("hash-1").await.unwrap(), s.id);
+    assert!(matches!(
+        store.session_by_rotated_hash("hash-3").await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store.session_by_id(s.id).await.unwrap().token_hash,
+        "hash-2"
+    );
     let rotated = store.session_by_token_hash("hash-2").await.unwrap();
     assert_eq!(rotated.last_used_at, at(1));
     assert_eq!(rotated.expires_at, at(61 * 24));

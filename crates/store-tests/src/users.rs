@@ -125,6 +125,14 @@ pub async fn role_and_delete(store: &dyn Store) {
         Err(StoreError::NotFound)
     ));
 
+    store
+        .set_password_hash(a.id, "$argon2id$new", at(6))
+        .await
+        .unwrap();
+    let rehashed = store.user_by_id(a.id).await.unwrap();
+    assert_eq!(rehashed.password_hash.as_deref(), Some("$argon2id$new"));
+    assert_eq!(rehashed.updated_at, at(6));
+
     store.delete_user(a.id).await.unwrap();
     assert!(matches!(
         store.user_by_id(a.id).await,

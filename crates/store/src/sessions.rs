@@ -15,9 +15,17 @@ pub trait SessionStore: Send + Sync {
     /// Loads a session by the hash of its current refresh token.
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Session>;
 
-    /// Replaces the token hash if it still equals `old_hash` and the session is live.
-    /// Returns `false` when another request rotated it first (compare-and-swap, so two
-    /// concurrent refreshes cannot both win).
+    /// Loads a session by ID.
+    async fn session_by_id(&self, id: SessionId) -> StoreResult<Session>;
+
+    /// The session whose *rotated-away* token had this hash, if any: presenting such a token
+    /// again is the signal of a stolen refresh token.
+    async fn session_by_rotated_hash(&self, token_hash: &str) -> StoreResult<SessionId>;
+
+    /// Replaces the token hash if it still equals `old_hash` and the session is live, and
+    /// remembers `old_hash` as rotated away, in one transaction. Returns `false` when another
+    /// request rotated it first (compare-and-swap, so two concurrent refreshes cannot both
+    /// win).
     async fn rotate_session(
         &self,
         id: SessionId,

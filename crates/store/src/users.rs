@@ -38,6 +38,14 @@ pub trait UserStore: Send + Sync {
     /// Changes a user's role and returns the updated row.
     async fn set_user_role(&self, id: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<User>;
 
+    /// Replaces a user's password hash (re-hashing on login, password change or reset).
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Deletes a user and, through foreign keys, every row the user owns.
     async fn delete_user(&self, id: UserId) -> StoreResult<()>;
 }

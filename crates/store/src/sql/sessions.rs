@@ -23,6 +23,18 @@ pub const BY_TOKEN_HASH: &str = concat!(
 /// Compare-and-swap rotation: binds id, old hash, new hash, new expiry, now.
 pub const ROTATE: &str = "UPDATE sessions SET token_hash = $3, expires_at = $4, last_used_at = $5 \
      WHERE id = $1 AND token_hash = $2 AND revoked_at IS NULL AND expires_at > $5";
+/// Remembers a rotated-away token hash ($1) of session $2 at $3.
+pub const RECORD_ROTATED: &str =
+    "INSERT INTO rotated_refresh_tokens (token_hash, session_id, rotated_at) VALUES ($1, $2, $3)";
+/// The session a rotated-away token hash ($1) belonged to.
+pub const BY_ROTATED_HASH: &str =
+    "SELECT session_id FROM rotated_refresh_tokens WHERE token_hash = $1";
+/// Selects by id ($1).
+pub const BY_ID: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE id = $1"
+);
 /// Revokes session $1 at $2 unless already revoked.
 pub const REVOKE: &str = "UPDATE sessions SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
 /// Revokes all live sessions of user $1 at $2.

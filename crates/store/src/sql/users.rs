@@ -44,6 +44,9 @@ pub const SET_ROLE: &str = concat!(
     "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1 RETURNING ",
     user_columns!()
 );
+/// Sets password_hash ($2) and updated_at ($3) of user $1.
+pub const SET_PASSWORD_HASH: &str =
+    "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
 /// Deletes user $1; owned rows go with it through `ON DELETE CASCADE`.
 pub const DELETE: &str = "DELETE FROM users WHERE id = $1";
 
