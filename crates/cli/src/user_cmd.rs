@@ -2,12 +2,13 @@
 //! services the API uses.
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use ferrochat_config::Config;
 use ferrochat_core::Role;
 use ferrochat_services::users::CreateUser;
-use ferrochat_services::{ServiceError, Services};
+use ferrochat_services::{ServiceError, SystemClock, UserService};
 
 use crate::args::UserCommand;
 
@@ -16,14 +17,13 @@ use crate::args::UserCommand;
 pub async fn run(command: UserCommand, config: &Config) -> anyhow::Result<()> {
     let store = ferrochat_server::open_store(&config.database).await?;
     store.migrate().await?;
-    let services = Services::new(store.clone());
-    let result = dispatch(command, &services).await;
+    let users = UserService::new(store.clone(), Arc::new(SystemClock));
+    let result = dispatch(command, &users).await;
     store.close().await;
     result
 }
 
-async fn dispatch(command: UserCommand, services: &Services) -> anyhow::Result<()> {
-    let users = &services.users;
+async fn dispatch(command: UserCommand, users: &UserService) -> anyhow::Result<()> {
     match command {
         UserCommand::Create {
             email,

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use crate::Config;
 use crate::secret::redact_url;
-use crate::spec::{Kind, SPECS, Spec};
+use crate::spec::{SPECS, Spec};
 
 /// Splits `section.name` into `(Some(section), name)`, or `(None, key)` for top-level keys.
 fn split(key: &str) -> (Option<&str>, &str) {

@@ -25,6 +25,12 @@ pub enum BootError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Store(#[from] StoreError),
+    /// Redis was configured but could not be reached.
+    #[error("redis: {0}")]
+    Redis(String),
+    /// An unexpected failure while assembling the services.
+    #[error("start-up failed: {0}")]
+    Internal(String),
     /// The listening socket could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {

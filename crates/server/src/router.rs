@@ -2,7 +2,7 @@
 
 use axum::Router;
 use axum::response::IntoResponse;
-use ferrochat_web::{ApiError, AppState, middleware};
+use ferrochat_web::{ApiError, AppState, middleware, security};
 
 use crate::ops;
 
@@ -10,8 +10,11 @@ use crate::ops;
 pub fn build_router(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
+        .merge(ferrochat_api_compat::router())
         .fallback(|| async { ApiError::route_not_found().into_response() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
         .layer(axum::middleware::from_fn(middleware::observe))
+        // Outermost, so even a contained panic's 500 carries the security headers.
+        .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
 }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use ferrochat_cache::{MemoryLimiter, RateLimiter, RedisLimiter};
 use ferrochat_config::{Config, Secrets};
 use ferrochat_services::Services;
+use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_store::DynStore;
-use ferrochat_web::AppState;
+use ferrochat_web::{AppState, RateLimits};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -16,20 +18,46 @@ use crate::{BootError, build_router, open_store, prepare_data_dir, telemetry};
 
 /// Builds the application state; `run` and the test harness share it so tests exercise the
 /// same wiring as production.
-pub fn app_state(
+pub async fn app_state(
     config: Arc<Config>,
     secrets: Secrets,
     store: DynStore,
     shutdown: CancellationToken,
-) -> AppState {
+) -> Result<AppState, BootError> {
     let metrics = config.metrics_enabled.then(telemetry::metrics_handle);
-    AppState {
-        services: Services::new(store),
+    let tokens = AccessTokens::new(
+        secrets.jwt_secret.expose().as_bytes(),
+        config.auth.session_expiry,
+    );
+    let policy = AuthPolicy {
+        allow_registration: config.auth.allow_registration,
+        allow_email_login: config.auth.allow_email_login,
+        allow_unverified_email_login: config.auth.allow_unverified_email_login,
+        allowed_domains: config.auth.allowed_registration_domains.clone(),
+        refresh_ttl: config.auth.refresh_token_expiry,
+    };
+    let services = Services::new(store, tokens, policy);
+    services
+        .auth
+        .warm_up()
+        .await
+        .map_err(|e| BootError::Internal(e.to_string()))?;
+    let limiter: Arc<dyn RateLimiter> = match &config.redis_uri {
+        Some(url) => Arc::new(
+            RedisLimiter::connect(url.expose(), "ferrochat")
+                .await
+                .map_err(|e| BootError::Redis(e.to_string()))?,
+        ),
+        None => Arc::new(MemoryLimiter::new()),
+    };
+    Ok(AppState {
+        services,
+        limits: RateLimits::new(limiter, config.limits.clone()),
         config,
         secrets: Arc::new(secrets),
         shutdown,
         metrics,
-    }
+    })
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled. Then it stops accepting, lets
@@ -106,7 +134,7 @@ pub async fn run(config: Config) -> Result<(), BootError> {
             source,
         })?;
     let shutdown = CancellationToken::new();
-    let state = app_state(config.clone(), secrets, store.clone(), shutdown.clone());
+    let state = app_state(config.clone(), secrets, store.clone(), shutdown.clone()).await?;
     tracing::info!(
         address = %listener.local_addr().map(|a| a.to_string()).unwrap_or(address),
         database = store.engine().as_str(),

@@ -30,6 +30,12 @@ pub enum ServiceError {
         /// The field whose value is taken.
         field: &'static str,
     },
+    /// Credentials are missing, wrong or expired (bad password, bad or revoked token).
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// The password was right but the address is not verified and unverified logins are off.
+    #[error("email not verified")]
+    EmailNotVerified,
     /// The caller is known but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),

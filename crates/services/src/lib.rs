@@ -6,6 +6,7 @@
 //! place whichever door a request came through.
 #![warn(missing_docs)]
 
+pub mod auth;
 pub mod clock;
 mod error;
 pub mod password;
@@ -15,6 +16,8 @@ pub mod validate;
 use std::sync::Arc;
 
 use ferrochat_store::DynStore;
+
+use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 
 pub use clock::{Clock, SystemClock};
 pub use error::{FieldError, ServiceError, ServiceResult};
@@ -27,19 +30,25 @@ pub struct Services {
     pub store: DynStore,
     /// Accounts.
     pub users: UserService,
+    /// Sign-in, sessions and tokens.
+    pub auth: AuthService,
 }
 
 impl Services {
     /// Builds the services over a store, with the system clock.
-    pub fn new(store: DynStore) -> Self {
-        Self::with_clock(store, Arc::new(SystemClock))
+    pub fn new(store: DynStore, tokens: AccessTokens, policy: AuthPolicy) -> Self {
+        Self::with_clock(store, tokens, policy, Arc::new(SystemClock))
     }
 
     /// Builds the services with a given clock (tests pin time with it).
-    pub fn with_clock(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            users: UserService::new(store.clone(), clock),
-            store,
-        }
+    pub fn with_clock(
+        store: DynStore,
+        tokens: AccessTokens,
+        policy: AuthPolicy,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let users = UserService::new(store.clone(), clock.clone());
+        let auth = AuthService::new(store.clone(), users.clone(), clock, tokens, policy);
+        Self { store, users, auth }
     }
 }

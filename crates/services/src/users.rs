@@ -112,6 +112,21 @@ impl UserService {
             .map_err(not_found)
     }
 
+    /// Bans (or unbans) a user. A ban also revokes every session, so it takes effect at once
+    /// rather than when the access token expires.
+    pub async fn set_banned(&self, id: UserId, banned: bool) -> ServiceResult<User> {
+        let now = self.clock.now();
+        let user = self
+            .store
+            .set_user_banned(id, banned, now)
+            .await
+            .map_err(not_found)?;
+        if banned {
+            self.store.revoke_user_sessions(id, None, now).await?;
+        }
+        Ok(user)
+    }
+
     /// Deletes a user and everything the user owns.
     pub async fn delete(&self, id: UserId) -> ServiceResult<()> {
         self.store.delete_user(id).await.map_err(not_found)

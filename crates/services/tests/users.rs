@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ferrochat_core::Role;
+use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::users::CreateUser;
 use ferrochat_services::{ServiceError, Services, password};
 use ferrochat_store::{Maintenance, PoolOptions};
@@ -17,7 +19,15 @@ async fn services() -> (Services, tempfile::TempDir) {
         .await
         .unwrap();
     store.migrate().await.unwrap();
-    (Services::new(Arc::new(store)), dir)
+    let tokens = AccessTokens::new(b"secret", Duration::from_secs(900));
+    let policy = AuthPolicy {
+        allow_registration: true,
+        allow_email_login: true,
+        allow_unverified_email_login: true,
+        allowed_domains: Vec::new(),
+        refresh_ttl: Duration::from_secs(86_400),
+    };
+    (Services::new(Arc::new(store), tokens, policy), dir)
 }
 
 fn ada() -> CreateUser {

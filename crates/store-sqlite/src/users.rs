@@ -95,6 +95,25 @@ impl UserStore for SqliteStore {
             .await
     }
 
+    async fn set_user_banned(
+        &self,
+        id: UserId,
+        banned: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User> {
+        self.profiler
+            .run("users.set_banned", async {
+                let row: UserRow = sqlx::query_as(q::SET_BANNED)
+                    .bind(id.to_string())
+                    .bind(banned)
+                    .bind(to_millis(now))
+                    .fetch_one(&self.pool)
+                    .await?;
+                row.try_into()
+            })
+            .await
+    }
+
     async fn set_password_hash(
         &self,
         id: UserId,

@@ -38,6 +38,14 @@ pub trait UserStore: Send + Sync {
     /// Changes a user's role and returns the updated row.
     async fn set_user_role(&self, id: UserId, role: Role, now: DateTime<Utc>) -> StoreResult<User>;
 
+    /// Bans or unbans a user and returns the updated row.
+    async fn set_user_banned(
+        &self,
+        id: UserId,
+        banned: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<User>;
+
     /// Replaces a user's password hash (re-hashing on login, password change or reset).
     async fn set_password_hash(
         &self,

@@ -64,7 +64,9 @@ impl TestAppBuilder {
         let store = open_store(&config.database).await.expect("open store");
         store.migrate().await.expect("migrate");
         let shutdown = CancellationToken::new();
-        let state = app_state(config.clone(), secrets, store, shutdown.clone());
+        let state = app_state(config.clone(), secrets, store, shutdown.clone())
+            .await
+            .expect("app state");
         let mut router = build_router(state.clone());
         if let Some(extra) = self.extra {
             router = router.merge(

@@ -117,6 +117,12 @@ impl From<ServiceError> for ApiError {
                 Self::new(ErrorCode::Conflict, format!("{field} is already in use"))
             }
             ServiceError::Forbidden(why) => Self::new(ErrorCode::Forbidden, why),
+            ServiceError::Unauthenticated => {
+                Self::new(ErrorCode::Unauthenticated, "invalid credentials")
+            }
+            ServiceError::EmailNotVerified => {
+                Self::new(ErrorCode::Forbidden, "the email address is not verified")
+            }
             ServiceError::Unavailable(reason) => {
                 tracing::warn!(%reason, "dependency unavailable");
                 Self::new(

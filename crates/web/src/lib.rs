@@ -5,11 +5,18 @@
 //! rules stay in `ferrochat-services`: this crate only translates between HTTP and them.
 #![warn(missing_docs)]
 
+pub mod auth;
+pub mod client;
 pub mod error;
+pub mod limits;
 pub mod middleware;
 pub mod request_id;
+pub mod security;
 mod state;
 
+pub use auth::{AdminUser, AuthUser};
+pub use client::Client;
 pub use error::{ApiError, ErrorCode};
+pub use limits::{RateLimits, Rule};
 pub use request_id::RequestId;
 pub use state::AppState;

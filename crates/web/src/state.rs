@@ -18,6 +18,8 @@ pub struct AppState {
     pub secrets: Arc<Secrets>,
     /// Cancelled when shutdown begins; long-lived responses (streams) watch it to finish early.
     pub shutdown: CancellationToken,
+    /// Rate limits for the sensitive routes.
+    pub limits: crate::RateLimits,
     /// Renders `/metrics`; `None` when metrics are disabled.
     pub metrics: Option<PrometheusHandle>,
 }

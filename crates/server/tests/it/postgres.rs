@@ -5,7 +5,7 @@ use serde_json::Value;
 
 #[tokio::test]
 async fn the_server_runs_on_postgres() {
-    let Some(db) = TestDb::postgres("server on PostgreSQL").await else {
+    let Some(db) = TestDb::postgres("server integration").await else {
         return;
     };
     let app = TestApp::builder().db(db).spawn().await;

@@ -44,6 +44,11 @@ pub const SET_ROLE: &str = concat!(
     "UPDATE users SET role = $2, updated_at = $3 WHERE id = $1 RETURNING ",
     user_columns!()
 );
+/// Sets banned ($2) and updated_at ($3) of user $1.
+pub const SET_BANNED: &str = concat!(
+    "UPDATE users SET banned = $2, updated_at = $3 WHERE id = $1 RETURNING ",
+    user_columns!()
+);
 /// Sets password_hash ($2) and updated_at ($3) of user $1.
 pub const SET_PASSWORD_HASH: &str =
     "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";

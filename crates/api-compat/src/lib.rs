@@ -1,0 +1,37 @@
+//! The LibreChat-compatible door: the routes the unmodified LibreChat web client (v0.8.1)
+//! calls, with its wire types, status codes and error bodies
+//! (`shared/reference/librechat-api-v0.8.1.md`).
+//!
+//! This crate converts and nothing more: wire types live in [`types`], are converted at the
+//! edge, and every handler calls the same services as the native API. Compat types never reach
+//! a service.
+#![warn(missing_docs)]
+
+mod auth;
+mod cookies;
+mod error;
+mod json;
+pub mod types;
+mod user;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use ferrochat_web::AppState;
+
+/// Largest body the auth routes read: far above any real login or registration, far below what
+/// could cost memory. Larger bodies are refused with 400 before parsing.
+const AUTH_BODY_LIMIT: usize = 16 * 1024;
+
+/// The compat routes.
+pub fn router() -> Router<AppState> {
+    let auth = Router::new()
+        .route("/api/auth/login", post(auth::login))
+        .route("/api/auth/register", post(auth::register))
+        .route("/api/auth/refresh", post(auth::refresh))
+        .route("/api/auth/logout", post(auth::logout))
+        .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT));
+    Router::new()
+        .merge(auth)
+        .route("/api/user", get(user::get_user))
+}
