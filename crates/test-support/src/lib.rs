@@ -7,6 +7,7 @@
 mod app;
 mod db;
 pub mod fixtures;
+pub mod node;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use db::TestDb;

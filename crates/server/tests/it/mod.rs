@@ -1,5 +1,6 @@
 mod auth;
 mod errors;
+mod librechat;
 mod ops;
 mod postgres;
 mod shutdown;
