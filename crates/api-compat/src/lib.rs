@@ -16,7 +16,7 @@ mod user;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use ferrochat_web::AppState;
 
 /// Largest body the auth routes read: far above any real login or registration, far below what
@@ -34,4 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth)
         .route("/api/user", get(user::get_user))
+        .route("/api/user/terms", get(user::get_terms))
+        .route("/api/user/terms/accept", post(user::accept_terms))
+        .route("/api/user/delete", delete(user::delete_user))
 }

@@ -127,6 +127,14 @@ impl UserService {
         Ok(user)
     }
 
+    /// Records that the user accepted the terms of service.
+    pub async fn accept_terms(&self, id: UserId) -> ServiceResult<()> {
+        self.store
+            .set_terms_accepted(id, true, self.clock.now())
+            .await
+            .map_err(not_found)
+    }
+
     /// Deletes a user and everything the user owns.
     pub async fn delete(&self, id: UserId) -> ServiceResult<()> {
         self.store.delete_user(id).await.map_err(not_found)

@@ -114,6 +114,38 @@ impl UserStore for SqliteStore {
             .await
     }
 
+    async fn set_terms_accepted(
+        &self,
+        id: UserId,
+        accepted: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.profiler
+            .run("users.set_terms_accepted", async {
+                let done = sqlx::query(q::SET_TERMS_ACCEPTED)
+                    .bind(id.to_string())
+                    .bind(accepted)
+                    .bind(to_millis(now))
+                    .execute(&self.pool)
+                    .await?;
+                ferrochat_store::sql::expect_one(done.rows_affected())
+            })
+            .await
+    }
+
+    async fn set_email_verified(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<()> {
+        self.profiler
+            .run("users.set_email_verified", async {
+                let done = sqlx::query(q::SET_EMAIL_VERIFIED)
+                    .bind(id.to_string())
+                    .bind(to_millis(now))
+                    .execute(&self.pool)
+                    .await?;
+                ferrochat_store::sql::expect_one(done.rows_affected())
+            })
+            .await
+    }
+
     async fn set_password_hash(
         &self,
         id: UserId,

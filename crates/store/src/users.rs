@@ -46,6 +46,17 @@ pub trait UserStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<User>;
 
+    /// Records whether the user accepted the terms of service.
+    async fn set_terms_accepted(
+        &self,
+        id: UserId,
+        accepted: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Marks the user's email address verified.
+    async fn set_email_verified(&self, id: UserId, now: DateTime<Utc>) -> StoreResult<()>;
+
     /// Replaces a user's password hash (re-hashing on login, password change or reset).
     async fn set_password_hash(
         &self,

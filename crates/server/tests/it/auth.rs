@@ -548,3 +548,69 @@ async fn cookies_are_secure_behind_https_and_headers_are_set() {
             .contains("frame-ancestors 'none'")
     );
 }
+
+#[tokio::test]
+async fn terms_and_account_deletion() {
+    let app = TestApp::spawn().await;
+    let (token, refresh_token) = signed_in(&app, "ada@example.com").await;
+    let terms = |path: &'static str| app.client.get(app.url(path)).bearer_auth(&token).send();
+    assert_eq!(
+        terms("/api/user/terms")
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["termsAccepted"],
+        false
+    );
+    let res = app
+        .client
+        .post(app.url("/api/user/terms/accept"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        terms("/api/user/terms")
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()["termsAccepted"],
+        true
+    );
+    assert_eq!(
+        me(&app, &token).await.json::<Value>().await.unwrap()["termsAccepted"],
+        true
+    );
+    assert_eq!(
+        app.client
+            .post(app.url("/api/user/terms/accept"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    let res = app
+        .client
+        .delete(app.url("/api/user/delete"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(me(&app, &token).await.status(), 401);
+    assert_eq!(refresh(&app, &refresh_token).await.status(), 403);
+    assert_eq!(login(&app, "ada@example.com", PASSWORD).await.status(), 404);
+    assert!(
+        app.state
+            .services
+            .users
+            .find("ada@example.com")
+            .await
+            .is_err()
+    );
+}

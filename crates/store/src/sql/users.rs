@@ -49,6 +49,12 @@ pub const SET_BANNED: &str = concat!(
     "UPDATE users SET banned = $2, updated_at = $3 WHERE id = $1 RETURNING ",
     user_columns!()
 );
+/// Sets terms_accepted ($2) and updated_at ($3) of user $1.
+pub const SET_TERMS_ACCEPTED: &str =
+    "UPDATE users SET terms_accepted = $2, updated_at = $3 WHERE id = $1";
+/// Marks user $1's email verified at $2.
+pub const SET_EMAIL_VERIFIED: &str =
+    "UPDATE users SET email_verified = true, updated_at = $2 WHERE id = $1";
 /// Sets password_hash ($2) and updated_at ($3) of user $1.
 pub const SET_PASSWORD_HASH: &str =
     "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
