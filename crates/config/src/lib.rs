@@ -18,7 +18,8 @@ pub mod spec;
 
 pub use error::{ConfigError, Problem};
 pub use model::{
-    AuthConfig, Config, DatabaseConfig, Limit, LimitsConfig, LogConfig, LogFormat, ServerConfig,
+    AuthConfig, Config, DatabaseConfig, EmailConfig, Limit, LimitsConfig, LogConfig, LogFormat,
+    ServerConfig,
 };
 pub use secret::{Secret, redact_url};
 pub use secrets::Secrets;

@@ -76,6 +76,8 @@ pub struct AuthConfig {
     pub allow_unverified_email_login: bool,
     /// Email domains allowed to register (lower-case); empty allows all.
     pub allowed_registration_domains: Vec<String>,
+    /// Password reset by email allowed.
+    pub allow_password_reset: bool,
 }
 
 /// One rate limit: at most `max` events per `window`.
@@ -96,6 +98,29 @@ pub struct LimitsConfig {
     pub register: Limit,
     /// Refreshes, per IP.
     pub refresh: Limit,
+    /// Password-reset requests and resets.
+    pub reset_password: Limit,
+    /// Email verifications and resends.
+    pub verify_email: Limit,
+}
+
+/// Outgoing mail; `None` in [`Config::email`] means "log instead of sending".
+#[derive(Clone, Debug)]
+pub struct EmailConfig {
+    /// SMTP host.
+    pub host: String,
+    /// SMTP port.
+    pub port: u16,
+    /// `starttls`, `tls` or `none`.
+    pub encryption: String,
+    /// SMTP login.
+    pub username: Option<String>,
+    /// SMTP password.
+    pub password: Option<Secret>,
+    /// Sender address.
+    pub from: String,
+    /// Sender name.
+    pub from_name: String,
 }
 
 /// Log output format.
@@ -135,6 +160,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Shared Redis, when configured.
     pub redis_uri: Option<Secret>,
+    /// SMTP settings, when mail is configured.
+    pub email: Option<EmailConfig>,
     /// The raw values with their origins, for `config show`.
     pub raw: RawValues,
 }
@@ -218,6 +245,7 @@ impl Config {
                 .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
                 .filter(|d| !d.is_empty())
                 .collect(),
+            allow_password_reset: p.flag("auth.allow_password_reset"),
         };
         let mut limit = |max: &str, window: &str| Limit {
             max: p.get(max, parse::count).unwrap_or(1),
@@ -227,8 +255,28 @@ impl Config {
             login: limit("limits.login_max", "limits.login_window"),
             register: limit("limits.register_max", "limits.register_window"),
             refresh: limit("limits.refresh_max", "limits.refresh_window"),
+            reset_password: limit("limits.reset_password_max", "limits.reset_password_window"),
+            verify_email: limit("limits.verify_email_max", "limits.verify_email_window"),
         };
         let redis_uri = p.get("redis.uri", parse::redis_url).map(Secret::new);
+        let email_host = p
+            .get("email.host", |v| Ok(v.trim().to_owned()))
+            .filter(|h| !h.is_empty());
+        let email_port = p.get("email.port", parse::port).unwrap_or(587);
+        let email_encryption = p.choice("email.encryption");
+        let email_username = p.get("email.username", |v| Ok(v.trim().to_owned()));
+        let email_password = p.secret("email.password");
+        let email_from = p.text("email.from");
+        let email_from_name = p.text("email.from_name");
+        let email = email_host.map(|host| EmailConfig {
+            host,
+            port: email_port,
+            encryption: email_encryption,
+            username: email_username,
+            password: email_password,
+            from: email_from,
+            from_name: email_from_name,
+        });
         let log = LogConfig {
             level: p.choice("log.level"),
             format: match p.choice("log.format").as_str() {
@@ -253,6 +301,7 @@ impl Config {
             metrics_enabled,
             limits,
             redis_uri,
+            email,
             raw: RawValues(raw),
         })
     }

@@ -50,6 +50,10 @@ uuid_id!(
     /// Identifies a login session (one refresh-token family).
     SessionId
 );
+uuid_id!(
+    /// Identifies a mailed single-use token.
+    AuthTokenId
+);
 
 #[cfg(test)]
 mod tests {

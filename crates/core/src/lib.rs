@@ -5,10 +5,12 @@
 //! runtime in.
 #![warn(missing_docs)]
 
+pub mod auth_token;
 pub mod id;
 pub mod session;
 pub mod user;
 
-pub use id::{SessionId, UserId};
+pub use auth_token::{AuthToken, TokenPurpose};
+pub use id::{AuthTokenId, SessionId, UserId};
 pub use session::Session;
 pub use user::{NewUser, Role, User};

@@ -4,6 +4,7 @@
 //! start-up), so a runaway query is cancelled where it runs rather than only abandoned by us.
 #![warn(missing_docs)]
 
+mod auth_tokens;
 mod sessions;
 mod users;
 

@@ -6,6 +6,7 @@
 //! statement timeout, so the profiler enforces it on the client side.
 #![warn(missing_docs)]
 
+mod auth_tokens;
 mod sessions;
 mod users;
 

@@ -178,3 +178,60 @@ pub async fn purge_and_cascade(store: &dyn Store) {
         Err(StoreError::NotFound)
     ));
 }
+
+/// Mailed tokens: only the newest is live, each is spent once, and expired ones are invisible.
+pub async fn auth_tokens(store: &dyn Store) {
+    use ferrochat_core::{AuthToken, AuthTokenId, TokenPurpose};
+    let u = store
+        .create_user(new_user("t@example.com", None), t0())
+        .await
+        .unwrap();
+    let token = |hash: &str, expires_min: i64| AuthToken {
+        id: AuthTokenId::new(),
+        user_id: u.id,
+        purpose: TokenPurpose::ResetPassword,
+        token_hash: hash.into(),
+        expires_at: at(expires_min),
+        created_at: t0(),
+    };
+    let first = token("h1", 15);
+    store.replace_auth_token(&first).await.unwrap();
+    let second = token("h2", 15);
+    store.replace_auth_token(&second).await.unwrap();
+    let live = store
+        .live_auth_tokens(u.id, TokenPurpose::ResetPassword, at(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        live,
+        vec![second.clone()],
+        "a new token replaces the old one"
+    );
+    assert!(
+        store
+            .live_auth_tokens(u.id, TokenPurpose::VerifyEmail, at(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .live_auth_tokens(u.id, TokenPurpose::ResetPassword, at(16))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert!(store.spend_auth_token(second.id, at(2)).await.unwrap());
+    assert!(
+        !store.spend_auth_token(second.id, at(3)).await.unwrap(),
+        "spent once only"
+    );
+    assert!(
+        store
+            .live_auth_tokens(u.id, TokenPurpose::ResetPassword, at(4))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -64,6 +64,7 @@ stories!(
     sessions::rotation,
     sessions::revoke_all_and_list,
     sessions::purge_and_cascade,
+    sessions::auth_tokens,
 );
 
 #[test]

@@ -8,6 +8,7 @@
 //! services.
 #![warn(missing_docs)]
 
+mod auth_tokens;
 mod error;
 mod maintenance;
 mod pool;
@@ -18,6 +19,7 @@ mod users;
 
 use std::sync::Arc;
 
+pub use auth_tokens::AuthTokenStore;
 pub use error::{StoreError, StoreResult};
 pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
 pub use pool::{PoolOptions, PoolStats};
@@ -26,9 +28,9 @@ pub use sessions::SessionStore;
 pub use users::{UserPage, UserStore};
 
 /// Everything the services need from storage, as one object.
-pub trait Store: UserStore + SessionStore + Maintenance {}
+pub trait Store: UserStore + SessionStore + AuthTokenStore + Maintenance {}
 
-impl<T: UserStore + SessionStore + Maintenance> Store for T {}
+impl<T: UserStore + SessionStore + AuthTokenStore + Maintenance> Store for T {}
 
 /// The handle every layer above storage passes around.
 pub type DynStore = Arc<dyn Store>;
