@@ -11,6 +11,7 @@ mod auth;
 mod cookies;
 mod error;
 mod json;
+mod recovery;
 pub mod types;
 mod user;
 
@@ -30,6 +31,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/register", post(auth::register))
         .route("/api/auth/refresh", post(auth::refresh))
         .route("/api/auth/logout", post(auth::logout))
+        .route(
+            "/api/auth/requestPasswordReset",
+            post(recovery::request_password_reset),
+        )
+        .route("/api/auth/resetPassword", post(recovery::reset_password))
+        .route("/api/user/verify", post(recovery::verify_email))
+        .route(
+            "/api/user/verify/resend",
+            post(recovery::resend_verification),
+        )
         .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT));
     Router::new()
         .merge(auth)

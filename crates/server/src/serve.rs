@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use ferrochat_cache::{MemoryLimiter, RateLimiter, RedisLimiter};
 use ferrochat_config::{Config, Secrets};
+use ferrochat_mail::{Encryption, LogMailer, Mailer, SmtpMailer, SmtpSettings};
 use ferrochat_services::Services;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_store::DynStore;
@@ -35,8 +36,11 @@ pub async fn app_state(
         allow_unverified_email_login: config.auth.allow_unverified_email_login,
         allowed_domains: config.auth.allowed_registration_domains.clone(),
         refresh_ttl: config.auth.refresh_token_expiry,
+        allow_password_reset: config.auth.allow_password_reset,
+        client_url: config.server.domain_client.clone(),
     };
-    let services = Services::new(store, tokens, policy);
+    let mailer = mailer(&config)?;
+    let services = Services::new(store, tokens, policy, mailer);
     services
         .auth
         .warm_up()
@@ -58,6 +62,29 @@ pub async fn app_state(
         shutdown,
         metrics,
     })
+}
+
+/// SMTP when `EMAIL_HOST` is set, the log otherwise.
+fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, BootError> {
+    let Some(email) = &config.email else {
+        return Ok(Arc::new(LogMailer));
+    };
+    let encryption = match email.encryption.as_str() {
+        "tls" => Encryption::Tls,
+        "none" => Encryption::None,
+        _ => Encryption::StartTls,
+    };
+    let settings = SmtpSettings {
+        host: email.host.clone(),
+        port: email.port,
+        encryption,
+        username: email.username.clone(),
+        password: email.password.as_ref().map(|p| p.expose().to_owned()),
+        from: email.from.clone(),
+        from_name: email.from_name.clone(),
+    };
+    let smtp = SmtpMailer::new(&settings).map_err(|e| BootError::Internal(format!("mail: {e}")))?;
+    Ok(Arc::new(smtp))
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled. Then it stops accepting, lets

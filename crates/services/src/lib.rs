@@ -15,6 +15,7 @@ pub mod validate;
 
 use std::sync::Arc;
 
+use ferrochat_mail::Mailer;
 use ferrochat_store::DynStore;
 
 use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
@@ -36,8 +37,13 @@ pub struct Services {
 
 impl Services {
     /// Builds the services over a store, with the system clock.
-    pub fn new(store: DynStore, tokens: AccessTokens, policy: AuthPolicy) -> Self {
-        Self::with_clock(store, tokens, policy, Arc::new(SystemClock))
+    pub fn new(
+        store: DynStore,
+        tokens: AccessTokens,
+        policy: AuthPolicy,
+        mailer: Arc<dyn Mailer>,
+    ) -> Self {
+        Self::with_clock(store, tokens, policy, mailer, Arc::new(SystemClock))
     }
 
     /// Builds the services with a given clock (tests pin time with it).
@@ -45,10 +51,11 @@ impl Services {
         store: DynStore,
         tokens: AccessTokens,
         policy: AuthPolicy,
+        mailer: Arc<dyn Mailer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let users = UserService::new(store.clone(), clock.clone());
-        let auth = AuthService::new(store.clone(), users.clone(), clock, tokens, policy);
+        let auth = AuthService::new(store.clone(), users.clone(), clock, tokens, policy, mailer);
         Self { store, users, auth }
     }
 }

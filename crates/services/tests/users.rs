@@ -26,8 +26,11 @@ async fn services() -> (Services, tempfile::TempDir) {
         allow_unverified_email_login: true,
         allowed_domains: Vec::new(),
         refresh_ttl: Duration::from_secs(86_400),
+        allow_password_reset: false,
+        client_url: "http://localhost:3080".into(),
     };
-    (Services::new(Arc::new(store), tokens, policy), dir)
+    let mailer = Arc::new(ferrochat_mail::LogMailer);
+    (Services::new(Arc::new(store), tokens, policy, mailer), dir)
 }
 
 fn ada() -> CreateUser {

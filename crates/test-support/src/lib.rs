@@ -8,6 +8,7 @@ mod app;
 mod db;
 pub mod fixtures;
 pub mod node;
+pub mod smtp;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use db::TestDb;

@@ -15,6 +15,10 @@ pub enum Rule {
     Register,
     /// `REFRESH_MAX` per `REFRESH_WINDOW`.
     Refresh,
+    /// `RESET_PASSWORD_MAX` per `RESET_PASSWORD_WINDOW`.
+    ResetPassword,
+    /// `VERIFY_EMAIL_MAX` per `VERIFY_EMAIL_WINDOW`.
+    VerifyEmail,
 }
 
 impl Rule {
@@ -23,6 +27,8 @@ impl Rule {
             Rule::Login => "login",
             Rule::Register => "register",
             Rule::Refresh => "refresh",
+            Rule::ResetPassword => "reset_password",
+            Rule::VerifyEmail => "verify_email",
         }
     }
 }
@@ -45,6 +51,8 @@ impl RateLimits {
             Rule::Login => self.config.login,
             Rule::Register => self.config.register,
             Rule::Refresh => self.config.refresh,
+            Rule::ResetPassword => self.config.reset_password,
+            Rule::VerifyEmail => self.config.verify_email,
         };
         Quota { max, window }
     }

@@ -3,4 +3,5 @@ mod errors;
 mod librechat;
 mod ops;
 mod postgres;
+mod recovery;
 mod shutdown;

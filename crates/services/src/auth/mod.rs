@@ -12,6 +12,7 @@
 //!   whole session, because only a copy of the token can be presented twice;
 //! - banned users are refused everywhere and their sessions are revoked.
 
+mod recovery;
 pub mod tokens;
 
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ferrochat_core::{Role, Session, SessionId, User};
+use ferrochat_mail::Mailer;
 use ferrochat_store::{DynStore, StoreError};
 use tokio::sync::OnceCell;
 
@@ -41,6 +43,10 @@ pub struct AuthPolicy {
     pub allowed_domains: Vec<String>,
     /// Login-session (refresh token) lifetime; refreshes do not extend it.
     pub refresh_ttl: Duration,
+    /// `ALLOW_PASSWORD_RESET`.
+    pub allow_password_reset: bool,
+    /// Public URL of the web client (`DOMAIN_CLIENT`), for links in mail.
+    pub client_url: String,
 }
 
 /// Where a request came from, recorded on the session it creates.
@@ -106,6 +112,7 @@ pub struct AuthService {
     clock: Arc<dyn Clock>,
     tokens: AccessTokens,
     policy: AuthPolicy,
+    mailer: Arc<dyn Mailer>,
     dummy_hash: Arc<OnceCell<String>>,
 }
 
@@ -117,6 +124,7 @@ impl AuthService {
         clock: Arc<dyn Clock>,
         tokens: AccessTokens,
         policy: AuthPolicy,
+        mailer: Arc<dyn Mailer>,
     ) -> Self {
         Self {
             store,
@@ -124,6 +132,7 @@ impl AuthService {
             clock,
             tokens,
             policy,
+            mailer,
             dummy_hash: Arc::new(OnceCell::new()),
         }
     }
@@ -155,6 +164,9 @@ impl AuthService {
         } else {
             Role::User
         };
+        // Without real mail there is no way to verify, so addresses count as verified (as in
+        // LibreChat); with mail, a verification link is sent.
+        let verified = !self.mailer.delivers();
         let created = self
             .users
             .create(CreateUser {
@@ -163,11 +175,16 @@ impl AuthService {
                 username: input.username.filter(|u| !u.trim().is_empty()),
                 password: input.password,
                 role,
-                email_verified: true,
+                email_verified: verified,
             })
             .await;
         match created {
-            Ok(user) => Ok(Registered::Created(user)),
+            Ok(user) => {
+                if !verified {
+                    self.send_verification_in_background(user.clone());
+                }
+                Ok(Registered::Created(user))
+            }
             Err(ServiceError::Conflict { field: "email" }) => Ok(Registered::AlreadyRegistered),
             Err(other) => Err(other),
         }
