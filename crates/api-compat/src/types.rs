@@ -81,7 +81,7 @@ impl From<&User> for TUser {
             avatar: u.avatar.clone(),
             role: u.role.as_str().to_owned(),
             provider: u.provider.clone(),
-            two_factor_enabled: false,
+            two_factor_enabled: u.two_factor_enabled,
             terms_accepted: u.terms_accepted,
             created_at: iso(u.created_at),
             updated_at: iso(u.updated_at),

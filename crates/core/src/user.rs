@@ -84,6 +84,8 @@ pub struct User {
     pub banned: bool,
     /// Whether the user accepted the terms of service.
     pub terms_accepted: bool,
+    /// Whether sign-in needs a TOTP or backup code after the password.
+    pub two_factor_enabled: bool,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.

@@ -8,6 +8,7 @@
 
 mod auth_tokens;
 mod sessions;
+mod two_factor;
 mod users;
 
 use std::str::FromStr;

@@ -144,3 +144,71 @@ pub async fn role_and_delete(store: &dyn Store) {
     ));
     assert_eq!(store.user_by_id(b.id).await.unwrap().email, "b@example.com");
 }
+
+/// TOTP state and backup codes: set, replay-proof steps, single-use codes, cascade.
+pub async fn two_factor(store: &dyn Store) {
+    use ferrochat_store::TotpState;
+    let u = store
+        .create_user(new_user("tf@example.com", None), t0())
+        .await
+        .unwrap();
+    let off = TotpState {
+        secret: None,
+        enabled: false,
+        last_step: None,
+    };
+    assert_eq!(store.totp_state(u.id).await.unwrap(), off);
+    assert!(!store.user_by_id(u.id).await.unwrap().two_factor_enabled);
+
+    store
+        .set_totp(u.id, Some("v1:sealed"), false, at(1))
+        .await
+        .unwrap();
+    assert!(store.advance_totp_step(u.id, 100).await.unwrap());
+    assert!(
+        !store.advance_totp_step(u.id, 100).await.unwrap(),
+        "same step twice is a replay"
+    );
+    assert!(!store.advance_totp_step(u.id, 99).await.unwrap());
+    assert!(store.advance_totp_step(u.id, 101).await.unwrap());
+    store
+        .set_totp(u.id, Some("v1:sealed"), true, at(2))
+        .await
+        .unwrap();
+    let on = store.totp_state(u.id).await.unwrap();
+    assert_eq!(
+        on,
+        TotpState {
+            secret: Some("v1:sealed".into()),
+            enabled: true,
+            last_step: None
+        }
+    );
+    assert!(store.user_by_id(u.id).await.unwrap().two_factor_enabled);
+
+    store
+        .replace_backup_codes(u.id, &["c1".into(), "c2".into()])
+        .await
+        .unwrap();
+    assert_eq!(store.remaining_backup_codes(u.id).await.unwrap(), 2);
+    assert!(store.spend_backup_code(u.id, "c1", at(3)).await.unwrap());
+    assert!(!store.spend_backup_code(u.id, "c1", at(4)).await.unwrap());
+    assert!(!store.spend_backup_code(u.id, "nope", at(4)).await.unwrap());
+    assert_eq!(store.remaining_backup_codes(u.id).await.unwrap(), 1);
+    store
+        .replace_backup_codes(u.id, &["c3".into()])
+        .await
+        .unwrap();
+    assert!(
+        !store.spend_backup_code(u.id, "c2", at(5)).await.unwrap(),
+        "replaced codes are gone"
+    );
+
+    store.set_totp(u.id, None, false, at(6)).await.unwrap();
+    assert_eq!(store.totp_state(u.id).await.unwrap(), off);
+    store.delete_user(u.id).await.unwrap();
+    assert!(matches!(
+        store.totp_state(u.id).await,
+        Err(StoreError::NotFound)
+    ));
+}

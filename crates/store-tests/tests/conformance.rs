@@ -61,6 +61,7 @@ stories!(
     users::uniqueness,
     users::pagination,
     users::role_and_delete,
+    users::two_factor,
     sessions::rotation,
     sessions::revoke_all_and_list,
     sessions::purge_and_cascade,

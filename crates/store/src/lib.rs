@@ -15,6 +15,7 @@ mod pool;
 pub mod profile;
 mod sessions;
 pub mod sql;
+mod two_factor;
 mod users;
 
 use std::sync::Arc;
@@ -25,12 +26,14 @@ pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
 pub use pool::{PoolOptions, PoolStats};
 pub use profile::Profiler;
 pub use sessions::SessionStore;
+pub use two_factor::{TotpState, TwoFactorStore};
 pub use users::{UserPage, UserStore};
 
 /// Everything the services need from storage, as one object.
-pub trait Store: UserStore + SessionStore + AuthTokenStore + Maintenance {}
+pub trait Store: UserStore + SessionStore + AuthTokenStore + TwoFactorStore + Maintenance {}
 
-impl<T: UserStore + SessionStore + AuthTokenStore + Maintenance> Store for T {}
+impl<T> Store for T where T: UserStore + SessionStore + AuthTokenStore + TwoFactorStore + Maintenance
+{}
 
 /// The handle every layer above storage passes around.
 pub type DynStore = Arc<dyn Store>;

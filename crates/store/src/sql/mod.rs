@@ -9,6 +9,7 @@
 pub mod auth_tokens;
 pub mod sessions;
 pub mod time;
+pub mod two_factor;
 pub mod users;
 
 use crate::{StoreError, StoreResult};

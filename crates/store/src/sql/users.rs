@@ -9,7 +9,7 @@ use crate::StoreError;
 macro_rules! user_columns {
     () => {
         "id, email, username, name, avatar, provider, role, password_hash, email_verified, \
-         banned, terms_accepted, created_at, updated_at"
+         banned, terms_accepted, two_factor_enabled, created_at, updated_at"
     };
 }
 
@@ -75,6 +75,7 @@ pub struct UserRow {
     email_verified: bool,
     banned: bool,
     terms_accepted: bool,
+    two_factor_enabled: bool,
     created_at: i64,
     updated_at: i64,
 }
@@ -98,6 +99,7 @@ impl TryFrom<UserRow> for User {
             email_verified: row.email_verified,
             banned: row.banned,
             terms_accepted: row.terms_accepted,
+            two_factor_enabled: row.two_factor_enabled,
             created_at: from_millis(row.created_at)?,
             updated_at: from_millis(row.updated_at)?,
         })
