@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use ferrochat_services::ServiceError;
-use ferrochat_services::auth::{Grant, Registration};
+use ferrochat_services::auth::{Grant, LoginOutcome, Registration};
 use ferrochat_web::security::origin_allowed;
 use ferrochat_web::{AppState, AuthUser, Client, Rule};
 use http::{HeaderMap, StatusCode};
@@ -26,7 +26,7 @@ fn secure(state: &AppState) -> bool {
 }
 
 /// `{token, user}` plus the refresh cookies.
-fn grant_response(state: &AppState, grant: Grant) -> Response {
+pub(crate) fn grant_response(state: &AppState, grant: Grant) -> Response {
     let body = TokenResponse {
         token: grant.access_token,
         user: TUser::from(&grant.user),
@@ -79,9 +79,13 @@ pub async fn login(
         .login(&body.email, &body.password, client.0)
         .await
     {
-        Ok(grant) => {
+        Ok(LoginOutcome::Granted(grant)) => {
             state.limits.clear(Rule::Login, "account", &account).await;
-            Ok(grant_response(&state, grant))
+            Ok(grant_response(&state, *grant))
+        }
+        // Password right, second factor pending: no cookies, a five-minute token instead.
+        Ok(LoginOutcome::TwoFactorRequired { pending_token }) => {
+            Ok(Json(json!({ "twoFAPending": true, "tempToken": pending_token })).into_response())
         }
         Err(ServiceError::Unauthenticated) => Err(CompatError::new(
             StatusCode::NOT_FOUND,

@@ -12,6 +12,7 @@ mod cookies;
 mod error;
 mod json;
 mod recovery;
+mod two_factor;
 pub mod types;
 mod user;
 
@@ -41,6 +42,15 @@ pub fn router() -> Router<AppState> {
             "/api/user/verify/resend",
             post(recovery::resend_verification),
         )
+        .route("/api/auth/2fa/enable", get(two_factor::enable))
+        .route("/api/auth/2fa/verify", post(two_factor::verify))
+        .route("/api/auth/2fa/confirm", post(two_factor::confirm))
+        .route("/api/auth/2fa/disable", post(two_factor::disable))
+        .route(
+            "/api/auth/2fa/backup/regenerate",
+            post(two_factor::regenerate),
+        )
+        .route("/api/auth/2fa/verify-temp", post(two_factor::verify_temp))
         .layer(DefaultBodyLimit::max(AUTH_BODY_LIMIT));
     Router::new()
         .merge(auth)

@@ -10,6 +10,7 @@ use ferrochat_config::{Config, Secrets};
 use ferrochat_mail::{Encryption, LogMailer, Mailer, SmtpMailer, SmtpSettings};
 use ferrochat_services::Services;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
+use ferrochat_services::crypto::SecretBox;
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
 use tokio::net::TcpListener;
@@ -40,7 +41,9 @@ pub async fn app_state(
         client_url: config.server.domain_client.clone(),
     };
     let mailer = mailer(&config)?;
-    let services = Services::new(store, tokens, policy, mailer);
+    let secret_box = SecretBox::from_hex_key(secrets.creds_key.expose())
+        .map_err(|e| BootError::Internal(e.to_string()))?;
+    let services = Services::new(store, tokens, policy, mailer, secret_box);
     services
         .auth
         .warm_up()

@@ -19,7 +19,8 @@ pub struct SecretBox {
 impl SecretBox {
     /// A box keyed by the 64-hex-character `CREDS_KEY`.
     pub fn from_hex_key(hex_key: &str) -> Result<Self, ServiceError> {
-        let key = hex::decode(hex_key).map_err(|_| ServiceError::Internal("CREDS_KEY is not hex".into()))?;
+        let key = hex::decode(hex_key)
+            .map_err(|_| ServiceError::Internal("CREDS_KEY is not hex".into()))?;
         let cipher = Aes256Gcm::new_from_slice(&key)
             .map_err(|_| ServiceError::Internal("CREDS_KEY must be 32 bytes".into()))?;
         Ok(Self { cipher })
@@ -31,21 +32,32 @@ impl SecretBox {
         getrandom::fill(&mut nonce).map_err(|e| ServiceError::Internal(e.to_string().into()))?;
         let sealed = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plain)
+            .encrypt(&Nonce::from(nonce), plain)
             .map_err(|_| ServiceError::Internal("encryption failed".into()))?;
-        Ok(format!("{PREFIX}{}{}", hex::encode(nonce), hex::encode(sealed)))
+        Ok(format!(
+            "{PREFIX}{}{}",
+            hex::encode(nonce),
+            hex::encode(sealed)
+        ))
     }
 
     /// Decrypts a value produced by [`SecretBox::seal`]; fails on tampering or a wrong key.
     pub fn open(&self, stored: &str) -> Result<Vec<u8>, ServiceError> {
-        let bad = || ServiceError::Internal("stored secret cannot be decrypted (was CREDS_KEY changed?)".into());
+        let bad = || {
+            ServiceError::Internal(
+                "stored secret cannot be decrypted (was CREDS_KEY changed?)".into(),
+            )
+        };
         let body = stored.strip_prefix(PREFIX).ok_or_else(bad)?;
         let bytes = hex::decode(body).map_err(|_| bad())?;
         if bytes.len() <= NONCE_LEN {
             return Err(bad());
         }
         let (nonce, sealed) = bytes.split_at(NONCE_LEN);
-        self.cipher.decrypt(Nonce::from_slice(nonce), sealed).map_err(|_| bad())
+        let nonce: [u8; NONCE_LEN] = nonce.try_into().map_err(|_| bad())?;
+        self.cipher
+            .decrypt(&Nonce::from(nonce), sealed)
+            .map_err(|_| bad())
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod crypto;
 mod error;
 pub mod password;
 pub mod users;
@@ -19,6 +20,7 @@ use ferrochat_mail::Mailer;
 use ferrochat_store::DynStore;
 
 use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
+use crate::crypto::SecretBox;
 
 pub use clock::{Clock, SystemClock};
 pub use error::{FieldError, ServiceError, ServiceResult};
@@ -42,8 +44,16 @@ impl Services {
         tokens: AccessTokens,
         policy: AuthPolicy,
         mailer: Arc<dyn Mailer>,
+        secret_box: SecretBox,
     ) -> Self {
-        Self::with_clock(store, tokens, policy, mailer, Arc::new(SystemClock))
+        Self::with_clock(
+            store,
+            tokens,
+            policy,
+            mailer,
+            secret_box,
+            Arc::new(SystemClock),
+        )
     }
 
     /// Builds the services with a given clock (tests pin time with it).
@@ -52,10 +62,19 @@ impl Services {
         tokens: AccessTokens,
         policy: AuthPolicy,
         mailer: Arc<dyn Mailer>,
+        secret_box: SecretBox,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let users = UserService::new(store.clone(), clock.clone());
-        let auth = AuthService::new(store.clone(), users.clone(), clock, tokens, policy, mailer);
+        let auth = AuthService::new(
+            store.clone(),
+            users.clone(),
+            clock,
+            tokens,
+            policy,
+            mailer,
+            secret_box,
+        );
         Self { store, users, auth }
     }
 }

@@ -30,7 +30,11 @@ async fn services() -> (Services, tempfile::TempDir) {
         client_url: "http://localhost:3080".into(),
     };
     let mailer = Arc::new(ferrochat_mail::LogMailer);
-    (Services::new(Arc::new(store), tokens, policy, mailer), dir)
+    let secret_box = ferrochat_services::crypto::SecretBox::from_hex_key(&"ab".repeat(32)).unwrap();
+    (
+        Services::new(Arc::new(store), tokens, policy, mailer, secret_box),
+        dir,
+    )
 }
 
 fn ada() -> CreateUser {

@@ -5,3 +5,4 @@ mod ops;
 mod postgres;
 mod recovery;
 mod shutdown;
+mod two_factor;

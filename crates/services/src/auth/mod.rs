@@ -14,6 +14,8 @@
 
 mod recovery;
 pub mod tokens;
+pub mod totp;
+pub mod two_factor;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +26,7 @@ use ferrochat_mail::Mailer;
 use ferrochat_store::{DynStore, StoreError};
 use tokio::sync::OnceCell;
 
+use crate::crypto::SecretBox;
 use crate::password::{self, Verified};
 use crate::users::{CreateUser, UserService};
 use crate::validate::{self, Checks};
@@ -71,6 +74,18 @@ pub struct Grant {
     pub user: User,
 }
 
+/// What a correct password leads to.
+#[derive(Clone, Debug)]
+pub enum LoginOutcome {
+    /// Signed in.
+    Granted(Box<Grant>),
+    /// The account has 2FA: exchange this token and a code for a session.
+    TwoFactorRequired {
+        /// Five-minute pending token.
+        pending_token: String,
+    },
+}
+
 /// The caller behind a valid access token.
 #[derive(Clone, Debug)]
 pub struct Authenticated {
@@ -113,6 +128,7 @@ pub struct AuthService {
     tokens: AccessTokens,
     policy: AuthPolicy,
     mailer: Arc<dyn Mailer>,
+    secret_box: SecretBox,
     dummy_hash: Arc<OnceCell<String>>,
 }
 
@@ -125,6 +141,7 @@ impl AuthService {
         tokens: AccessTokens,
         policy: AuthPolicy,
         mailer: Arc<dyn Mailer>,
+        secret_box: SecretBox,
     ) -> Self {
         Self {
             store,
@@ -133,6 +150,7 @@ impl AuthService {
             tokens,
             policy,
             mailer,
+            secret_box,
             dummy_hash: Arc::new(OnceCell::new()),
         }
     }
@@ -204,7 +222,7 @@ impl AuthService {
         email: &str,
         password: &str,
         client: ClientInfo,
-    ) -> ServiceResult<Grant> {
+    ) -> ServiceResult<LoginOutcome> {
         if !self.policy.allow_email_login {
             return Err(ServiceError::Forbidden("Email login is not allowed."));
         }
@@ -249,7 +267,13 @@ impl AuthService {
         if !user.email_verified && !self.policy.allow_unverified_email_login {
             return Err(ServiceError::EmailNotVerified);
         }
-        self.open_session(user, client).await
+        if user.two_factor_enabled {
+            let pending_token = self.tokens.issue_pending(user.id, self.clock.now())?;
+            return Ok(LoginOutcome::TwoFactorRequired { pending_token });
+        }
+        self.open_session(user, client)
+            .await
+            .map(|g| LoginOutcome::Granted(Box::new(g)))
     }
 
     /// Starts a session for an already-authenticated user (login, OAuth callbacks, 2FA).

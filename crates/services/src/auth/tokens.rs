@@ -17,6 +17,11 @@ use crate::ServiceError;
 
 /// `iss` and `aud` of every access token.
 pub const ISSUER: &str = "ferrochat";
+/// `aud` of "password correct, second factor pending" tokens; never accepted as an access
+/// token, and access tokens are never accepted here.
+pub const PENDING_AUDIENCE: &str = "ferrochat:2fa-pending";
+/// Lifetime of a pending token.
+pub const PENDING_TTL_SECS: i64 = 5 * 60;
 /// Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECS: u64 = 5;
 
@@ -39,12 +44,30 @@ pub struct AccessClaims {
     pub exp: i64,
 }
 
+/// What a pending (second factor required) token says.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PendingClaims {
+    /// The user who gave the right password.
+    pub sub: UserId,
+    /// Issuer.
+    pub iss: String,
+    /// Always [`PENDING_AUDIENCE`].
+    pub aud: String,
+    /// Issued at.
+    pub iat: i64,
+    /// Not before.
+    pub nbf: i64,
+    /// Expires at.
+    pub exp: i64,
+}
+
 /// Signs and verifies access tokens with the configured secret.
 #[derive(Clone)]
 pub struct AccessTokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    pending_validation: Validation,
     ttl: Duration,
 }
 
@@ -59,12 +82,42 @@ impl AccessTokens {
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[ISSUER]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
+        let mut pending_validation = validation.clone();
+        pending_validation.set_audience(&[PENDING_AUDIENCE]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            pending_validation,
             ttl,
         }
+    }
+
+    /// Issues a five-minute token saying `user` passed the password check.
+    pub fn issue_pending(&self, user: UserId, now: DateTime<Utc>) -> Result<String, ServiceError> {
+        let iat = now.timestamp();
+        let claims = PendingClaims {
+            sub: user,
+            iss: ISSUER.into(),
+            aud: PENDING_AUDIENCE.into(),
+            iat,
+            nbf: iat,
+            exp: iat + PENDING_TTL_SECS,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ServiceError::Internal(Box::new(e)))
+    }
+
+    /// Verifies a pending token; any failure is `Unauthenticated`.
+    pub fn verify_pending(&self, token: &str, now: DateTime<Utc>) -> Result<UserId, ServiceError> {
+        let data =
+            jsonwebtoken::decode::<PendingClaims>(token, &self.decoding, &self.pending_validation)
+                .map_err(|_| ServiceError::Unauthenticated)?;
+        let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(0);
+        if data.claims.iat > now.timestamp() + leeway {
+            return Err(ServiceError::Unauthenticated);
+        }
+        Ok(data.claims.sub)
     }
 
     /// Lifetime of issued tokens.

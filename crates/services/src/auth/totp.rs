@@ -59,8 +59,17 @@ mod tests {
     #[test]
     fn rfc6238_vectors() {
         let secret = b"12345678901234567890";
-        for (time, eight) in [(59, 94287082u32), (1111111109, 7081804), (1234567890, 89005924), (2000000000, 69279037)] {
-            assert_eq!(code_at(secret, time / STEP), Some(eight % 1_000_000), "t={time}");
+        for (time, eight) in [
+            (59, 94287082u32),
+            (1111111109, 7081804),
+            (1234567890, 89005924),
+            (2000000000, 69279037),
+        ] {
+            assert_eq!(
+                code_at(secret, time / STEP),
+                Some(eight % 1_000_000),
+                "t={time}"
+            );
         }
     }
 
