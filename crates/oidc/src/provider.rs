@@ -56,7 +56,11 @@ impl OidcProvider {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| OidcError::Http(e.to_string()))?;
-        Ok(Self { settings, http, cache: RwLock::new(None) })
+        Ok(Self {
+            settings,
+            http,
+            cache: RwLock::new(None),
+        })
     }
 
     /// The configured settings.
@@ -65,11 +69,18 @@ impl OidcProvider {
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, OidcError> {
-        let res = self.http.get(url).send().await.map_err(|e| OidcError::Http(e.to_string()))?;
+        let res = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| OidcError::Http(e.to_string()))?;
         if !res.status().is_success() {
             return Err(OidcError::Http(format!("{url}: {}", res.status())));
         }
-        res.json().await.map_err(|e| OidcError::Protocol(format!("{url}: {e}")))
+        res.json()
+            .await
+            .map_err(|e| OidcError::Protocol(format!("{url}: {e}")))
     }
 
     /// Discovery document and keys, fetched once (and again when `refresh` asks, e.g. after a
@@ -79,7 +90,9 @@ impl OidcProvider {
             return Ok(cached.clone());
         }
         let issuer = self.settings.issuer.trim_end_matches('/');
-        let meta: Metadata = self.get_json(&format!("{issuer}/.well-known/openid-configuration")).await?;
+        let meta: Metadata = self
+            .get_json(&format!("{issuer}/.well-known/openid-configuration"))
+            .await?;
         if meta.issuer.trim_end_matches('/') != issuer {
             return Err(OidcError::Protocol(format!(
                 "discovery issuer {} differs from the configured {issuer}",
@@ -92,7 +105,12 @@ impl OidcProvider {
     }
 
     /// The URL to send the browser to.
-    pub async fn authorization_url(&self, state: &str, nonce: &str, challenge: &str) -> Result<String, OidcError> {
+    pub async fn authorization_url(
+        &self,
+        state: &str,
+        nonce: &str,
+        challenge: &str,
+    ) -> Result<String, OidcError> {
         let (meta, _) = self.metadata(false).await?;
         let params = [
             ("response_type", "code"),
@@ -110,7 +128,12 @@ impl OidcProvider {
     }
 
     /// Exchanges the code (with the PKCE verifier) and validates the ID token.
-    pub async fn exchange(&self, code: &str, verifier: &str, nonce: &str) -> Result<IdClaims, OidcError> {
+    pub async fn exchange(
+        &self,
+        code: &str,
+        verifier: &str,
+        nonce: &str,
+    ) -> Result<IdClaims, OidcError> {
         let (meta, jwks) = self.metadata(false).await?;
         let form = [
             ("grant_type", "authorization_code"),
@@ -130,10 +153,18 @@ impl OidcProvider {
         if !res.status().is_success() {
             let status = res.status();
             let body = res.text().await.unwrap_or_default();
-            return Err(OidcError::Http(format!("token endpoint: {status} {}", body.chars().take(300).collect::<String>())));
+            return Err(OidcError::Http(format!(
+                "token endpoint: {status} {}",
+                body.chars().take(300).collect::<String>()
+            )));
         }
-        let tokens: TokenResponse = res.json().await.map_err(|e| OidcError::Protocol(e.to_string()))?;
-        let id_token = tokens.id_token.ok_or_else(|| OidcError::Protocol("no id_token in the token response".into()))?;
+        let tokens: TokenResponse = res
+            .json()
+            .await
+            .map_err(|e| OidcError::Protocol(e.to_string()))?;
+        let id_token = tokens
+            .id_token
+            .ok_or_else(|| OidcError::Protocol("no id_token in the token response".into()))?;
         let issuer = meta.issuer.clone();
         match validate_id_token(&id_token, &jwks, &issuer, &self.settings.client_id, nonce) {
             Err(OidcError::InvalidToken(why)) if why == "unknown signing key" => {

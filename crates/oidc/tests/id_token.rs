@@ -27,13 +27,21 @@ fn claims() -> Value {
 }
 
 fn chrono_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
 }
 
 fn sign(claims: &Value) -> String {
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("k1".into());
-    jsonwebtoken::encode(&header, claims, &EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap()).unwrap()
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap(),
+    )
+    .unwrap()
 }
 
 fn check(token: &str) -> Result<ferrochat_oidc::IdClaims, OidcError> {
@@ -42,7 +50,9 @@ fn check(token: &str) -> Result<ferrochat_oidc::IdClaims, OidcError> {
 
 fn rejected(token: &str, why: &str) {
     match check(token) {
-        Err(OidcError::InvalidToken(reason)) => assert!(reason.contains(why), "expected {why}, got {reason}"),
+        Err(OidcError::InvalidToken(reason)) => {
+            assert!(reason.contains(why), "expected {why}, got {reason}")
+        }
         other => panic!("expected rejection ({why}), got {other:?}"),
     }
 }
@@ -90,14 +100,28 @@ fn forged_signatures_and_algorithms_are_refused() {
     // HS256 "signed" with a guessable secret: not an allowed algorithm for ID tokens.
     let mut header = Header::new(Algorithm::HS256);
     header.kid = Some("k1".into());
-    let hs = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_secret(b"client-secret")).unwrap();
+    let hs = jsonwebtoken::encode(
+        &header,
+        &claims(),
+        &EncodingKey::from_secret(b"client-secret"),
+    )
+    .unwrap();
     rejected(&hs, "algorithm");
     // alg none.
-    let none = format!("{}.{}.", URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"k1"}"#), parts[1]);
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"k1"}"#),
+        parts[1]
+    );
     assert!(check(&none).is_err());
     // Unknown key id.
     let mut header = Header::new(Algorithm::RS256);
     header.kid = Some("other".into());
-    let unknown = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap()).unwrap();
+    let unknown = jsonwebtoken::encode(
+        &header,
+        &claims(),
+        &EncodingKey::from_rsa_pem(PEM.as_bytes()).unwrap(),
+    )
+    .unwrap();
     rejected(&unknown, "unknown signing key");
 }

@@ -114,6 +114,40 @@ impl UserStore for SqliteStore {
             .await
     }
 
+    async fn user_by_identity(&self, provider: &str, subject: &str) -> StoreResult<User> {
+        self.profiler
+            .run("users.by_identity", async {
+                let row: UserRow = sqlx::query_as(q::BY_IDENTITY)
+                    .bind(provider)
+                    .bind(subject)
+                    .fetch_one(&self.pool)
+                    .await?;
+                row.try_into()
+            })
+            .await
+    }
+
+    async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        self.profiler
+            .run("users.link_identity", async {
+                sqlx::query(q::LINK_IDENTITY)
+                    .bind(provider)
+                    .bind(subject)
+                    .bind(user_id.to_string())
+                    .bind(to_millis(now))
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn set_terms_accepted(
         &self,
         id: UserId,

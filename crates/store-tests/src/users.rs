@@ -133,7 +133,29 @@ pub async fn role_and_delete(store: &dyn Store) {
     assert_eq!(rehashed.password_hash.as_deref(), Some("$argon2id$new"));
     assert_eq!(rehashed.updated_at, at(6));
 
+    store
+        .link_identity("openid", "sub-a", a.id, at(7))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.user_by_identity("openid", "sub-a").await.unwrap().id,
+        a.id
+    );
+    assert!(matches!(
+        store.user_by_identity("openid", "sub-b").await,
+        Err(StoreError::NotFound)
+    ));
+    let err = store
+        .link_identity("openid", "sub-a", b.id, at(7))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { .. }), "{err:?}");
+
     store.delete_user(a.id).await.unwrap();
+    assert!(matches!(
+        store.user_by_identity("openid", "sub-a").await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         store.user_by_id(a.id).await,
         Err(StoreError::NotFound)

@@ -46,6 +46,18 @@ pub trait UserStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<User>;
 
+    /// The user linked to an external identity.
+    async fn user_by_identity(&self, provider: &str, subject: &str) -> StoreResult<User>;
+
+    /// Links an external identity to a user; `Conflict` if it is linked already.
+    async fn link_identity(
+        &self,
+        provider: &str,
+        subject: &str,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Records whether the user accepted the terms of service.
     async fn set_terms_accepted(
         &self,
