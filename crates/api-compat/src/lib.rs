@@ -11,6 +11,7 @@ mod auth;
 mod cookies;
 mod error;
 mod json;
+mod oauth;
 mod recovery;
 mod two_factor;
 pub mod types;
@@ -58,4 +59,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/user/terms", get(user::get_terms))
         .route("/api/user/terms/accept", post(user::accept_terms))
         .route("/api/user/delete", delete(user::delete_user))
+        .route("/oauth/{provider}", get(oauth::start))
+        .route("/oauth/{provider}/callback", get(oauth::callback))
 }

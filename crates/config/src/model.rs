@@ -104,6 +104,25 @@ pub struct LimitsConfig {
     pub verify_email: Limit,
 }
 
+/// One OpenID Connect provider.
+#[derive(Clone, Debug)]
+pub struct OidcConfig {
+    /// Route name: `openid` or `google`.
+    pub name: &'static str,
+    /// Issuer URL.
+    pub issuer: String,
+    /// Client ID.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: Secret,
+    /// Scopes.
+    pub scope: String,
+    /// Absolute callback URL.
+    pub callback_url: String,
+    /// Button label.
+    pub label: String,
+}
+
 /// Outgoing mail; `None` in [`Config::email`] means "log instead of sending".
 #[derive(Clone, Debug)]
 pub struct EmailConfig {
@@ -162,6 +181,8 @@ pub struct Config {
     pub redis_uri: Option<Secret>,
     /// SMTP settings, when mail is configured.
     pub email: Option<EmailConfig>,
+    /// Configured OpenID Connect providers (`openid`, `google`).
+    pub oidc: Vec<OidcConfig>,
     /// The raw values with their origins, for `config show`.
     pub raw: RawValues,
 }
@@ -268,6 +289,7 @@ impl Config {
         let email_password = p.secret("email.password");
         let email_from = p.text("email.from");
         let email_from_name = p.text("email.from_name");
+        let oidc = oidc_providers(&mut p, &server.domain_server);
         let email = email_host.map(|host| EmailConfig {
             host,
             port: email_port,
@@ -302,6 +324,7 @@ impl Config {
             limits,
             redis_uri,
             email,
+            oidc,
             raw: RawValues(raw),
         })
     }
@@ -314,6 +337,66 @@ impl Config {
             format!("{}:{}", self.server.host, self.server.port)
         }
     }
+}
+
+/// Joins a callback path to the public server URL (absolute URLs are kept).
+fn absolute(domain_server: &str, path: &str) -> String {
+    if path.starts_with("http://") || path.starts_with("https://") {
+        path.to_owned()
+    } else {
+        format!("{domain_server}/{}", path.trim_start_matches('/'))
+    }
+}
+
+/// The providers whose settings are complete; a partly configured one is a problem.
+fn oidc_providers(p: &mut Parser<'_>, domain_server: &str) -> Vec<OidcConfig> {
+    let mut out = Vec::new();
+    let openid = (
+        p.get("openid.issuer", parse::url),
+        p.get("openid.client_id", |v| Ok(v.trim().to_owned())),
+        p.secret("openid.client_secret"),
+    );
+    let scope = p.text("openid.scope");
+    let callback = p.text("openid.callback_url");
+    let label = p.text("openid.button_label");
+    match openid {
+        (Some(issuer), Some(client_id), Some(client_secret)) => out.push(OidcConfig {
+            name: "openid",
+            issuer,
+            client_id,
+            client_secret,
+            scope,
+            callback_url: absolute(domain_server, &callback),
+            label,
+        }),
+        (None, None, None) => {}
+        _ => p.problem(
+            "openid.issuer",
+            "OPENID_ISSUER, OPENID_CLIENT_ID and OPENID_CLIENT_SECRET must be set together",
+        ),
+    }
+    let google = (
+        p.get("google.client_id", |v| Ok(v.trim().to_owned())),
+        p.secret("google.client_secret"),
+    );
+    let google_callback = p.text("google.callback_url");
+    match google {
+        (Some(client_id), Some(client_secret)) => out.push(OidcConfig {
+            name: "google",
+            issuer: "https://accounts.google.com".into(),
+            client_id,
+            client_secret,
+            scope: "openid profile email".into(),
+            callback_url: absolute(domain_server, &google_callback),
+            label: "Continue with Google".into(),
+        }),
+        (None, None) => {}
+        _ => p.problem(
+            "google.client_id",
+            "GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET must be set together",
+        ),
+    }
+    out
 }
 
 fn nonzero(d: Duration) -> Option<Duration> {
@@ -347,6 +430,16 @@ impl Parser<'_> {
                 None
             }
         }
+    }
+
+    /// Records a problem that concerns several options at once.
+    fn problem(&mut self, key: &str, message: &str) {
+        self.problems.push(Problem {
+            key: key.to_owned(),
+            origin: None,
+            message: message.to_owned(),
+            example: None,
+        });
     }
 
     fn text(&mut self, key: &str) -> String {

@@ -228,7 +228,9 @@ fn example_file_is_current_and_valid() {
                     if rest.split_once(": ").is_some_and(|(k, _)| {
                         k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
                     }) && !rest.contains("secret")
-                        && !rest.contains("creds_key") =>
+                        && !rest.contains("creds_key")
+                        && !rest.contains("client_id")
+                        && !rest.contains("issuer") =>
                 {
                     format!("{indent}{rest}\n")
                 }

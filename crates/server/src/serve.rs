@@ -8,9 +8,11 @@ use axum::Router;
 use ferrochat_cache::{MemoryLimiter, RateLimiter, RedisLimiter};
 use ferrochat_config::{Config, Secrets};
 use ferrochat_mail::{Encryption, LogMailer, Mailer, SmtpMailer, SmtpSettings};
-use ferrochat_services::Services;
+use ferrochat_oidc::{OidcProvider, ProviderSettings};
+use ferrochat_services::auth::external::Providers;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::crypto::SecretBox;
+use ferrochat_services::{Deps, Services, SystemClock};
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
 use tokio::net::TcpListener;
@@ -39,11 +41,21 @@ pub async fn app_state(
         refresh_ttl: config.auth.refresh_token_expiry,
         allow_password_reset: config.auth.allow_password_reset,
         client_url: config.server.domain_client.clone(),
+        allow_social_login: config.auth.allow_social_login,
+        allow_social_registration: config.auth.allow_social_registration,
     };
     let mailer = mailer(&config)?;
     let secret_box = SecretBox::from_hex_key(secrets.creds_key.expose())
         .map_err(|e| BootError::Internal(e.to_string()))?;
-    let services = Services::new(store, tokens, policy, mailer, secret_box);
+    let services = Services::new(Deps {
+        store,
+        tokens,
+        policy,
+        mailer,
+        secret_box,
+        providers: providers(&config)?,
+        clock: Arc::new(SystemClock),
+    });
     services
         .auth
         .warm_up()
@@ -65,6 +77,24 @@ pub async fn app_state(
         shutdown,
         metrics,
     })
+}
+
+/// The configured OpenID Connect providers.
+fn providers(config: &Config) -> Result<Providers, BootError> {
+    let mut providers = Providers::default();
+    for p in &config.oidc {
+        let settings = ProviderSettings {
+            issuer: p.issuer.clone(),
+            client_id: p.client_id.clone(),
+            client_secret: p.client_secret.expose().to_owned(),
+            scope: p.scope.clone(),
+            redirect_uri: p.callback_url.clone(),
+        };
+        let provider =
+            OidcProvider::new(settings).map_err(|e| BootError::Internal(e.to_string()))?;
+        providers.insert(p.name, provider);
+    }
+    Ok(providers)
 }
 
 /// SMTP when `EMAIL_HOST` is set, the log otherwise.

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use ferrochat_mail::Mailer;
 use ferrochat_store::DynStore;
 
+use crate::auth::external::Providers;
 use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 use crate::crypto::SecretBox;
 
@@ -37,44 +38,33 @@ pub struct Services {
     pub auth: AuthService,
 }
 
-impl Services {
-    /// Builds the services over a store, with the system clock.
-    pub fn new(
-        store: DynStore,
-        tokens: AccessTokens,
-        policy: AuthPolicy,
-        mailer: Arc<dyn Mailer>,
-        secret_box: SecretBox,
-    ) -> Self {
-        Self::with_clock(
-            store,
-            tokens,
-            policy,
-            mailer,
-            secret_box,
-            Arc::new(SystemClock),
-        )
-    }
+/// Everything the services are built from: the store and the side-effect edges.
+pub struct Deps {
+    /// Storage.
+    pub store: DynStore,
+    /// Access-token keys.
+    pub tokens: AccessTokens,
+    /// Sign-in rules from configuration.
+    pub policy: AuthPolicy,
+    /// Outgoing mail.
+    pub mailer: Arc<dyn Mailer>,
+    /// Encryption of secrets at rest.
+    pub secret_box: SecretBox,
+    /// Configured identity providers.
+    pub providers: Providers,
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+}
 
-    /// Builds the services with a given clock (tests pin time with it).
-    pub fn with_clock(
-        store: DynStore,
-        tokens: AccessTokens,
-        policy: AuthPolicy,
-        mailer: Arc<dyn Mailer>,
-        secret_box: SecretBox,
-        clock: Arc<dyn Clock>,
-    ) -> Self {
-        let users = UserService::new(store.clone(), clock.clone());
-        let auth = AuthService::new(
-            store.clone(),
-            users.clone(),
-            clock,
-            tokens,
-            policy,
-            mailer,
-            secret_box,
-        );
-        Self { store, users, auth }
+impl Services {
+    /// Builds every service from its dependencies.
+    pub fn new(deps: Deps) -> Self {
+        let users = UserService::new(deps.store.clone(), deps.clock.clone());
+        let auth = AuthService::new(deps, users.clone());
+        Self {
+            store: auth.store().clone(),
+            users,
+            auth,
+        }
     }
 }

@@ -28,11 +28,21 @@ async fn services() -> (Services, tempfile::TempDir) {
         refresh_ttl: Duration::from_secs(86_400),
         allow_password_reset: false,
         client_url: "http://localhost:3080".into(),
+        allow_social_login: false,
+        allow_social_registration: false,
     };
     let mailer = Arc::new(ferrochat_mail::LogMailer);
     let secret_box = ferrochat_services::crypto::SecretBox::from_hex_key(&"ab".repeat(32)).unwrap();
     (
-        Services::new(Arc::new(store), tokens, policy, mailer, secret_box),
+        Services::new(ferrochat_services::Deps {
+            store: Arc::new(store),
+            tokens,
+            policy,
+            mailer,
+            secret_box,
+            providers: Default::default(),
+            clock: Arc::new(ferrochat_services::SystemClock),
+        }),
         dir,
     )
 }

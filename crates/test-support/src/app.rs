@@ -40,14 +40,24 @@ impl TestAppBuilder {
         self
     }
 
-    /// Starts the server and waits until it accepts connections.
+    /// Starts the server and waits until it accepts connections. `{addr}` in configuration
+    /// values becomes the server's `127.0.0.1:port`, and `DOMAIN_SERVER` defaults to
+    /// `http://{addr}`, so URLs the server builds point at itself.
     pub async fn spawn(self) -> TestApp {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
         let db = self.db.unwrap_or_else(TestDb::sqlite);
         let data_dir = tempfile::tempdir().expect("temp dir");
         // An empty explicit config file keeps a developer's ./ferrochat.yaml out of the tests.
         let config_file = data_dir.path().join("ferrochat.yaml");
         std::fs::write(&config_file, "").expect("write config");
-        let mut env: std::collections::HashMap<String, String> = self.env.into_iter().collect();
+        let mut env: std::collections::HashMap<String, String> = self
+            .env
+            .into_iter()
+            .map(|(k, v)| (k, v.replace("{addr}", &addr.to_string())))
+            .collect();
+        env.entry("DOMAIN_SERVER".into())
+            .or_insert_with(|| format!("http://{addr}"));
         env.entry("DATA_DIR".into())
             .or_insert_with(|| data_dir.path().join("data").display().to_string());
         env.entry("DATABASE_URL".into())
@@ -77,8 +87,6 @@ impl TestAppBuilder {
                     .with_state(state.clone()),
             );
         }
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local addr");
         let grace = config.server.shutdown_grace;
         let server = tokio::spawn(serve(listener, router, shutdown.clone(), grace));
         TestApp {

@@ -7,6 +7,7 @@
 mod app;
 mod db;
 pub mod fixtures;
+pub mod idp;
 pub mod node;
 pub mod smtp;
 

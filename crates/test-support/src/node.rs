@@ -16,34 +16,47 @@ pub fn suite_dir(name: &str) -> PathBuf {
 /// Serialises `npm ci` across tests in one process.
 static INSTALL: Mutex<()> = Mutex::new(());
 
+/// Whether Node.js is installed; says so loudly when it is not.
+pub fn available(what: &str) -> bool {
+    if Command::new("node").arg("--version").output().is_ok() {
+        return true;
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "*** SKIPPED: {what}: Node.js is not installed ***"
+    );
+    false
+}
+
+/// Installs `conformance/<name>`'s locked dependencies (`npm ci`) unless present.
+pub fn ensure_installed(name: &str) {
+    let dir = suite_dir(name);
+    let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
+    if dir.join("node_modules").is_dir() {
+        return;
+    }
+    let out = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+        .current_dir(&dir)
+        .output()
+        .expect("run npm ci");
+    assert!(
+        out.status.success(),
+        "npm ci in {} failed:\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Installs the suite's locked dependencies once (`npm ci`), then runs `node --test` on `files`
 /// with `FERROCHAT_URL` pointing at `base_url`. Returns `None`, after saying so loudly, when
 /// Node.js is not installed; panics with the runner's output when a test fails.
 pub fn run_suite(name: &str, files: &[&str], base_url: &str) -> Option<String> {
     let dir = suite_dir(name);
-    if Command::new("node").arg("--version").output().is_err() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "*** SKIPPED: {name} conformance suite: Node.js is not installed ***"
-        );
+    if !available(&format!("{name} conformance suite")) {
         return None;
     }
-    {
-        let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
-        if !dir.join("node_modules").is_dir() {
-            let out = Command::new("npm")
-                .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                .current_dir(&dir)
-                .output()
-                .expect("run npm ci");
-            assert!(
-                out.status.success(),
-                "npm ci in {} failed:\n{}",
-                dir.display(),
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    }
+    ensure_installed(name);
     let out = Command::new("node")
         .arg("--test")
         .arg("--test-reporter=spec")

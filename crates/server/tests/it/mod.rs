@@ -1,6 +1,7 @@
 mod auth;
 mod errors;
 mod librechat;
+mod oidc;
 mod ops;
 mod postgres;
 mod recovery;

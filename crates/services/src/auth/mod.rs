@@ -12,6 +12,7 @@
 //!   whole session, because only a copy of the token can be presented twice;
 //! - banned users are refused everywhere and their sessions are revoked.
 
+pub mod external;
 mod recovery;
 pub mod tokens;
 pub mod totp;
@@ -50,6 +51,10 @@ pub struct AuthPolicy {
     pub allow_password_reset: bool,
     /// Public URL of the web client (`DOMAIN_CLIENT`), for links in mail.
     pub client_url: String,
+    /// `ALLOW_SOCIAL_LOGIN`.
+    pub allow_social_login: bool,
+    /// `ALLOW_SOCIAL_REGISTRATION`.
+    pub allow_social_registration: bool,
 }
 
 /// Where a request came from, recorded on the session it creates.
@@ -129,30 +134,29 @@ pub struct AuthService {
     policy: AuthPolicy,
     mailer: Arc<dyn Mailer>,
     secret_box: SecretBox,
+    providers: external::Providers,
     dummy_hash: Arc<OnceCell<String>>,
 }
 
 impl AuthService {
     /// Builds the service.
-    pub fn new(
-        store: DynStore,
-        users: UserService,
-        clock: Arc<dyn Clock>,
-        tokens: AccessTokens,
-        policy: AuthPolicy,
-        mailer: Arc<dyn Mailer>,
-        secret_box: SecretBox,
-    ) -> Self {
+    pub fn new(deps: crate::Deps, users: UserService) -> Self {
         Self {
-            store,
+            store: deps.store,
             users,
-            clock,
-            tokens,
-            policy,
-            mailer,
-            secret_box,
+            clock: deps.clock,
+            tokens: deps.tokens,
+            policy: deps.policy,
+            mailer: deps.mailer,
+            secret_box: deps.secret_box,
+            providers: deps.providers,
             dummy_hash: Arc::new(OnceCell::new()),
         }
+    }
+
+    /// The store this service writes to.
+    pub fn store(&self) -> &DynStore {
+        &self.store
     }
 
     /// The policy in force (the compat door reports parts of it in `/api/config`).

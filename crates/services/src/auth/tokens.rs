@@ -22,6 +22,36 @@ pub const ISSUER: &str = "ferrochat";
 pub const PENDING_AUDIENCE: &str = "ferrochat:2fa-pending";
 /// Lifetime of a pending token.
 pub const PENDING_TTL_SECS: i64 = 5 * 60;
+/// `aud` of the signed OAuth state cookie.
+pub const OAUTH_AUDIENCE: &str = "ferrochat:oauth-state";
+/// Lifetime of an OAuth round trip through the provider.
+pub const OAUTH_TTL_SECS: i64 = 10 * 60;
+
+/// What the browser carries through an OAuth round trip, in a signed HttpOnly cookie: the
+/// values the callback must match, bound to this browser.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OAuthState {
+    /// Which provider the flow is for.
+    pub provider: String,
+    /// Must come back unchanged as the `state` query parameter.
+    pub state: String,
+    /// Must come back inside the ID token.
+    pub nonce: String,
+    /// PKCE verifier for the code exchange.
+    pub verifier: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OAuthClaims {
+    #[serde(flatten)]
+    flow: OAuthState,
+    iss: String,
+    aud: String,
+    iat: i64,
+    nbf: i64,
+    exp: i64,
+    sub: String,
+}
 /// Seconds of clock skew tolerated on `exp`, `nbf` and `iat`.
 pub const LEEWAY_SECS: u64 = 5;
 
@@ -106,6 +136,35 @@ impl AccessTokens {
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ServiceError::Internal(Box::new(e)))
+    }
+
+    /// Signs the OAuth round-trip state for the cookie.
+    pub fn issue_oauth_state(
+        &self,
+        flow: OAuthState,
+        now: DateTime<Utc>,
+    ) -> Result<String, ServiceError> {
+        let iat = now.timestamp();
+        let claims = OAuthClaims {
+            sub: flow.provider.clone(),
+            flow,
+            iss: ISSUER.into(),
+            aud: OAUTH_AUDIENCE.into(),
+            iat,
+            nbf: iat,
+            exp: iat + OAUTH_TTL_SECS,
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| ServiceError::Internal(Box::new(e)))
+    }
+
+    /// Verifies the OAuth state cookie; any failure is `Unauthenticated`.
+    pub fn verify_oauth_state(&self, token: &str) -> Result<OAuthState, ServiceError> {
+        let mut validation = self.validation.clone();
+        validation.set_audience(&[OAUTH_AUDIENCE]);
+        jsonwebtoken::decode::<OAuthClaims>(token, &self.decoding, &validation)
+            .map(|d| d.claims.flow)
+            .map_err(|_| ServiceError::Unauthenticated)
     }
 
     /// Verifies a pending token; any failure is `Unauthenticated`.

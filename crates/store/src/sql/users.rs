@@ -50,11 +50,10 @@ pub const SET_BANNED: &str = concat!(
     user_columns!()
 );
 /// The user linked to identity ($1 provider, $2 subject).
-pub const BY_IDENTITY: &str = concat!(
-    "SELECT u.id, u.email, u.username, u.name, u.avatar, u.provider, u.role, u.password_hash, \
-     u.email_verified, u.banned, u.terms_accepted, u.two_factor_enabled, u.created_at, u.updated_at \
-     FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.provider = $1 AND i.subject = $2"
-);
+pub const BY_IDENTITY: &str = "SELECT u.id, u.email, u.username, u.name, u.avatar, u.provider, \
+     u.role, u.password_hash, u.email_verified, u.banned, u.terms_accepted, u.two_factor_enabled, \
+     u.created_at, u.updated_at \
+     FROM user_identities i JOIN users u ON u.id = i.user_id WHERE i.provider = $1 AND i.subject = $2";
 /// Links identity ($1 provider, $2 subject) to user $3 at $4.
 pub const LINK_IDENTITY: &str =
     "INSERT INTO user_identities (provider, subject, user_id, created_at) VALUES ($1, $2, $3, $4)";
