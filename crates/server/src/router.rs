@@ -11,6 +11,7 @@ pub fn build_router(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(ferrochat_api_compat::router())
+        .merge(ferrochat_api_v1::router())
         .fallback(|| async { ApiError::route_not_found().into_response() })
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
         .layer(axum::middleware::from_fn(middleware::observe))

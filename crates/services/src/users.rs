@@ -127,6 +127,47 @@ impl UserService {
         Ok(user)
     }
 
+    /// An administrator changes someone's role. Administrators cannot demote themselves, so
+    /// an installation cannot lose its last administrator by accident.
+    pub async fn admin_set_role(
+        &self,
+        actor: UserId,
+        target: UserId,
+        role: Role,
+    ) -> ServiceResult<User> {
+        if actor == target && role != Role::Admin {
+            return Err(ServiceError::Forbidden(
+                "administrators cannot demote themselves",
+            ));
+        }
+        self.set_role(target, role).await
+    }
+
+    /// An administrator bans or unbans someone (never themselves).
+    pub async fn admin_set_banned(
+        &self,
+        actor: UserId,
+        target: UserId,
+        banned: bool,
+    ) -> ServiceResult<User> {
+        if actor == target {
+            return Err(ServiceError::Forbidden(
+                "administrators cannot ban themselves",
+            ));
+        }
+        self.set_banned(target, banned).await
+    }
+
+    /// An administrator deletes someone's account (not their own: that is `delete`).
+    pub async fn admin_delete(&self, actor: UserId, target: UserId) -> ServiceResult<()> {
+        if actor == target {
+            return Err(ServiceError::Forbidden(
+                "administrators delete their own account from their settings",
+            ));
+        }
+        self.delete(target).await
+    }
+
     /// Records that the user accepted the terms of service.
     pub async fn accept_terms(&self, id: UserId) -> ServiceResult<()> {
         self.store

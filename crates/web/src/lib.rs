@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod json;
 pub mod limits;
 pub mod middleware;
 pub mod request_id;

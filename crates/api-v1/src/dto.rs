@@ -1,0 +1,92 @@
+//! Wire shapes of the native API.
+
+use ferrochat_core::User;
+use serde::{Deserialize, Serialize};
+
+/// A user as administrators see it.
+#[derive(Debug, Serialize)]
+pub struct UserDto {
+    /// ID.
+    pub id: String,
+    /// Login address.
+    pub email: String,
+    /// Handle.
+    pub username: Option<String>,
+    /// Display name.
+    pub name: String,
+    /// Avatar URL.
+    pub avatar: Option<String>,
+    /// `USER` or `ADMIN`.
+    pub role: &'static str,
+    /// `local` or the sign-in provider that created the account.
+    pub provider: String,
+    /// Whether the address is verified.
+    pub email_verified: bool,
+    /// Whether the account is banned.
+    pub banned: bool,
+    /// Whether sign-in needs a second factor.
+    pub two_factor_enabled: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<&User> for UserDto {
+    fn from(u: &User) -> Self {
+        let rfc3339 = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        UserDto {
+            id: u.id.to_string(),
+            email: u.email.clone(),
+            username: u.username.clone(),
+            name: u.name.clone(),
+            avatar: u.avatar.clone(),
+            role: u.role.as_str(),
+            provider: u.provider.clone(),
+            email_verified: u.email_verified,
+            banned: u.banned,
+            two_factor_enabled: u.two_factor_enabled,
+            created_at: rfc3339(u.created_at),
+            updated_at: rfc3339(u.updated_at),
+        }
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    /// The items.
+    pub data: Vec<T>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+    /// Whether another page exists.
+    pub has_more: bool,
+}
+
+/// List query parameters.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1-200 (default 50).
+    pub limit: Option<u32>,
+}
+
+/// `PUT …/role` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoleBody {
+    /// `USER` or `ADMIN`.
+    pub role: String,
+}
+
+/// `PUT …/ban` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BanBody {
+    /// Ban (`true`) or lift the ban (`false`).
+    pub banned: bool,
+}

@@ -1,0 +1,24 @@
+//! The native REST API, version 1 (`/api/v1`). Resources are plain JSON objects, lists are
+//! `{data, next_cursor, has_more}`, errors are problem+json with stable codes. Handlers extract
+//! and validate, call one service function and map the result; every rule lives in the
+//! services shared with the other doors.
+#![warn(missing_docs)]
+
+mod admin;
+pub mod dto;
+
+use axum::Router;
+use axum::routing::{get, put};
+use ferrochat_web::AppState;
+
+/// The `/api/v1` routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/admin/users", get(admin::list_users))
+        .route(
+            "/api/v1/admin/users/{id}",
+            axum::routing::delete(admin::delete_user),
+        )
+        .route("/api/v1/admin/users/{id}/role", put(admin::set_role))
+        .route("/api/v1/admin/users/{id}/ban", put(admin::set_banned))
+}
