@@ -19,7 +19,7 @@ pub mod spec;
 pub use error::{ConfigError, Problem};
 pub use model::{
     AuthConfig, Config, DatabaseConfig, EmailConfig, Limit, LimitsConfig, LogConfig, LogFormat,
-    OidcConfig, ServerConfig,
+    OAuth2Config, OidcConfig, ServerConfig,
 };
 pub use secret::{Secret, redact_url};
 pub use secrets::Secrets;

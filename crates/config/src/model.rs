@@ -123,6 +123,21 @@ pub struct OidcConfig {
     pub label: String,
 }
 
+/// One plain OAuth 2.0 provider (GitHub, Discord).
+#[derive(Clone, Debug)]
+pub struct OAuth2Config {
+    /// Route name: `github` or `discord`.
+    pub name: &'static str,
+    /// Client ID.
+    pub client_id: String,
+    /// Client secret.
+    pub client_secret: Secret,
+    /// Absolute callback URL.
+    pub callback_url: String,
+    /// Web base URL of the provider.
+    pub base_url: String,
+}
+
 /// Outgoing mail; `None` in [`Config::email`] means "log instead of sending".
 #[derive(Clone, Debug)]
 pub struct EmailConfig {
@@ -183,6 +198,8 @@ pub struct Config {
     pub email: Option<EmailConfig>,
     /// Configured OpenID Connect providers (`openid`, `google`).
     pub oidc: Vec<OidcConfig>,
+    /// Configured OAuth 2.0 providers (`github`, `discord`).
+    pub oauth2: Vec<OAuth2Config>,
     /// The raw values with their origins, for `config show`.
     pub raw: RawValues,
 }
@@ -290,6 +307,10 @@ impl Config {
         let email_from = p.text("email.from");
         let email_from_name = p.text("email.from_name");
         let oidc = oidc_providers(&mut p, &server.domain_server);
+        let oauth2 = ["github", "discord"]
+            .into_iter()
+            .filter_map(|name| oauth2_provider(&mut p, name, &server.domain_server))
+            .collect();
         let email = email_host.map(|host| EmailConfig {
             host,
             port: email_port,
@@ -325,6 +346,7 @@ impl Config {
             redis_uri,
             email,
             oidc,
+            oauth2,
             raw: RawValues(raw),
         })
     }
@@ -397,6 +419,41 @@ fn oidc_providers(p: &mut Parser<'_>, domain_server: &str) -> Vec<OidcConfig> {
         ),
     }
     out
+}
+
+/// A GitHub or Discord provider when its client ID and secret are both set.
+fn oauth2_provider(
+    p: &mut Parser<'_>,
+    name: &'static str,
+    domain_server: &str,
+) -> Option<OAuth2Config> {
+    let key = |field: &str| -> &'static str {
+        spec::SPECS
+            .iter()
+            .find(|s| s.key == format!("{name}.{field}"))
+            .map_or("", |s| s.key)
+    };
+    let client_id = p.get(key("client_id"), |v| Ok(v.trim().to_owned()));
+    let client_secret = p.secret(key("client_secret"));
+    let callback = p.text(key("callback_url"));
+    let base_url = p.get(key("base_url"), parse::url).unwrap_or_default();
+    match (client_id, client_secret) {
+        (Some(client_id), Some(client_secret)) => Some(OAuth2Config {
+            name,
+            client_id,
+            client_secret,
+            callback_url: absolute(domain_server, &callback),
+            base_url,
+        }),
+        (None, None) => None,
+        _ => {
+            p.problem(
+                key("client_id"),
+                "the client ID and client secret must be set together",
+            );
+            None
+        }
+    }
 }
 
 fn nonzero(d: Duration) -> Option<Duration> {

@@ -8,7 +8,9 @@ use axum::Router;
 use ferrochat_cache::{MemoryLimiter, RateLimiter, RedisLimiter};
 use ferrochat_config::{Config, Secrets};
 use ferrochat_mail::{Encryption, LogMailer, Mailer, SmtpMailer, SmtpSettings};
-use ferrochat_oidc::{OidcProvider, ProviderSettings};
+use ferrochat_oidc::{
+    ExternalProvider, OAuth2Kind, OAuth2Provider, OAuth2Settings, OidcProvider, ProviderSettings,
+};
 use ferrochat_services::auth::external::Providers;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::crypto::SecretBox;
@@ -92,7 +94,24 @@ fn providers(config: &Config) -> Result<Providers, BootError> {
         };
         let provider =
             OidcProvider::new(settings).map_err(|e| BootError::Internal(e.to_string()))?;
-        providers.insert(p.name, provider);
+        providers.insert(p.name, ExternalProvider::Oidc(Arc::new(provider)));
+    }
+    for p in &config.oauth2 {
+        let kind = if p.name == "github" {
+            OAuth2Kind::GitHub
+        } else {
+            OAuth2Kind::Discord
+        };
+        let settings = OAuth2Settings {
+            kind,
+            client_id: p.client_id.clone(),
+            client_secret: p.client_secret.expose().to_owned(),
+            redirect_uri: p.callback_url.clone(),
+            base_url: p.base_url.clone(),
+        };
+        let provider =
+            OAuth2Provider::new(settings).map_err(|e| BootError::Internal(e.to_string()))?;
+        providers.insert(p.name, ExternalProvider::OAuth2(Arc::new(provider)));
     }
     Ok(providers)
 }

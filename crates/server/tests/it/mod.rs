@@ -2,6 +2,7 @@ mod admin;
 mod auth;
 mod errors;
 mod librechat;
+mod oauth2;
 mod oidc;
 mod ops;
 mod postgres;

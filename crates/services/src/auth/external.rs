@@ -8,10 +8,9 @@
 //! `nonce`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use ferrochat_core::{NewUser, Role, User};
-use ferrochat_oidc::{OidcProvider, challenge, random_url_token};
+use ferrochat_oidc::{ExternalIdentity, ExternalProvider, challenge, random_url_token};
 use ferrochat_store::StoreError;
 use subtle::ConstantTimeEq as _;
 
@@ -21,12 +20,12 @@ use crate::{ServiceError, ServiceResult, validate};
 
 /// The configured providers by route name (`openid`, `google`).
 #[derive(Clone, Default)]
-pub struct Providers(BTreeMap<String, Arc<OidcProvider>>);
+pub struct Providers(BTreeMap<String, ExternalProvider>);
 
 impl Providers {
     /// Adds a provider under its route name.
-    pub fn insert(&mut self, name: &str, provider: OidcProvider) {
-        self.0.insert(name.to_owned(), Arc::new(provider));
+    pub fn insert(&mut self, name: &str, provider: ExternalProvider) {
+        self.0.insert(name.to_owned(), provider);
     }
 
     /// Route names of the configured providers.
@@ -50,7 +49,7 @@ fn provider_error(e: ferrochat_oidc::OidcError) -> ServiceError {
 }
 
 impl AuthService {
-    fn provider(&self, name: &str) -> ServiceResult<&Arc<OidcProvider>> {
+    fn provider(&self, name: &str) -> ServiceResult<&ExternalProvider> {
         if !self.policy.allow_social_login {
             return Err(ServiceError::NotFound("sign-in provider"));
         }
@@ -122,14 +121,14 @@ impl AuthService {
     async fn user_for_identity(
         &self,
         provider: &str,
-        claims: &ferrochat_oidc::IdClaims,
+        claims: &ExternalIdentity,
     ) -> ServiceResult<User> {
-        match self.store.user_by_identity(provider, &claims.sub).await {
+        match self.store.user_by_identity(provider, &claims.subject).await {
             Ok(user) => return Ok(user),
             Err(StoreError::NotFound) => {}
             Err(e) => return Err(e.into()),
         }
-        let verified = claims.email_verified == Some(true);
+        let verified = claims.email_verified;
         let Some(email) = claims.email.as_deref().filter(|_| verified) else {
             tracing::warn!(
                 provider,
@@ -152,7 +151,7 @@ impl AuthService {
                 let name = claims
                     .name
                     .clone()
-                    .or_else(|| claims.preferred_username.clone())
+                    .or_else(|| claims.username.clone())
                     .unwrap_or_else(|| email.split('@').next().unwrap_or("user").to_owned());
                 let new = NewUser {
                     email: email.clone(),
@@ -175,7 +174,7 @@ impl AuthService {
             Err(e) => return Err(e.into()),
         };
         self.store
-            .link_identity(provider, &claims.sub, user.id, now)
+            .link_identity(provider, &claims.subject, user.id, now)
             .await?;
         Ok(user)
     }
