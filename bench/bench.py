@@ -10,6 +10,7 @@ Scenarios (issue 2's first figures):
     plus the peak RSS during the run.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -73,6 +74,31 @@ class Server:
             raise RuntimeError(f"server exited with {code}")
 
 
+def post_json(port, path, body):
+    """One POST over a fresh connection; returns (status, seconds)."""
+    payload = json.dumps(body).encode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        start = time.perf_counter()
+        s.sendall(head + payload)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+        elapsed = time.perf_counter() - start
+    return int(data.split(b" ", 2)[1]), elapsed
+
+
+def timing_pairs(port, rounds, known, unknown):
+    """Alternates two request kinds so drift affects both alike; returns their timings (ms)."""
+    a, b = [], []
+    for i in range(rounds):
+        for fn, out in ((known, a), (unknown, b)) if i % 2 == 0 else ((unknown, b), (known, a)):
+            status, secs = fn(i)
+            out.append((status, secs * 1000))
+    return a, b
+
+
 def wrk(port, path, duration, connections, threads=2):
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
@@ -94,6 +120,7 @@ def main():
     ap.add_argument("--duration", type=int, default=10, help="seconds per load phase")
     ap.add_argument("--starts", type=int, default=10, help="starts measured for start-to-ready")
     ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--auth-rounds", type=int, default=40, help="requests per kind in the timing comparison")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: run bench/run.sh, which installs it")
@@ -132,6 +159,35 @@ def main():
         rows.append((f"GET /ready (one SQLite query), wrk {args.connections} connections",
                      f"{result['rps']:,.0f} req/s",
                      f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}"))
+        s.stop()
+
+        # Timing safety of the auth routes: an attacker must not tell known from unknown
+        # addresses by the answer or its duration.
+        limits = {k: "1000000" for k in ("LOGIN_MAX", "REGISTER_MAX", "RESET_PASSWORD_MAX")}
+        limits["ALLOW_PASSWORD_RESET"] = "true"
+        s = Server(args.binary, data_dir, free_port(), limits)
+        s.wait_ready()
+        pw = "bench-password-1"
+        status, _ = post_json(s.port, "/api/auth/register",
+                              {"name": "Bench", "email": "known@example.com", "password": pw, "confirm_password": pw})
+        assert status == 200, status
+        rounds = args.auth_rounds
+        known, unknown = timing_pairs(
+            s.port, rounds,
+            lambda i: post_json(s.port, "/api/auth/login", {"email": "known@example.com", "password": f"wrong-{i}"}),
+            lambda i: post_json(s.port, "/api/auth/login", {"email": f"nobody-{i}@example.com", "password": f"wrong-{i}"}))
+        assert {st for st, _ in known} == {st for st, _ in unknown} == {404}, (known[:3], unknown[:3])
+        km, um = statistics.median(t for _, t in known), statistics.median(t for _, t in unknown)
+        rows.append((f"login: wrong password vs unknown email (median of {rounds} each)",
+                     f"{km:.1f} ms vs {um:.1f} ms", f"difference {abs(km - um):.1f} ms ({abs(km - um) / max(km, um) * 100:.1f}%), both 404"))
+        known, unknown = timing_pairs(
+            s.port, rounds,
+            lambda i: post_json(s.port, "/api/auth/requestPasswordReset", {"email": "known@example.com"}),
+            lambda i: post_json(s.port, "/api/auth/requestPasswordReset", {"email": f"nobody-{i}@example.com"}))
+        assert {st for st, _ in known} == {st for st, _ in unknown} == {200}
+        km, um = statistics.median(t for _, t in known), statistics.median(t for _, t in unknown)
+        rows.append((f"reset request: existing vs unknown email (median of {rounds} each)",
+                     f"{km:.2f} ms vs {um:.2f} ms", f"difference {abs(km - um):.2f} ms, both 200 with the same body"))
         s.stop()
 
     cpu = os.cpu_count()

@@ -58,11 +58,14 @@ pub async fn app_state(
         providers: providers(&config)?,
         clock: Arc::new(SystemClock),
     });
-    services
-        .auth
-        .warm_up()
-        .await
-        .map_err(|e| BootError::Internal(e.to_string()))?;
+    // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
+    // than in its path. A login racing it simply waits for the same computation.
+    let auth = services.auth.clone();
+    tokio::spawn(async move {
+        if let Err(e) = auth.warm_up().await {
+            tracing::error!(error = %e, "could not prepare the dummy password hash");
+        }
+    });
     let limiter: Arc<dyn RateLimiter> = match &config.redis_uri {
         Some(url) => Arc::new(
             RedisLimiter::connect(url.expose(), "ferrochat")

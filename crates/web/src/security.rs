@@ -13,23 +13,32 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' '
     media-src 'self' blob: data:; object-src 'none'; base-uri 'self'; form-action 'self'; \
     frame-ancestors 'none'";
 
-/// Adds the security headers a response does not already set.
+/// Adds the security headers a response does not already set. The CSP and opener policy
+/// only matter for documents a browser renders, so they go on HTML responses only, which keeps
+/// every JSON answer some 350 bytes lighter.
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut response = next.run(req).await;
     let h = response.headers_mut();
-    let defaults = [
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let always = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    let documents = [
         (header::CONTENT_SECURITY_POLICY, CSP),
         (
             header::HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ),
     ];
-    for (name, value) in defaults {
-        if !h.contains_key(&name) {
-            h.insert(name, HeaderValue::from_static(value));
+    let extra: &[_] = if html { &documents } else { &[] };
+    for (name, value) in always.iter().chain(extra) {
+        if !h.contains_key(name) {
+            h.insert(name.clone(), HeaderValue::from_static(value));
         }
     }
     response
@@ -93,6 +102,38 @@ mod tests {
             );
         }
         h
+    }
+
+    async fn respond_with(content_type: &'static str) -> Response {
+        use tower::ServiceExt as _;
+        let app = axum::Router::new()
+            .route(
+                "/",
+                axum::routing::get(
+                    move || async move { ([(header::CONTENT_TYPE, content_type)], "x") },
+                ),
+            )
+            .layer(axum::middleware::from_fn(super::headers));
+        app.oneshot(http::Request::new(axum::body::Body::empty()))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn html_gets_a_csp_and_everything_gets_the_basics() {
+        let page = respond_with("text/html; charset=utf-8").await;
+        let csp = page.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+        assert_eq!(page.headers()[header::X_FRAME_OPTIONS], "DENY");
+        let api = respond_with("application/json").await;
+        assert!(api.headers().get(header::CONTENT_SECURITY_POLICY).is_none());
+        assert_eq!(api.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(
+            api.headers()[header::REFERRER_POLICY],
+            "strict-origin-when-cross-origin"
+        );
     }
 
     #[test]
