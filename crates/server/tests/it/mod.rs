@@ -1,5 +1,6 @@
 mod admin;
 mod auth;
+mod bad_input;
 mod errors;
 mod librechat;
 mod oauth2;
