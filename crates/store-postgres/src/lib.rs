@@ -4,19 +4,13 @@
 //! start-up), so a runaway query is cancelled where it runs rather than only abandoned by us.
 #![warn(missing_docs)]
 
-mod auth_tokens;
-mod sessions;
-mod two_factor;
-mod users;
-
 use std::str::FromStr;
 
-use async_trait::async_trait;
-use ferrochat_store::{
-    Engine, Maintenance, MigrationInfo, PoolOptions, PoolStats, Profiler, StoreError, StoreResult,
-};
+use ferrochat_store::{PoolOptions, Profiler, StoreError, StoreResult};
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+ferrochat_store::impl_sql_stores!(PgStore, ferrochat_store::Engine::Postgres);
 
 /// Migrations embedded in the binary; versions match the SQLite set one for one.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -60,52 +54,5 @@ impl PgStore {
     /// The underlying pool, for tests that inspect query plans.
     pub fn pool(&self) -> &PgPool {
         &self.pool
-    }
-}
-
-#[async_trait]
-impl Maintenance for PgStore {
-    fn engine(&self) -> Engine {
-        Engine::Postgres
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        self.profiler
-            .run("ping", async {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            })
-            .await
-    }
-
-    fn pool_stats(&self) -> PoolStats {
-        PoolStats {
-            size: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.max_connections,
-        }
-    }
-
-    async fn migrate(&self) -> StoreResult<Vec<i64>> {
-        let before = self.migration_status().await?;
-        MIGRATOR.run(&self.pool).await?;
-        Ok(before
-            .into_iter()
-            .filter(|m| !m.applied)
-            .map(|m| m.version)
-            .collect())
-    }
-
-    async fn migration_status(&self) -> StoreResult<Vec<MigrationInfo>> {
-        let mut conn = self.pool.acquire().await?;
-        ferrochat_store::migration_status(&MIGRATOR, &mut *conn).await
-    }
-
-    fn embedded_migrations(&self) -> Vec<i64> {
-        MIGRATOR.iter().map(|m| m.version).collect()
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
     }
 }

@@ -6,22 +6,16 @@
 //! statement timeout, so the profiler enforces it on the client side.
 #![warn(missing_docs)]
 
-mod auth_tokens;
-mod sessions;
-mod two_factor;
-mod users;
-
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use ferrochat_store::{
-    Engine, Maintenance, MigrationInfo, PoolOptions, PoolStats, Profiler, StoreError, StoreResult,
-};
+use ferrochat_store::{PoolOptions, Profiler, StoreError, StoreResult};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+
+ferrochat_store::impl_sql_stores!(SqliteStore, ferrochat_store::Engine::Sqlite);
 
 /// Migrations embedded in the binary; versions match the PostgreSQL set one for one.
 pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
@@ -68,52 +62,5 @@ impl SqliteStore {
     /// The underlying pool, for tests that inspect query plans.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
-    }
-}
-
-#[async_trait]
-impl Maintenance for SqliteStore {
-    fn engine(&self) -> Engine {
-        Engine::Sqlite
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        self.profiler
-            .run("ping", async {
-                sqlx::query("SELECT 1").execute(&self.pool).await?;
-                Ok(())
-            })
-            .await
-    }
-
-    fn pool_stats(&self) -> PoolStats {
-        PoolStats {
-            size: self.pool.size(),
-            idle: u32::try_from(self.pool.num_idle()).unwrap_or(u32::MAX),
-            max: self.max_connections,
-        }
-    }
-
-    async fn migrate(&self) -> StoreResult<Vec<i64>> {
-        let before = self.migration_status().await?;
-        MIGRATOR.run(&self.pool).await?;
-        Ok(before
-            .into_iter()
-            .filter(|m| !m.applied)
-            .map(|m| m.version)
-            .collect())
-    }
-
-    async fn migration_status(&self) -> StoreResult<Vec<MigrationInfo>> {
-        let mut conn = self.pool.acquire().await?;
-        ferrochat_store::migration_status(&MIGRATOR, &mut *conn).await
-    }
-
-    fn embedded_migrations(&self) -> Vec<i64> {
-        MIGRATOR.iter().map(|m| m.version).collect()
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
     }
 }

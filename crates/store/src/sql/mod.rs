@@ -8,6 +8,7 @@
 
 pub mod auth_tokens;
 pub mod sessions;
+mod shared_impls;
 pub mod time;
 pub mod two_factor;
 pub mod users;
