@@ -6,6 +6,8 @@
 //! edge, and every handler calls the same services as the native API. Compat types never reach
 //! a service.
 #![warn(missing_docs)]
+// The startup configuration is one large `json!` literal.
+#![recursion_limit = "256"]
 
 mod auth;
 mod cookies;
@@ -13,6 +15,7 @@ mod error;
 mod json;
 mod oauth;
 mod recovery;
+mod startup;
 mod two_factor;
 pub mod types;
 mod user;
@@ -59,6 +62,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/user/terms", get(user::get_terms))
         .route("/api/user/terms/accept", post(user::accept_terms))
         .route("/api/user/delete", delete(user::delete_user))
+        .route("/api/config", get(startup::get_config))
+        .route("/api/banner", get(startup::get_banner))
+        .route("/api/endpoints", get(startup::get_endpoints))
+        .route("/api/models", get(startup::get_models))
+        .route("/api/roles/{role}", get(startup::get_role))
+        .route("/api/search/enable", get(startup::search_enabled))
+        .route("/api/files", get(startup::list_files))
+        .route("/api/files/config", get(startup::files_config))
+        .route("/api/files/speech/config/get", get(startup::speech_config))
+        .route("/api/keys", get(startup::get_key))
+        .route("/api/agents/tools/calls", get(startup::tool_calls))
+        .route("/api/agents/tools/{tool}/auth", get(startup::tool_auth))
+        .route(
+            "/api/share/link/{conversation_id}",
+            get(startup::share_link),
+        )
         .route("/oauth/{provider}", get(oauth::start))
         .route("/oauth/{provider}/callback", get(oauth::callback))
 }

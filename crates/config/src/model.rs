@@ -25,6 +25,10 @@ pub struct ServerConfig {
     pub domain_server: String,
     /// Header to take the client IP from (lower-case), or `None` for the socket address.
     pub client_ip_header: Option<String>,
+    /// Title shown by the web client.
+    pub app_title: String,
+    /// Help link of the web client.
+    pub help_and_faq_url: String,
 }
 
 /// Which database and how to pool it.
@@ -253,6 +257,8 @@ impl Config {
                 .get("server.domain_server", parse::url)
                 .unwrap_or_default(),
             client_ip_header: Some(p.choice("server.client_ip_header")).filter(|h| h != "none"),
+            app_title: p.text("server.app_title"),
+            help_and_faq_url: p.text("server.help_and_faq_url"),
         };
         let data_dir = PathBuf::from(p.text("data_dir"));
         let url = p

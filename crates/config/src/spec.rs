@@ -126,6 +126,10 @@ pub const SPECS: &[Spec] = &[
         "Which header carries the client address when ferrochat runs behind a reverse proxy (rate limits key on it). none uses the socket address; with x-forwarded-for the last entry, the one your proxy added, is used. Only set it when every request passes through that proxy, otherwise clients can forge their address."),
     opt("server.domain_server", &["DOMAIN_SERVER"], Some("http://localhost:3080"), "https://chat.example.com", Kind::Url,
         "Public URL of this server; used for OAuth callbacks and absolute links."),
+    opt("server.app_title", &["APP_TITLE"], Some("ferrochat"), "Example Chat", Kind::Text,
+        "Title the web client shows."),
+    opt("server.help_and_faq_url", &["HELP_AND_FAQ_URL"], Some("/"), "https://docs.example.com", Kind::Text,
+        "Help link in the web client; / hides it."),
     // --- data ---
     opt("data_dir", &["DATA_DIR"], Some("./data"), "/var/lib/ferrochat", Kind::Path,
         "Directory holding the SQLite database, uploaded files and generated secrets. Created on start."),

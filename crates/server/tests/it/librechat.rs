@@ -6,12 +6,13 @@ use ferrochat_test_support::{TestApp, TestDb, node};
 async fn librechat_data_provider_auth_flow_on_sqlite() {
     let app = TestApp::spawn().await;
     let url = app.url("");
-    let out =
-        tokio::task::spawn_blocking(move || node::run_suite("librechat", &["auth.test.mjs"], &url))
-            .await
-            .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        node::run_suite("librechat", &["auth.test.mjs", "startup.test.mjs"], &url)
+    })
+    .await
+    .unwrap();
     if let Some(out) = out {
-        assert!(out.contains("pass 2"), "{out}");
+        assert!(out.contains("pass 3"), "{out}");
     }
 }
 
@@ -22,11 +23,12 @@ async fn librechat_data_provider_auth_flow_on_postgres() {
     };
     let app = TestApp::builder().db(db).spawn().await;
     let url = app.url("");
-    let out =
-        tokio::task::spawn_blocking(move || node::run_suite("librechat", &["auth.test.mjs"], &url))
-            .await
-            .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        node::run_suite("librechat", &["auth.test.mjs", "startup.test.mjs"], &url)
+    })
+    .await
+    .unwrap();
     if let Some(out) = out {
-        assert!(out.contains("pass 2"), "{out}");
+        assert!(out.contains("pass 3"), "{out}");
     }
 }

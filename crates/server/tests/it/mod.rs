@@ -9,4 +9,5 @@ mod ops;
 mod postgres;
 mod recovery;
 mod shutdown;
+mod startup;
 mod two_factor;

@@ -59,6 +59,14 @@ impl AuthService {
             .ok_or(ServiceError::NotFound("sign-in provider"))
     }
 
+    /// Route names of the providers offered to users (none when social sign-in is off).
+    pub fn offered_providers(&self) -> Vec<String> {
+        if !self.policy.allow_social_login {
+            return Vec::new();
+        }
+        self.providers.names().map(str::to_owned).collect()
+    }
+
     /// Whether social sign-in is on and `name` is configured.
     pub fn has_provider(&self, name: &str) -> bool {
         self.provider(name).is_ok()

@@ -154,6 +154,11 @@ impl AuthService {
         }
     }
 
+    /// Whether mail really leaves the machine (verification and reset links can be delivered).
+    pub fn mail_delivers(&self) -> bool {
+        self.mailer.delivers()
+    }
+
     /// The store this service writes to.
     pub fn store(&self) -> &DynStore {
         &self.store

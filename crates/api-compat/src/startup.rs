@@ -1,0 +1,204 @@
+//! What the LibreChat client asks for while it starts (§3, §4): the startup configuration,
+//! endpoints and models, role permissions, and the small queries it needs answered.
+//!
+//! Answers are derived from configuration and from what ferrochat can do today: features that do
+//! not exist yet (presets, bookmarks, prompts, agents, file uploads, search, speech, sharing) are
+//! switched off here, which makes the client hide them instead of calling routes that are not
+//! there.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use ferrochat_core::Role;
+use ferrochat_web::{AppState, AuthUser};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::error::CompatError;
+
+/// The permission types of §4.4 and their keys.
+const PERMISSIONS: &[(&str, &[&str])] = &[
+    ("PROMPTS", &["USE", "CREATE", "SHARED_GLOBAL"]),
+    ("BOOKMARKS", &["USE"]),
+    ("MEMORIES", &["USE", "CREATE", "UPDATE", "READ", "OPT_OUT"]),
+    ("AGENTS", &["USE", "CREATE", "SHARED_GLOBAL"]),
+    ("MULTI_CONVO", &["USE"]),
+    ("TEMPORARY_CHAT", &["USE"]),
+    ("RUN_CODE", &["USE"]),
+    ("WEB_SEARCH", &["USE"]),
+    (
+        "PEOPLE_PICKER",
+        &["VIEW_USERS", "VIEW_GROUPS", "VIEW_ROLES"],
+    ),
+    ("MARKETPLACE", &["USE"]),
+    ("FILE_SEARCH", &["USE"]),
+    ("FILE_CITATIONS", &["USE"]),
+];
+
+/// Permissions that ferrochat can honour today. Everything else is `false`, so the client hides
+/// it. There is no code interpreter in this product: `RUN_CODE` stays off for good.
+fn granted(_role: Role, _permission: &str, _key: &str) -> bool {
+    false
+}
+
+/// `GET /api/config`: public, read before anyone signs in.
+pub async fn get_config(State(state): State<AppState>) -> Json<Value> {
+    let server = &state.config.server;
+    let auth = &state.config.auth;
+    let services = &state.services.auth;
+    let socials = services.offered_providers();
+    let has = |name: &str| socials.iter().any(|s| s == name);
+    let openid = state.config.oidc.iter().find(|p| p.name == "openid");
+    Json(json!({
+        "appTitle": server.app_title,
+        "serverDomain": server.domain_server,
+        "emailLoginEnabled": auth.allow_email_login,
+        "registrationEnabled": auth.allow_registration,
+        "passwordResetEnabled": auth.allow_password_reset,
+        "emailEnabled": services.mail_delivers(),
+        "socialLoginEnabled": !socials.is_empty(),
+        "socialLogins": socials,
+        "discordLoginEnabled": has("discord"),
+        "facebookLoginEnabled": false,
+        "githubLoginEnabled": has("github"),
+        "googleLoginEnabled": has("google"),
+        "openidLoginEnabled": has("openid"),
+        "appleLoginEnabled": false,
+        "samlLoginEnabled": false,
+        "openidLabel": openid.map(|p| p.label.as_str()).unwrap_or(""),
+        "openidImageUrl": "",
+        "samlLabel": "",
+        "samlImageUrl": "",
+        "openidAutoRedirect": false,
+        "openidReuseTokens": false,
+        "minPasswordLength": ferrochat_services::password::MIN_LEN,
+        "showBirthdayIcon": false,
+        "helpAndFaqURL": server.help_and_faq_url,
+        "interface": interface(),
+        "balance": { "enabled": false },
+        "sharedLinksEnabled": false,
+        "publicSharedLinksEnabled": false,
+        "instanceProjectId": "ferrochat",
+        "conversationImportMaxFileSize": 0
+    }))
+}
+
+/// The client's feature switches: only what exists is on.
+fn interface() -> Value {
+    json!({
+        "endpointsMenu": true,
+        "modelSelect": true,
+        "parameters": true,
+        "sidePanel": true,
+        "presets": false,
+        "bookmarks": false,
+        "prompts": false,
+        "agents": false,
+        "memories": false,
+        "multiConvo": false,
+        "temporaryChat": false,
+        "runCode": false,
+        "webSearch": false,
+        "fileSearch": false,
+        "fileCitations": false,
+        "marketplace": { "use": false }
+    })
+}
+
+/// `GET /api/banner`: no banners exist, so `null`, with or without a token (a 401 here would
+/// send the logged-out client into a reload loop, §1.1).
+pub async fn get_banner() -> Json<Value> {
+    Json(Value::Null)
+}
+
+/// `GET /api/endpoints`: the configured model endpoints. None exist until providers are
+/// configured (the chat engine), so the map is empty.
+pub async fn get_endpoints() -> Json<Value> {
+    Json(json!({}))
+}
+
+/// `GET /api/models`: models per endpoint, same keys as `/api/endpoints` (never `initial`).
+pub async fn get_models(_auth: AuthUser) -> Json<Value> {
+    Json(json!({}))
+}
+
+/// `GET /api/roles/{role}`: the permission map for `user` or `admin`. Only administrators may
+/// read the admin role.
+pub async fn get_role(
+    auth: AuthUser,
+    Path(role): Path<String>,
+) -> Result<Json<Value>, CompatError> {
+    let role = match role.to_ascii_uppercase().as_str() {
+        "USER" => Role::User,
+        "ADMIN" => Role::Admin,
+        _ => return Err(CompatError::new(StatusCode::NOT_FOUND, "Role not found")),
+    };
+    if role == Role::Admin && auth.user.role != Role::Admin {
+        return Err(CompatError::new(StatusCode::FORBIDDEN, "Unauthorized"));
+    }
+    let permissions: Map<String, Value> = PERMISSIONS
+        .iter()
+        .map(|(kind, keys)| {
+            let flags: Map<String, Value> = keys
+                .iter()
+                .map(|k| ((*k).to_owned(), Value::Bool(granted(role, kind, k))))
+                .collect();
+            ((*kind).to_owned(), Value::Object(flags))
+        })
+        .collect();
+    Ok(Json(
+        json!({ "name": role.as_str(), "permissions": permissions }),
+    ))
+}
+
+/// `GET /api/search/enable`: search does not exist yet.
+pub async fn search_enabled(_auth: AuthUser) -> Json<Value> {
+    Json(Value::Bool(false))
+}
+
+/// `GET /api/files`: no uploads exist yet. The client waits for this before loading messages.
+pub async fn list_files(_auth: AuthUser) -> Json<Value> {
+    Json(json!([]))
+}
+
+/// `GET /api/files/config`: uploads are not available, so the attach button is hidden.
+pub async fn files_config(_auth: AuthUser) -> Json<Value> {
+    Json(json!({ "endpoints": { "default": { "disabled": true } } }))
+}
+
+/// `GET /api/files/speech/config/get`: no speech configuration.
+pub async fn speech_config(_auth: AuthUser) -> Json<Value> {
+    Json(json!({ "message": "not_found" }))
+}
+
+/// `GET /api/keys?name=` query.
+#[derive(Debug, Deserialize)]
+pub struct KeyQuery {
+    #[serde(default)]
+    #[allow(dead_code)]
+    name: Option<String>,
+}
+
+/// `GET /api/keys?name=`: no user-provided keys are stored yet.
+pub async fn get_key(_auth: AuthUser, Query(_q): Query<KeyQuery>) -> Json<Value> {
+    Json(json!({ "expiresAt": null }))
+}
+
+/// `GET /api/agents/tools/calls`: no tool calls exist (no tools yet).
+pub async fn tool_calls(_auth: AuthUser) -> Json<Value> {
+    Json(json!([]))
+}
+
+/// `GET /api/agents/tools/{tool}/auth`: tools are not authenticated (no code interpreter, no
+/// web search).
+pub async fn tool_auth(_auth: AuthUser, Path(_tool): Path<String>) -> Json<Value> {
+    Json(json!({ "authenticated": false, "message": "user_provided" }))
+}
+
+/// `GET /api/share/link/{conversationId}`: asked for every open conversation even with sharing
+/// off (§0 item 26); no share links exist yet.
+pub async fn share_link(_auth: AuthUser, Path(conversation_id): Path<String>) -> Response {
+    Json(json!({ "success": false, "shareId": null, "conversationId": conversation_id }))
+        .into_response()
+}
