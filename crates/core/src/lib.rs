@@ -6,11 +6,13 @@
 #![warn(missing_docs)]
 
 pub mod auth_token;
+pub mod conversation;
 pub mod id;
 pub mod session;
 pub mod user;
 
 pub use auth_token::{AuthToken, TokenPurpose};
-pub use id::{AuthTokenId, SessionId, UserId};
+pub use conversation::{Conversation, Message};
+pub use id::{AuthTokenId, ConversationId, MessageId, SessionId, UserId};
 pub use session::Session;
 pub use user::{NewUser, Role, User};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
-use ferrochat_store_tests::{sessions, users};
+use ferrochat_store_tests::{conversations, sessions, users};
 use ferrochat_test_support::TestDb;
 
 async fn sqlite(db: &TestDb) -> (DynStore, SqliteStore) {
@@ -66,6 +66,8 @@ stories!(
     sessions::revoke_all_and_list,
     sessions::purge_and_cascade,
     sessions::auth_tokens,
+    conversations::listing,
+    conversations::soft_delete_and_messages,
 );
 
 #[test]

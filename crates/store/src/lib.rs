@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 mod auth_tokens;
+mod conversations;
 mod error;
 mod maintenance;
 mod pool;
@@ -21,6 +22,7 @@ mod users;
 use std::sync::Arc;
 
 pub use auth_tokens::AuthTokenStore;
+pub use conversations::{ConversationCursor, ConversationStore};
 pub use error::{StoreError, StoreResult};
 pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
 pub use pool::{PoolOptions, PoolStats};
@@ -30,10 +32,15 @@ pub use two_factor::{TotpState, TwoFactorStore};
 pub use users::{UserPage, UserStore};
 
 /// Everything the services need from storage, as one object.
-pub trait Store: UserStore + SessionStore + AuthTokenStore + TwoFactorStore + Maintenance {}
+pub trait Store:
+    UserStore + SessionStore + AuthTokenStore + TwoFactorStore + ConversationStore + Maintenance
+{
+}
 
-impl<T> Store for T where T: UserStore + SessionStore + AuthTokenStore + TwoFactorStore + Maintenance
-{}
+impl<T> Store for T where
+    T: UserStore + SessionStore + AuthTokenStore + TwoFactorStore + ConversationStore + Maintenance
+{
+}
 
 /// The handle every layer above storage passes around.
 pub type DynStore = Arc<dyn Store>;

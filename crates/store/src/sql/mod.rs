@@ -7,6 +7,7 @@
 //! keeps sqlx out of the domain types (`ferrochat-core`).
 
 pub mod auth_tokens;
+pub mod conversations;
 pub mod sessions;
 mod shared_impls;
 pub mod time;

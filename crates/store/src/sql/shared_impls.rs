@@ -12,6 +12,218 @@
 #[macro_export]
 macro_rules! impl_sql_stores {
     ($store:ident, $engine:expr) => {
+        // conversations
+        const _: () = {
+            use async_trait::async_trait;
+            use chrono::{DateTime, Utc};
+            use ferrochat_core::{Conversation, ConversationId, Message, UserId};
+            use ferrochat_store::sql::conversations::{ConversationRow, MessageRow};
+            use ferrochat_store::sql::{conversations as q, time::to_millis};
+            use ferrochat_store::{ConversationCursor, ConversationStore, StoreResult};
+
+            #[async_trait]
+            impl ConversationStore for $store {
+                async fn create_conversation(&self, c: &Conversation) -> StoreResult<()> {
+                    self.profiler
+                        .run("conversations.create", async {
+                            sqlx::query(q::INSERT)
+                                .bind(c.id.to_string())
+                                .bind(c.user_id.to_string())
+                                .bind(&c.title)
+                                .bind(&c.endpoint)
+                                .bind(&c.endpoint_type)
+                                .bind(&c.model)
+                                .bind(c.is_archived)
+                                .bind(c.settings.to_string())
+                                .bind(to_millis(c.created_at))
+                                .bind(to_millis(c.updated_at))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(())
+                        })
+                        .await
+                }
+
+                async fn conversation(
+                    &self,
+                    user_id: UserId,
+                    id: ConversationId,
+                ) -> StoreResult<Conversation> {
+                    self.profiler
+                        .run("conversations.get", async {
+                            let row: ConversationRow = sqlx::query_as(q::GET)
+                                .bind(user_id.to_string())
+                                .bind(id.to_string())
+                                .fetch_one(&self.pool)
+                                .await?;
+                            row.try_into()
+                        })
+                        .await
+                }
+
+                async fn list_conversations(
+                    &self,
+                    user_id: UserId,
+                    archived: bool,
+                    after: Option<ConversationCursor>,
+                    limit: u32,
+                ) -> StoreResult<Vec<Conversation>> {
+                    self.profiler
+                        .run("conversations.list", async {
+                            let query = match after {
+                                None => sqlx::query_as(q::LIST_FIRST)
+                                    .bind(user_id.to_string())
+                                    .bind(archived)
+                                    .bind(i64::from(limit)),
+                                Some((updated_at, id)) => sqlx::query_as(q::LIST_AFTER)
+                                    .bind(user_id.to_string())
+                                    .bind(archived)
+                                    .bind(i64::from(limit))
+                                    .bind(to_millis(updated_at))
+                                    .bind(id.to_string()),
+                            };
+                            let rows: Vec<ConversationRow> = query.fetch_all(&self.pool).await?;
+                            rows.into_iter().map(Conversation::try_from).collect()
+                        })
+                        .await
+                }
+
+                async fn update_conversation(
+                    &self,
+                    user_id: UserId,
+                    id: ConversationId,
+                    title: Option<&str>,
+                    is_archived: Option<bool>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Conversation> {
+                    self.profiler
+                        .run("conversations.update", async {
+                            let row: ConversationRow = sqlx::query_as(q::UPDATE)
+                                .bind(user_id.to_string())
+                                .bind(id.to_string())
+                                .bind(title)
+                                .bind(is_archived)
+                                .bind(to_millis(now))
+                                .fetch_one(&self.pool)
+                                .await?;
+                            row.try_into()
+                        })
+                        .await
+                }
+
+                async fn soft_delete_conversation(
+                    &self,
+                    user_id: UserId,
+                    id: ConversationId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    self.profiler
+                        .run("conversations.soft_delete", async {
+                            let done = sqlx::query(q::SOFT_DELETE)
+                                .bind(user_id.to_string())
+                                .bind(id.to_string())
+                                .bind(to_millis(now))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected() == 1)
+                        })
+                        .await
+                }
+
+                async fn soft_delete_all_conversations(
+                    &self,
+                    user_id: UserId,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<u64> {
+                    self.profiler
+                        .run("conversations.soft_delete_all", async {
+                            let done = sqlx::query(q::SOFT_DELETE_ALL)
+                                .bind(user_id.to_string())
+                                .bind(to_millis(now))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected())
+                        })
+                        .await
+                }
+
+                async fn restore_conversation(
+                    &self,
+                    user_id: UserId,
+                    id: ConversationId,
+                ) -> StoreResult<bool> {
+                    self.profiler
+                        .run("conversations.restore", async {
+                            let done = sqlx::query(q::RESTORE)
+                                .bind(user_id.to_string())
+                                .bind(id.to_string())
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected() == 1)
+                        })
+                        .await
+                }
+
+                async fn purge_deleted_conversations(
+                    &self,
+                    before: DateTime<Utc>,
+                ) -> StoreResult<u64> {
+                    self.profiler
+                        .run("conversations.purge", async {
+                            let done = sqlx::query(q::PURGE)
+                                .bind(to_millis(before))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected())
+                        })
+                        .await
+                }
+
+                async fn create_message(&self, m: &Message) -> StoreResult<()> {
+                    self.profiler
+                        .run("messages.create", async {
+                            sqlx::query(q::INSERT_MESSAGE)
+                                .bind(m.id.to_string())
+                                .bind(m.conversation_id.to_string())
+                                .bind(m.user_id.to_string())
+                                .bind(m.parent_id.map(|p| p.to_string()))
+                                .bind(&m.sender)
+                                .bind(&m.text)
+                                .bind(m.content.as_ref().map(|c| c.to_string()))
+                                .bind(m.is_created_by_user)
+                                .bind(m.error)
+                                .bind(m.unfinished)
+                                .bind(&m.model)
+                                .bind(&m.endpoint)
+                                .bind(m.token_count)
+                                .bind(to_millis(m.created_at))
+                                .bind(to_millis(m.updated_at))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(())
+                        })
+                        .await
+                }
+
+                async fn messages(
+                    &self,
+                    user_id: UserId,
+                    conversation_id: ConversationId,
+                ) -> StoreResult<Vec<Message>> {
+                    self.profiler
+                        .run("messages.tree", async {
+                            let rows: Vec<MessageRow> = sqlx::query_as(q::MESSAGES)
+                                .bind(user_id.to_string())
+                                .bind(conversation_id.to_string())
+                                .fetch_all(&self.pool)
+                                .await?;
+                            rows.into_iter().map(Message::try_from).collect()
+                        })
+                        .await
+                }
+            }
+        };
+
         // maintenance
         const _: () = {
             use async_trait::async_trait;

@@ -1,0 +1,67 @@
+//! Conversations and the messages of their trees.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::UserId;
+use crate::id::{ConversationId, MessageId};
+
+/// A conversation: a titled tree of messages owned by one user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// The client-generated UUID (`conversationId`).
+    pub id: ConversationId,
+    /// Owner.
+    pub user_id: UserId,
+    /// Title shown in the sidebar.
+    pub title: String,
+    /// Endpoint key (`openAI`, a custom endpoint's name, …).
+    pub endpoint: Option<String>,
+    /// `custom` for custom endpoints.
+    pub endpoint_type: Option<String>,
+    /// Model name.
+    pub model: Option<String>,
+    /// Archived conversations leave the main list.
+    pub is_archived: bool,
+    /// Model parameters and other optional client fields, kept whole as a JSON object.
+    pub settings: serde_json::Value,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change (the list is ordered by it).
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One message in a conversation's tree.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// The client-generated UUID (`messageId`).
+    pub id: MessageId,
+    /// Conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Owner (same as the conversation's).
+    pub user_id: UserId,
+    /// Parent in the tree; `None` for a root.
+    pub parent_id: Option<MessageId>,
+    /// `User` or the model's label.
+    pub sender: String,
+    /// Plain text.
+    pub text: String,
+    /// Content parts (JSON array) for answers made of parts.
+    pub content: Option<serde_json::Value>,
+    /// Whether the user wrote it.
+    pub is_created_by_user: bool,
+    /// Whether it records a failure.
+    pub error: bool,
+    /// Whether generation stopped before the end.
+    pub unfinished: bool,
+    /// Model that wrote it.
+    pub model: Option<String>,
+    /// Endpoint that served it.
+    pub endpoint: Option<String>,
+    /// Tokens it counts.
+    pub token_count: Option<i64>,
+    /// Creation time (tree order).
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,222 @@
+//! Stories for `ConversationStore`.
+
+use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
+use ferrochat_store::{Store, StoreError};
+use serde_json::json;
+
+use crate::users::new_user;
+use crate::{at, t0};
+
+/// A conversation of `user` last changed at minute `updated`.
+pub fn conversation(user: UserId, title: &str, updated: i64) -> Conversation {
+    Conversation {
+        id: ConversationId(uuid_v4()),
+        user_id: user,
+        title: title.into(),
+        endpoint: Some("openAI".into()),
+        endpoint_type: None,
+        model: Some("gpt-4o".into()),
+        is_archived: false,
+        settings: json!({ "temperature": 0.7, "promptPrefix": "be brief" }),
+        created_at: t0(),
+        updated_at: at(updated),
+    }
+}
+
+fn uuid_v4() -> uuid::Uuid {
+    uuid::Uuid::new_v4()
+}
+
+/// Keyset pages are stable and complete, archived ones are separate, owners are enforced.
+pub async fn listing(store: &dyn Store) {
+    let u = store
+        .create_user(new_user("c@example.com", None), t0())
+        .await
+        .unwrap();
+    let other = store
+        .create_user(new_user("o@example.com", None), t0())
+        .await
+        .unwrap();
+    let mut made = Vec::new();
+    for i in 0..5 {
+        let c = conversation(u.id, &format!("c{i}"), i);
+        store.create_conversation(&c).await.unwrap();
+        made.push(c);
+    }
+    // Two with the same updated_at: the id breaks the tie, nothing is skipped.
+    let twin = conversation(u.id, "twin", 2);
+    store.create_conversation(&twin).await.unwrap();
+    store
+        .create_conversation(&conversation(other.id, "foreign", 9))
+        .await
+        .unwrap();
+
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store
+            .list_conversations(u.id, false, after, 2)
+            .await
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = page.last().map(|c| (c.updated_at, c.id));
+        seen.extend(page);
+    }
+    let titles: Vec<&str> = seen.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles.len(), 6, "{titles:?}");
+    assert_eq!(&titles[..2], ["c4", "c3"]);
+    assert!(titles[2..4].contains(&"twin") && titles[2..4].contains(&"c2"));
+    assert_eq!(&titles[4..], ["c1", "c0"]);
+    assert_eq!(seen[0], made[4], "every field round-trips");
+
+    let archived = store
+        .update_conversation(u.id, made[0].id, None, Some(true), at(20))
+        .await
+        .unwrap();
+    assert!(archived.is_archived);
+    assert_eq!(archived.title, "c0");
+    let live = store
+        .list_conversations(u.id, false, None, 10)
+        .await
+        .unwrap();
+    assert!(live.iter().all(|c| c.id != made[0].id));
+    let arch = store
+        .list_conversations(u.id, true, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(arch.len(), 1);
+    let renamed = store
+        .update_conversation(u.id, made[1].id, Some("renamed"), None, at(21))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            renamed.title.as_str(),
+            renamed.is_archived,
+            renamed.updated_at
+        ),
+        ("renamed", false, at(21))
+    );
+
+    // Another user's ID behaves like a missing one.
+    assert!(matches!(
+        store.conversation(other.id, made[1].id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .update_conversation(other.id, made[1].id, Some("x"), None, at(22))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        !store
+            .soft_delete_conversation(other.id, made[1].id, at(22))
+            .await
+            .unwrap()
+    );
+}
+
+/// Soft delete hides, restore brings back, purge removes with messages.
+pub async fn soft_delete_and_messages(store: &dyn Store) {
+    let u = store
+        .create_user(new_user("m@example.com", None), t0())
+        .await
+        .unwrap();
+    let c = conversation(u.id, "tree", 1);
+    store.create_conversation(&c).await.unwrap();
+    let msg = |id: MessageId, parent: Option<MessageId>, by_user: bool, minute: i64| Message {
+        id,
+        conversation_id: c.id,
+        user_id: u.id,
+        parent_id: parent,
+        sender: if by_user {
+            "User".into()
+        } else {
+            "GPT-4o".into()
+        },
+        text: format!("m{minute}"),
+        content: (!by_user).then(|| json!([{ "type": "text", "text": format!("m{minute}") }])),
+        is_created_by_user: by_user,
+        error: false,
+        unfinished: false,
+        model: Some("gpt-4o".into()),
+        endpoint: Some("openAI".into()),
+        token_count: Some(3),
+        created_at: at(minute),
+        updated_at: at(minute),
+    };
+    let (root, answer, branch) = (
+        MessageId(uuid_v4()),
+        MessageId(uuid_v4()),
+        MessageId(uuid_v4()),
+    );
+    // Inserted out of order: the tree comes back parents first.
+    store
+        .create_message(&msg(branch, Some(root), false, 3))
+        .await
+        .unwrap();
+    store
+        .create_message(&msg(root, None, true, 1))
+        .await
+        .unwrap();
+    store
+        .create_message(&msg(answer, Some(root), false, 2))
+        .await
+        .unwrap();
+    let tree = store.messages(u.id, c.id).await.unwrap();
+    let ids: Vec<_> = tree.iter().map(|m| m.id).collect();
+    assert_eq!(ids, [root, answer, branch]);
+    assert_eq!(
+        tree[1].content,
+        Some(json!([{ "type": "text", "text": "m2" }]))
+    );
+    assert_eq!(tree[0].parent_id, None);
+    let other = store
+        .create_user(new_user("x@example.com", None), t0())
+        .await
+        .unwrap();
+    assert!(store.messages(other.id, c.id).await.unwrap().is_empty());
+
+    assert!(
+        store
+            .soft_delete_conversation(u.id, c.id, at(5))
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        store.conversation(u.id, c.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        store
+            .list_conversations(u.id, false, None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.restore_conversation(u.id, c.id).await.unwrap());
+    assert_eq!(store.conversation(u.id, c.id).await.unwrap().title, "tree");
+    assert!(!store.restore_conversation(u.id, c.id).await.unwrap());
+
+    assert_eq!(
+        store
+            .soft_delete_all_conversations(u.id, at(6))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.purge_deleted_conversations(at(6)).await.unwrap(),
+        0,
+        "not yet past retention"
+    );
+    assert_eq!(store.purge_deleted_conversations(at(7)).await.unwrap(), 1);
+    assert!(!store.restore_conversation(u.id, c.id).await.unwrap());
+    assert!(
+        store.messages(u.id, c.id).await.unwrap().is_empty(),
+        "messages went with it"
+    );
+}

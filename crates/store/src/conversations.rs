@@ -1,0 +1,71 @@
+//! Conversations and messages.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use ferrochat_core::{Conversation, ConversationId, Message, UserId};
+
+use crate::StoreResult;
+
+/// Position after which a list page starts: the last row's `(updated_at, id)`.
+pub type ConversationCursor = (DateTime<Utc>, ConversationId);
+
+/// Rows of `conversations` and `messages`. Every read and write is scoped by owner, so a
+/// foreign ID behaves exactly like a missing one.
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// Inserts a conversation (`Conflict` if the ID exists).
+    async fn create_conversation(&self, conversation: &Conversation) -> StoreResult<()>;
+
+    /// A user's live (not soft-deleted) conversation.
+    async fn conversation(&self, user_id: UserId, id: ConversationId) -> StoreResult<Conversation>;
+
+    /// Up to `limit` live conversations, newest change first, strictly after `after`.
+    async fn list_conversations(
+        &self,
+        user_id: UserId,
+        archived: bool,
+        after: Option<ConversationCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Conversation>>;
+
+    /// Changes title and/or archive flag; returns the updated conversation.
+    async fn update_conversation(
+        &self,
+        user_id: UserId,
+        id: ConversationId,
+        title: Option<&str>,
+        is_archived: Option<bool>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Conversation>;
+
+    /// Soft-deletes one conversation; `false` if there was no live one.
+    async fn soft_delete_conversation(
+        &self,
+        user_id: UserId,
+        id: ConversationId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Soft-deletes all of a user's conversations; returns how many.
+    async fn soft_delete_all_conversations(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Brings a soft-deleted conversation back; `false` if there was none.
+    async fn restore_conversation(&self, user_id: UserId, id: ConversationId) -> StoreResult<bool>;
+
+    /// Removes conversations soft-deleted before `before`, with their messages.
+    async fn purge_deleted_conversations(&self, before: DateTime<Utc>) -> StoreResult<u64>;
+
+    /// Inserts a message.
+    async fn create_message(&self, message: &Message) -> StoreResult<()>;
+
+    /// A conversation's whole message tree, parents first, in one query.
+    async fn messages(
+        &self,
+        user_id: UserId,
+        conversation_id: ConversationId,
+    ) -> StoreResult<Vec<Message>>;
+}
