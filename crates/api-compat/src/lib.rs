@@ -10,6 +10,8 @@
 #![recursion_limit = "256"]
 
 mod auth;
+mod convert;
+mod convos;
 mod cookies;
 mod error;
 mod json;
@@ -62,6 +64,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/user/terms", get(user::get_terms))
         .route("/api/user/terms/accept", post(user::accept_terms))
         .route("/api/user/delete", delete(user::delete_user))
+        .route("/api/convos", get(convos::list).delete(convos::delete))
+        .route("/api/convos/all", delete(convos::delete_all))
+        .route("/api/convos/update", post(convos::update))
+        .route("/api/convos/{conversation_id}", get(convos::get))
+        .route("/api/messages/{conversation_id}", get(convos::messages))
         .route("/api/config", get(startup::get_config))
         .route("/api/banner", get(startup::get_banner))
         .route("/api/endpoints", get(startup::get_endpoints))

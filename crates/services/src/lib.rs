@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod conversations;
 pub mod crypto;
 mod error;
 pub mod password;
@@ -24,6 +25,7 @@ use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 use crate::crypto::SecretBox;
 
 pub use clock::{Clock, SystemClock};
+pub use conversations::ConversationService;
 pub use error::{FieldError, ServiceError, ServiceResult};
 pub use users::UserService;
 
@@ -36,6 +38,8 @@ pub struct Services {
     pub users: UserService,
     /// Sign-in, sessions and tokens.
     pub auth: AuthService,
+    /// Conversations and messages.
+    pub conversations: ConversationService,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -60,11 +64,13 @@ impl Services {
     /// Builds every service from its dependencies.
     pub fn new(deps: Deps) -> Self {
         let users = UserService::new(deps.store.clone(), deps.clock.clone());
+        let conversations = ConversationService::new(deps.store.clone(), deps.clock.clone());
         let auth = AuthService::new(deps, users.clone());
         Self {
             store: auth.store().clone(),
             users,
             auth,
+            conversations,
         }
     }
 }

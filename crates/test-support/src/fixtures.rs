@@ -57,3 +57,74 @@ impl UserBuilder<'_> {
             .expect("create fixture user")
     }
 }
+
+/// Creates a conversation with a two-message exchange (question, answer) for `user`, through
+/// the services. Returns the conversation and its message IDs, oldest first.
+pub async fn conversation(
+    app: &TestApp,
+    user: &User,
+    title: &str,
+) -> (ferrochat_core::Conversation, Vec<ferrochat_core::MessageId>) {
+    use ferrochat_core::{Conversation, ConversationId, Message, MessageId};
+    let now = chrono::Utc::now();
+    let services = &app.state.services.conversations;
+    let conversation = services
+        .create(
+            user.id,
+            Conversation {
+                id: ConversationId::new(),
+                user_id: user.id,
+                title: title.into(),
+                endpoint: Some("openAI".into()),
+                endpoint_type: None,
+                model: Some("gpt-4o-mini".into()),
+                is_archived: false,
+                settings: serde_json::json!({ "temperature": 0.5 }),
+                created_at: now,
+                updated_at: now,
+            },
+        )
+        .await
+        .expect("create fixture conversation");
+    let question = MessageId(uuid::Uuid::new_v4());
+    let answer = MessageId(uuid::Uuid::new_v4());
+    for (id, parent, by_user, offset) in [
+        (question, None, true, 0),
+        (answer, Some(question), false, 1),
+    ] {
+        let at = now + chrono::Duration::milliseconds(offset);
+        services
+            .add_message(
+                user.id,
+                Message {
+                    id,
+                    conversation_id: conversation.id,
+                    user_id: user.id,
+                    parent_id: parent,
+                    sender: if by_user {
+                        "User".into()
+                    } else {
+                        "GPT-4o mini".into()
+                    },
+                    text: if by_user {
+                        "hello?".into()
+                    } else {
+                        String::new()
+                    },
+                    content: (!by_user)
+                        .then(|| serde_json::json!([{ "type": "text", "text": "hi!" }])),
+                    is_created_by_user: by_user,
+                    error: false,
+                    unfinished: false,
+                    model: Some("gpt-4o-mini".into()),
+                    endpoint: Some("openAI".into()),
+                    token_count: Some(2),
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+            .await
+            .expect("create fixture message");
+    }
+    (conversation, vec![question, answer])
+}

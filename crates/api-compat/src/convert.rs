@@ -1,0 +1,58 @@
+//! Conversions between ferrochat's conversations and messages and LibreChat's `TConversation`
+//! and `TMessage` (§5.1, §6.1, §11.2, §11.3).
+
+use ferrochat_core::{Conversation, Message};
+use serde_json::{Map, Value, json};
+
+use crate::types::iso;
+
+/// LibreChat's parent of a root message.
+pub const NO_PARENT: &str = "00000000-0000-0000-0000-000000000000";
+
+/// `TConversation`: the stored settings (model parameters and other optional fields) are
+/// spread at the top level, as LibreChat stores them; the identity fields always win.
+pub fn conversation(c: &Conversation) -> Value {
+    let mut out = match &c.settings {
+        Value::Object(map) => map.clone(),
+        _ => Map::new(),
+    };
+    let fixed = json!({
+        "conversationId": c.id.to_string(),
+        "user": c.user_id.to_string(),
+        "title": c.title,
+        "endpoint": c.endpoint,
+        "endpointType": c.endpoint_type,
+        "model": c.model,
+        "isArchived": c.is_archived,
+        "tags": [],
+        "createdAt": iso(c.created_at),
+        "updatedAt": iso(c.updated_at),
+    });
+    if let Value::Object(fixed) = fixed {
+        out.extend(fixed);
+    }
+    Value::Object(out)
+}
+
+/// `TMessage`, without the owner (LibreChat strips `user`).
+pub fn message(m: &Message) -> Value {
+    let mut out = json!({
+        "messageId": m.id.to_string(),
+        "conversationId": m.conversation_id.to_string(),
+        "parentMessageId": m.parent_id.map_or_else(|| NO_PARENT.to_owned(), |p| p.to_string()),
+        "sender": m.sender,
+        "text": m.text,
+        "isCreatedByUser": m.is_created_by_user,
+        "error": m.error,
+        "unfinished": m.unfinished,
+        "model": m.model,
+        "endpoint": m.endpoint,
+        "tokenCount": m.token_count,
+        "createdAt": iso(m.created_at),
+        "updatedAt": iso(m.updated_at),
+    });
+    if let (Some(content), Value::Object(map)) = (&m.content, &mut out) {
+        map.insert("content".into(), content.clone());
+    }
+    out
+}

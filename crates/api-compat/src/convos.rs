@@ -1,0 +1,237 @@
+//! `/api/convos` and `/api/messages/{conversationId}` (§5, §6.2).
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Response};
+use ferrochat_core::ConversationId;
+use ferrochat_services::ServiceError;
+use ferrochat_web::{AppState, AuthUser};
+use http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::convert;
+use crate::json::CompatJson;
+
+/// The `{error}` body these routes use (§1).
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, Json(json!({ "error": message }))).into_response()
+}
+
+fn from_service(err: ServiceError) -> Response {
+    match err {
+        ServiceError::NotFound(_) => error(StatusCode::NOT_FOUND, "Conversation not found"),
+        ServiceError::Invalid(fields) => {
+            let text: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            error(StatusCode::BAD_REQUEST, &text.join("; "))
+        }
+        other => crate::error::CompatError::from_service(other).into_response(),
+    }
+}
+
+/// Parses a conversation ID from the client; anything that is not one is simply not found.
+fn conversation_id(raw: &str) -> Option<ConversationId> {
+    raw.parse().ok()
+}
+
+/// `GET /api/convos`: `{conversations, nextCursor}`; the client sends no query on the first page,
+/// `cursor` on later ones, `isArchived=true` from the archive table.
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let mut cursor = None;
+    let mut limit = None;
+    let mut archived = false;
+    let mut tags = false;
+    for (key, value) in form_pairs(query.as_deref().unwrap_or("")) {
+        match key.as_str() {
+            "cursor" if !value.is_empty() => cursor = Some(value),
+            "limit" => match value.parse() {
+                Ok(n) => limit = Some(n),
+                Err(_) => return error(StatusCode::BAD_REQUEST, "limit must be a number"),
+            },
+            "isArchived" => archived = value == "true",
+            "tags" if !value.is_empty() => tags = true,
+            _ => {}
+        }
+    }
+    if tags {
+        // No conversation carries tags yet (bookmarks arrive later): a tag filter matches none.
+        return Json(json!({ "conversations": [], "nextCursor": null })).into_response();
+    }
+    match state
+        .services
+        .conversations
+        .list(auth.user.id, archived, cursor.as_deref(), limit)
+        .await
+    {
+        Ok(page) => {
+            let items: Vec<Value> = page
+                .conversations
+                .iter()
+                .map(convert::conversation)
+                .collect();
+            Json(json!({ "conversations": items, "nextCursor": page.next_cursor })).into_response()
+        }
+        Err(e) => from_service(e),
+    }
+}
+
+/// Splits a query string into decoded pairs.
+fn form_pairs(query: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let bytes = s.replace('+', " ").into_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%'
+                && let Some(hex) = bytes.get(i + 1..i + 3)
+                && let Ok(b) = u8::from_str_radix(&String::from_utf8_lossy(hex), 16)
+            {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+/// `GET /api/convos/{conversationId}`: the full conversation, or 404 with an empty body.
+pub async fn get(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(id) = conversation_id(&id) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match state.services.conversations.get(auth.user.id, id).await {
+        Ok(c) => Json(convert::conversation(&c)).into_response(),
+        Err(ServiceError::NotFound(_)) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => from_service(e),
+    }
+}
+
+/// `{arg: {...}}`, the envelope the client wraps these bodies in.
+#[derive(Debug, Deserialize)]
+pub struct Arg<T> {
+    arg: T,
+}
+
+/// `POST /api/convos/update` argument.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateArg {
+    #[serde(default)]
+    conversation_id: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    is_archived: Option<bool>,
+}
+
+/// `POST /api/convos/update`: rename or (un)archive; 201 with the whole conversation.
+pub async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    CompatJson(body): CompatJson<Arg<UpdateArg>>,
+) -> Response {
+    let arg = body.arg;
+    let Some(raw) = arg.conversation_id.as_deref() else {
+        return error(StatusCode::BAD_REQUEST, "conversationId is required");
+    };
+    let Some(id) = conversation_id(raw) else {
+        return error(StatusCode::NOT_FOUND, "Conversation not found");
+    };
+    match state
+        .services
+        .conversations
+        .update(auth.user.id, id, arg.title.as_deref(), arg.is_archived)
+        .await
+    {
+        Ok(c) => (StatusCode::CREATED, Json(convert::conversation(&c))).into_response(),
+        Err(e) => from_service(e),
+    }
+}
+
+/// `DELETE /api/convos` argument.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteArg {
+    #[serde(default)]
+    conversation_id: Option<String>,
+}
+
+fn deleted(count: u64) -> Response {
+    let body = json!({
+        "acknowledged": true,
+        "deletedCount": count,
+        "messages": { "acknowledged": true, "deletedCount": 0 }
+    });
+    (StatusCode::CREATED, Json(body)).into_response()
+}
+
+/// `DELETE /api/convos`: soft-deletes one conversation (restorable until purged).
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    CompatJson(body): CompatJson<Arg<DeleteArg>>,
+) -> Response {
+    let Some(raw) = body.arg.conversation_id else {
+        return error(StatusCode::BAD_REQUEST, "no parameters provided");
+    };
+    let Some(id) = conversation_id(&raw) else {
+        return deleted(0);
+    };
+    match state.services.conversations.delete(auth.user.id, id).await {
+        Ok(done) => deleted(u64::from(done)),
+        Err(e) => from_service(e),
+    }
+}
+
+/// `DELETE /api/convos/all`: soft-deletes every conversation of the user.
+pub async fn delete_all(State(state): State<AppState>, auth: AuthUser) -> Response {
+    match state.services.conversations.delete_all(auth.user.id).await {
+        Ok(n) => deleted(n),
+        Err(e) => from_service(e),
+    }
+}
+
+/// `GET /api/messages/{conversationId}`: the whole tree, parents first; `new` is `[]`.
+pub async fn messages(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Response {
+    if id == "new" {
+        return Json(json!([])).into_response();
+    }
+    let Some(id) = conversation_id(&id) else {
+        return error(StatusCode::NOT_FOUND, "Conversation not found");
+    };
+    match state
+        .services
+        .conversations
+        .messages(auth.user.id, id)
+        .await
+    {
+        Ok(list) => Json(Value::Array(list.iter().map(convert::message).collect())).into_response(),
+        Err(e) => from_service(e),
+    }
+}

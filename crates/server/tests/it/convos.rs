@@ -1,0 +1,319 @@
+//! The compat conversation routes: listing with stable cursors, get, rename, archive, soft
+//! delete, message trees, and no access to anyone else's conversations.
+
+use ferrochat_test_support::TestApp;
+use ferrochat_test_support::fixtures::{PASSWORD, conversation};
+use serde_json::{Value, json};
+
+async fn token(app: &TestApp, email: &str) -> String {
+    let res = app
+        .client
+        .post(app.url("/api/auth/login"))
+        .json(&json!({ "email": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    res.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn list_pages_get_and_messages() {
+    let app = TestApp::spawn().await;
+    let user = app.user().email("ada@example.com").create().await;
+    let t = token(&app, "ada@example.com").await;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(
+            conversation(&app, &user, &format!("chat {i}"))
+                .await
+                .0
+                .id
+                .to_string(),
+        );
+    }
+    let get = |path: String| {
+        let app = &app;
+        let t = t.clone();
+        async move {
+            app.client
+                .get(app.url(&path))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The sidebar's first page has no query string; default page size 25.
+    let first: Value = get("/api/convos".into()).await.json().await.unwrap();
+    assert_eq!(first["conversations"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        first["conversations"][0]["title"], "chat 29",
+        "newest first"
+    );
+    let cursor = first["nextCursor"].as_str().unwrap().to_owned();
+    let second: Value = get(format!("/api/convos?cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["conversations"].as_array().unwrap().len(), 5);
+    assert!(
+        second["nextCursor"].is_null(),
+        "last page says so with null"
+    );
+    let mut seen: Vec<String> = first["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second["conversations"].as_array().unwrap())
+        .map(|c| c["conversationId"].as_str().unwrap().to_owned())
+        .collect();
+    seen.reverse();
+    assert_eq!(seen, ids, "every conversation exactly once");
+
+    let one: Value = get(format!("/api/convos/{}", ids[3]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(one["title"], "chat 3");
+    assert_eq!(
+        one["temperature"], 0.5,
+        "settings are spread like LibreChat stores them"
+    );
+    assert!(one["createdAt"].as_str().unwrap().ends_with('Z'));
+
+    let msgs: Value = get(format!("/api/messages/{}", ids[3]))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(
+        msgs[0]["parentMessageId"],
+        "00000000-0000-0000-0000-000000000000"
+    );
+    assert_eq!(msgs[1]["parentMessageId"], msgs[0]["messageId"]);
+    assert_eq!(msgs[1]["content"][0]["text"], "hi!");
+    assert!(msgs[0].get("user").is_none());
+    assert_eq!(
+        get("/api/messages/new".into())
+            .await
+            .json::<Value>()
+            .await
+            .unwrap(),
+        json!([])
+    );
+
+    for bad in [
+        "/api/convos?limit=0",
+        "/api/convos?limit=x",
+        "/api/convos?cursor=garbage",
+    ] {
+        assert_eq!(get(bad.into()).await.status(), 400, "{bad}");
+    }
+    assert_eq!(app.get("/api/convos").await.status(), 401);
+}
+
+#[tokio::test]
+async fn rename_archive_delete() {
+    let app = TestApp::spawn().await;
+    let user = app.user().email("ada@example.com").create().await;
+    let t = token(&app, "ada@example.com").await;
+    let (c, _) = conversation(&app, &user, "first").await;
+    let (keep, _) = conversation(&app, &user, "second").await;
+    let post = |path: &'static str, body: Value| {
+        let app = &app;
+        let t = t.clone();
+        async move {
+            app.client
+                .post(app.url(path))
+                .bearer_auth(t)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res = post(
+        "/api/convos/update",
+        json!({ "arg": { "conversationId": c.id.to_string(), "title": "Renamed" } }),
+    )
+    .await;
+    assert_eq!(res.status(), 201);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["title"], "Renamed");
+    assert_eq!(
+        body["model"], "gpt-4o-mini",
+        "the whole conversation comes back"
+    );
+
+    let res = post(
+        "/api/convos/update",
+        json!({ "arg": { "conversationId": c.id.to_string(), "isArchived": true } }),
+    )
+    .await;
+    assert_eq!(res.json::<Value>().await.unwrap()["isArchived"], true);
+    let list = |q: &'static str| {
+        let app = &app;
+        let t = t.clone();
+        async move {
+            let v: Value = app
+                .client
+                .get(app.url(q))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["conversations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["title"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list("/api/convos").await, ["second"]);
+    assert_eq!(
+        list("/api/convos?isArchived=true&sortBy=createdAt&sortDirection=desc").await,
+        ["Renamed"]
+    );
+    assert!(list("/api/convos?tags=Saved").await.is_empty());
+
+    assert_eq!(
+        post("/api/convos/update", json!({ "arg": {} }))
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        post(
+            "/api/convos/update",
+            json!({ "arg": { "conversationId": c.id.to_string(), "title": "" } })
+        )
+        .await
+        .status(),
+        400
+    );
+    assert_eq!(
+        post("/api/convos/update", json!({ "nope": 1 }))
+            .await
+            .status(),
+        400
+    );
+
+    let del = |body: Value| {
+        let app = &app;
+        let t = t.clone();
+        async move {
+            app.client
+                .delete(app.url("/api/convos"))
+                .bearer_auth(t)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let res =
+        del(json!({ "arg": { "conversationId": keep.id.to_string(), "source": "button" } })).await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["deletedCount"], 1);
+    assert!(list("/api/convos").await.is_empty());
+    assert_eq!(del(json!({ "arg": {} })).await.status(), 400);
+    // Soft delete: the service can bring it back.
+    app.state
+        .services
+        .conversations
+        .restore(user.id, keep.id)
+        .await
+        .unwrap();
+    assert_eq!(list("/api/convos").await, ["second"]);
+
+    let res = app
+        .client
+        .delete(app.url("/api/convos/all"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    assert_eq!(res.json::<Value>().await.unwrap()["deletedCount"], 2);
+}
+
+#[tokio::test]
+async fn other_users_conversations_are_invisible() {
+    let app = TestApp::spawn().await;
+    let owner = app.user().email("owner@example.com").create().await;
+    app.user().email("intruder@example.com").create().await;
+    let (c, _) = conversation(&app, &owner, "private").await;
+    let t = token(&app, "intruder@example.com").await;
+    let id = c.id.to_string();
+    let res = app
+        .client
+        .get(app.url(&format!("/api/convos/{id}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app
+        .client
+        .get(app.url(&format!("/api/messages/{id}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"],
+        "Conversation not found"
+    );
+    let res = app
+        .client
+        .post(app.url("/api/convos/update"))
+        .bearer_auth(&t)
+        .json(&json!({ "arg": { "conversationId": id, "title": "pwned" } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app
+        .client
+        .delete(app.url("/api/convos"))
+        .bearer_auth(&t)
+        .json(&json!({ "arg": { "conversationId": id } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["deletedCount"], 0);
+    let list: Value = app
+        .client
+        .get(app.url("/api/convos"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["conversations"], json!([]));
+    // Still intact for its owner.
+    assert_eq!(
+        app.state
+            .services
+            .conversations
+            .get(owner.id, c.id)
+            .await
+            .unwrap()
+            .title,
+        "private"
+    );
+}
