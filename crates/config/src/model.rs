@@ -186,6 +186,8 @@ pub struct Config {
     pub server: ServerConfig,
     /// Database file, uploads and generated secrets live here.
     pub data_dir: PathBuf,
+    /// A built LibreChat client to serve, if any.
+    pub client_dir: Option<PathBuf>,
     /// Database settings.
     pub database: DatabaseConfig,
     /// Account and token settings.
@@ -261,6 +263,7 @@ impl Config {
             help_and_faq_url: p.text("server.help_and_faq_url"),
         };
         let data_dir = PathBuf::from(p.text("data_dir"));
+        let client_dir = p.get("client_dir", |v| Ok(PathBuf::from(v.trim())));
         let url = p
             .get("database.url", parse::database_url)
             .unwrap_or_else(|| format!("sqlite:{}", data_dir.join("ferrochat.db").display()));
@@ -344,6 +347,7 @@ impl Config {
         Ok(Config {
             server,
             data_dir,
+            client_dir,
             database,
             auth,
             log,

@@ -133,6 +133,8 @@ pub const SPECS: &[Spec] = &[
     // --- data ---
     opt("data_dir", &["DATA_DIR"], Some("./data"), "/var/lib/ferrochat", Kind::Path,
         "Directory holding the SQLite database, uploaded files and generated secrets. Created on start."),
+    opt("client_dir", &["CLIENT_DIR"], None, "/srv/librechat/client/dist", Kind::Path,
+        "A built LibreChat web client (its dist folder) to serve at /; every non-/api path falls back to its index.html. Unset: / shows a short page about ferrochat."),
     // --- database ---
     opt("database.url", &["DATABASE_URL"], None, "postgres://ferrochat@localhost/ferrochat", Kind::DatabaseUrl,
         "Which database to use. Defaults to sqlite:<data_dir>/ferrochat.db; a postgres:// URL selects PostgreSQL."),

@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod bootstrap;
+pub mod client;
 mod ops;
 mod router;
 mod serve;

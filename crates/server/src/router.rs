@@ -4,15 +4,15 @@ use axum::Router;
 use axum::response::IntoResponse;
 use ferrochat_web::{ApiError, AppState, middleware, security};
 
-use crate::ops;
+use crate::{client, ops};
 
 /// Builds the complete router over the application state.
 pub fn build_router(state: AppState) -> Router {
-    Router::new()
+    let routes = Router::new()
         .merge(ops::router())
         .merge(ferrochat_api_compat::router())
-        .merge(ferrochat_api_v1::router())
-        .fallback(|| async { ApiError::route_not_found().into_response() })
+        .merge(ferrochat_api_v1::router());
+    client::with_client(routes, state.config.client_dir.as_deref())
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
         .layer(axum::middleware::from_fn(middleware::observe))
         // Outermost, so even a contained panic's 500 carries the security headers.

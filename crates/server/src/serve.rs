@@ -202,6 +202,7 @@ pub async fn shutdown_signal(token: CancellationToken) {
 /// Runs the server until a shutdown signal: data directory, store, migrations, router, serve.
 pub async fn run(config: Config) -> Result<(), BootError> {
     let config = Arc::new(config);
+    crate::client::check_client_dir(config.client_dir.as_deref())?;
     let secrets = prepare_data_dir(&config)?;
     let store = open_store(&config.database).await?;
     let applied = store.migrate().await?;
