@@ -12,6 +12,8 @@ Scenarios (issue 2's first figures):
 import argparse
 import json
 import os
+import sqlite3
+import uuid
 import re
 import shutil
 import signal
@@ -99,8 +101,50 @@ def timing_pairs(port, rounds, known, unknown):
     return a, b
 
 
-def wrk(port, path, duration, connections, threads=2):
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency",
+def login_token(port, email, password):
+    payload = json.dumps({"email": email, "password": password}).encode()
+    head = (f"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head + payload)
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    body = data.split(b"\r\n\r\n", 1)[1]
+    return json.loads(body)["token"]
+
+
+def seed(db_path, email, conversations, messages):
+    """Writes benchmark data straight into the SQLite file (the server is stopped)."""
+    db = sqlite3.connect(db_path)
+    (user_id,) = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+    now = int(time.time() * 1000)
+    rows = [(str(uuid.uuid4()), user_id, f"Conversation {i}", "openAI", None, "gpt-4o-mini", 0,
+             '{"temperature":0.7}', now - conversations + i, now - conversations + i)
+            for i in range(conversations)]
+    db.executemany("INSERT INTO conversations (id, user_id, title, endpoint, endpoint_type, model, "
+                   "is_archived, settings, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+    big = rows[0][0]
+    parent, msgs = None, []
+    for i in range(messages):
+        mid = str(uuid.uuid4())
+        by_user = i % 2 == 0
+        content = None if by_user else json.dumps([{"type": "text", "text": f"answer {i} " * 20}])
+        msgs.append((mid, big, user_id, parent, "User" if by_user else "GPT-4o mini",
+                     f"question {i}" if by_user else "", content, int(by_user), 0, 0, "gpt-4o-mini",
+                     "openAI", 42, now + i, now + i))
+        parent = mid
+    db.executemany("INSERT INTO messages (id, conversation_id, user_id, parent_id, sender, text, content, "
+                   "is_created_by_user, error, unfinished, model, endpoint, token_count, created_at, "
+                   "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", msgs)
+    db.commit()
+    db.close()
+    seed.big_conversation = big
+
+
+def wrk(port, path, duration, connections, threads=2, headers=()):
+    extra = [arg for h in headers for arg in ("-H", h)]
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *extra,
                           f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
@@ -188,6 +232,26 @@ def main():
         km, um = statistics.median(t for _, t in known), statistics.median(t for _, t in unknown)
         rows.append((f"reset request: existing vs unknown email (median of {rounds} each)",
                      f"{km:.2f} ms vs {um:.2f} ms", f"difference {abs(km - um):.2f} ms, both 200 with the same body"))
+        s.stop()
+
+        # Issue 4's figures: list 25 conversations of a user who has 10,000, and fetch a
+        # 2,000-message conversation, with a real access token.
+        s = Server(args.binary, data_dir, free_port(), limits)
+        s.wait_ready()
+        status, _ = post_json(s.port, "/api/auth/register",
+                              {"name": "Lister", "email": "lister@example.com", "password": pw, "confirm_password": pw})
+        s.stop()
+        seed(os.path.join(data_dir, "ferrochat.db"), "lister@example.com", 10_000, 2_000)
+        s = Server(args.binary, data_dir, free_port(), limits)
+        s.wait_ready()
+        token = login_token(s.port, "lister@example.com", pw)
+        big = seed.big_conversation
+        for name, path in (("GET /api/convos (25 of 10,000)", "/api/convos"),
+                           ("GET /api/messages/{id} (2,000 messages)", f"/api/messages/{big}")):
+            result = wrk(s.port, path, args.duration, args.connections, headers=[f"Authorization: Bearer {token}"])
+            peak = rss_kib(s.proc.pid, "VmHWM")
+            rows.append((f"{name}, wrk {args.connections} connections", f"{result['rps']:,.0f} req/s",
+                         f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}, peak RSS {peak / 1024:.1f} MB"))
         s.stop()
 
     cpu = os.cpu_count()
