@@ -196,6 +196,8 @@ pub struct Config {
     pub log: LogConfig,
     /// Whether `/metrics` is served.
     pub metrics_enabled: bool,
+    /// How long soft-deleted conversations are kept.
+    pub conversation_retention: Duration,
     /// Rate limits.
     pub limits: LimitsConfig,
     /// Shared Redis, when configured.
@@ -337,6 +339,7 @@ impl Config {
             },
         };
         let metrics_enabled = p.flag("metrics.enabled");
+        let conversation_retention = p.duration("conversations.retention");
         if !problems.is_empty() {
             return Err(ConfigError { problems });
         }
@@ -352,6 +355,7 @@ impl Config {
             auth,
             log,
             metrics_enabled,
+            conversation_retention,
             limits,
             redis_uri,
             email,

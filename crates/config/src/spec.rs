@@ -148,6 +148,9 @@ pub const SPECS: &[Spec] = &[
         "Statements running longer are cancelled; 0 disables the limit. PostgreSQL enforces it on the server."),
     opt("database.slow_query_threshold", &["DATABASE_SLOW_QUERY_THRESHOLD"], Some("200ms"), "50ms", Kind::Duration,
         "Queries slower than this are logged at WARN with their duration (target ferrochat::slow_query)."),
+    // --- conversations ---
+    opt("conversations.retention", &["CONVERSATION_RETENTION"], Some("30d"), "7d", Kind::Duration,
+        "How long deleted conversations can be restored before they and their messages are purged for good."),
     // --- auth ---
     secret("auth.jwt_secret", &["JWT_SECRET"], "a-long-random-string",
         "Signs access tokens. Generated on first start and kept in <data_dir>/secrets.json when not set."),

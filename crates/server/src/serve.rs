@@ -170,6 +170,30 @@ pub async fn serve(
     }
 }
 
+/// How often soft-deleted conversations past their retention are looked for.
+const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
+
+/// Purges conversations deleted longer than `retention` ago, at start and then hourly, until
+/// shutdown. Runs on every instance; the delete is idempotent, so several doing it is harmless.
+async fn purge_deleted(
+    conversations: ferrochat_services::ConversationService,
+    retention: Duration,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        match conversations.purge(retention).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "purged deleted conversations past retention"),
+            Err(e) => tracing::error!(error = %e, "purging deleted conversations failed"),
+        }
+    }
+}
+
 /// Cancels `token` on SIGINT (Ctrl-C) or SIGTERM.
 pub async fn shutdown_signal(token: CancellationToken) {
     let ctrl_c = async {
@@ -225,6 +249,11 @@ pub async fn run(config: Config) -> Result<(), BootError> {
         "ferrochat listening"
     );
     tokio::spawn(shutdown_signal(shutdown.clone()));
+    tokio::spawn(purge_deleted(
+        state.services.conversations.clone(),
+        config.conversation_retention,
+        shutdown.clone(),
+    ));
     let served = serve(
         listener,
         build_router(state),

@@ -317,3 +317,25 @@ async fn other_users_conversations_are_invisible() {
         "private"
     );
 }
+
+#[tokio::test]
+async fn deleted_conversations_are_purged_after_retention() {
+    let app = TestApp::spawn().await;
+    let user = app.user().email("ada@example.com").create().await;
+    let (c, _) = conversation(&app, &user, "old").await;
+    let service = &app.state.services.conversations;
+    service.delete(user.id, c.id).await.unwrap();
+    // Within retention nothing goes; past it the conversation and its messages are gone.
+    assert_eq!(
+        service
+            .purge(std::time::Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        0
+    );
+    service.restore(user.id, c.id).await.unwrap();
+    service.delete(user.id, c.id).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert_eq!(service.purge(std::time::Duration::ZERO).await.unwrap(), 1);
+    assert!(service.restore(user.id, c.id).await.is_err());
+}
