@@ -60,6 +60,8 @@ pub struct Message {
     pub endpoint: Option<String>,
     /// Tokens it counts.
     pub token_count: Option<i64>,
+    /// The user's rating (`{rating, tag, text?}`), if any.
+    pub feedback: Option<serde_json::Value>,
     /// Creation time (tree order).
     pub created_at: DateTime<Utc>,
     /// Last change.

@@ -145,6 +145,7 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
         model: Some("gpt-4o".into()),
         endpoint: Some("openAI".into()),
         token_count: Some(3),
+        feedback: None,
         created_at: at(minute),
         updated_at: at(minute),
     };
@@ -179,6 +180,60 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
         .await
         .unwrap();
     assert!(store.messages(other.id, c.id).await.unwrap().is_empty());
+
+    let edited = store
+        .update_message(
+            u.id,
+            c.id,
+            answer,
+            "edited",
+            Some(&json!([{ "type": "text", "text": "edited" }])),
+            Some(1),
+            at(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (edited.text.as_str(), edited.token_count, edited.updated_at),
+        ("edited", Some(1), at(4))
+    );
+    let rated = store
+        .set_message_feedback(
+            u.id,
+            c.id,
+            answer,
+            Some(&json!({ "rating": "thumbsUp", "tag": "accurate_reliable" })),
+            at(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        rated.feedback,
+        Some(json!({ "rating": "thumbsUp", "tag": "accurate_reliable" }))
+    );
+    assert_eq!(store.message(u.id, c.id, answer).await.unwrap(), rated);
+    assert!(matches!(
+        store.message(other.id, c.id, answer).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        store
+            .set_message_feedback(other.id, c.id, answer, None, at(4))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(
+        store
+            .delete_messages(other.id, c.id, &[branch])
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store.delete_messages(u.id, c.id, &[branch]).await.unwrap(),
+        1
+    );
+    assert_eq!(store.messages(u.id, c.id).await.unwrap().len(), 2);
 
     assert!(
         store

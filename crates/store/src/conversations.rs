@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Conversation, ConversationId, Message, UserId};
+use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
 
 use crate::StoreResult;
 
@@ -61,6 +61,45 @@ pub trait ConversationStore: Send + Sync {
 
     /// Inserts a message.
     async fn create_message(&self, message: &Message) -> StoreResult<()>;
+
+    /// One message.
+    async fn message(
+        &self,
+        user_id: UserId,
+        conversation_id: ConversationId,
+        id: MessageId,
+    ) -> StoreResult<Message>;
+
+    /// Replaces a message's text, content parts and token count.
+    #[allow(clippy::too_many_arguments)]
+    async fn update_message(
+        &self,
+        user_id: UserId,
+        conversation_id: ConversationId,
+        id: MessageId,
+        text: &str,
+        content: Option<&serde_json::Value>,
+        token_count: Option<i64>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Message>;
+
+    /// Sets (or clears) a message's feedback.
+    async fn set_message_feedback(
+        &self,
+        user_id: UserId,
+        conversation_id: ConversationId,
+        id: MessageId,
+        feedback: Option<&serde_json::Value>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Message>;
+
+    /// Deletes these messages of a conversation in one transaction; returns how many went.
+    async fn delete_messages(
+        &self,
+        user_id: UserId,
+        conversation_id: ConversationId,
+        ids: &[MessageId],
+    ) -> StoreResult<u64>;
 
     /// A conversation's whole message tree, parents first, in one query.
     async fn messages(

@@ -119,6 +119,7 @@ pub async fn conversation(
                     model: Some("gpt-4o-mini".into()),
                     endpoint: Some("openAI".into()),
                     token_count: Some(2),
+                    feedback: None,
                     created_at: at,
                     updated_at: at,
                 },

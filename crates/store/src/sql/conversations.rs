@@ -13,7 +13,7 @@ macro_rules! conversation_columns {
 macro_rules! message_columns {
     () => {
         "id, conversation_id, user_id, parent_id, sender, text, content, is_created_by_user, error, \
-         unfinished, model, endpoint, token_count, created_at, updated_at"
+         unfinished, model, endpoint, token_count, feedback, created_at, updated_at"
     };
 }
 
@@ -60,8 +60,29 @@ pub const PURGE: &str =
 
 /// Inserts a message; binds the columns in [`MessageRow`] order.
 pub const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, user_id, parent_id, sender, text, \
-     content, is_created_by_user, error, unfinished, model, endpoint, token_count, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+     content, is_created_by_user, error, unfinished, model, endpoint, token_count, feedback, created_at, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+/// One message ($3) of conversation $2 of user $1.
+pub const MESSAGE: &str = concat!(
+    "SELECT ",
+    message_columns!(),
+    " FROM messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3"
+);
+/// Replaces text ($4), content ($5), token count ($6) at $7 of message $3 (user $1, conversation $2).
+pub const UPDATE_MESSAGE: &str = concat!(
+    "UPDATE messages SET text = $4, content = $5, token_count = $6, updated_at = $7 \
+     WHERE user_id = $1 AND conversation_id = $2 AND id = $3 RETURNING ",
+    message_columns!()
+);
+/// Sets feedback ($4, null clears) at $5 of message $3 (user $1, conversation $2).
+pub const SET_FEEDBACK: &str = concat!(
+    "UPDATE messages SET feedback = $4, updated_at = $5 \
+     WHERE user_id = $1 AND conversation_id = $2 AND id = $3 RETURNING ",
+    message_columns!()
+);
+/// Deletes message $3 of conversation $2 of user $1.
+pub const DELETE_MESSAGE: &str =
+    "DELETE FROM messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3";
 /// The whole tree of conversation $2 of user $1, parents first.
 pub const MESSAGES: &str = concat!(
     "SELECT ",
@@ -123,6 +144,7 @@ pub struct MessageRow {
     model: Option<String>,
     endpoint: Option<String>,
     token_count: Option<i64>,
+    feedback: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -145,6 +167,7 @@ impl TryFrom<MessageRow> for Message {
             model: r.model,
             endpoint: r.endpoint,
             token_count: r.token_count,
+            feedback: r.feedback.as_deref().map(json).transpose()?,
             created_at: from_millis(r.created_at)?,
             updated_at: from_millis(r.updated_at)?,
         })

@@ -16,7 +16,7 @@ macro_rules! impl_sql_stores {
         const _: () = {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
-            use ferrochat_core::{Conversation, ConversationId, Message, UserId};
+            use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
             use ferrochat_store::sql::conversations::{ConversationRow, MessageRow};
             use ferrochat_store::sql::{conversations as q, time::to_millis};
             use ferrochat_store::{ConversationCursor, ConversationStore, StoreResult};
@@ -196,11 +196,106 @@ macro_rules! impl_sql_stores {
                                 .bind(&m.model)
                                 .bind(&m.endpoint)
                                 .bind(m.token_count)
+                                .bind(m.feedback.as_ref().map(|f| f.to_string()))
                                 .bind(to_millis(m.created_at))
                                 .bind(to_millis(m.updated_at))
                                 .execute(&self.pool)
                                 .await?;
                             Ok(())
+                        })
+                        .await
+                }
+
+                async fn message(
+                    &self,
+                    user_id: UserId,
+                    conversation_id: ConversationId,
+                    id: MessageId,
+                ) -> StoreResult<Message> {
+                    self.profiler
+                        .run("messages.get", async {
+                            let row: MessageRow = sqlx::query_as(q::MESSAGE)
+                                .bind(user_id.to_string())
+                                .bind(conversation_id.to_string())
+                                .bind(id.to_string())
+                                .fetch_one(&self.pool)
+                                .await?;
+                            row.try_into()
+                        })
+                        .await
+                }
+
+                async fn update_message(
+                    &self,
+                    user_id: UserId,
+                    conversation_id: ConversationId,
+                    id: MessageId,
+                    text: &str,
+                    content: Option<&serde_json::Value>,
+                    token_count: Option<i64>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Message> {
+                    self.profiler
+                        .run("messages.update", async {
+                            let row: MessageRow = sqlx::query_as(q::UPDATE_MESSAGE)
+                                .bind(user_id.to_string())
+                                .bind(conversation_id.to_string())
+                                .bind(id.to_string())
+                                .bind(text)
+                                .bind(content.map(|c| c.to_string()))
+                                .bind(token_count)
+                                .bind(to_millis(now))
+                                .fetch_one(&self.pool)
+                                .await?;
+                            row.try_into()
+                        })
+                        .await
+                }
+
+                async fn set_message_feedback(
+                    &self,
+                    user_id: UserId,
+                    conversation_id: ConversationId,
+                    id: MessageId,
+                    feedback: Option<&serde_json::Value>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<Message> {
+                    self.profiler
+                        .run("messages.feedback", async {
+                            let row: MessageRow = sqlx::query_as(q::SET_FEEDBACK)
+                                .bind(user_id.to_string())
+                                .bind(conversation_id.to_string())
+                                .bind(id.to_string())
+                                .bind(feedback.map(|f| f.to_string()))
+                                .bind(to_millis(now))
+                                .fetch_one(&self.pool)
+                                .await?;
+                            row.try_into()
+                        })
+                        .await
+                }
+
+                async fn delete_messages(
+                    &self,
+                    user_id: UserId,
+                    conversation_id: ConversationId,
+                    ids: &[MessageId],
+                ) -> StoreResult<u64> {
+                    self.profiler
+                        .run("messages.delete", async {
+                            let mut tx = self.pool.begin().await?;
+                            let mut deleted = 0;
+                            for id in ids {
+                                deleted += sqlx::query(q::DELETE_MESSAGE)
+                                    .bind(user_id.to_string())
+                                    .bind(conversation_id.to_string())
+                                    .bind(id.to_string())
+                                    .execute(&mut *tx)
+                                    .await?
+                                    .rows_affected();
+                            }
+                            tx.commit().await?;
+                            Ok(deleted)
                         })
                         .await
                 }
