@@ -235,3 +235,123 @@ pub async fn messages(
         Err(e) => from_service(e),
     }
 }
+
+/// Maps message-route failures to LibreChat's `{error}` bodies.
+fn message_error(err: ServiceError) -> Response {
+    match err {
+        ServiceError::NotFound("message") => error(StatusCode::NOT_FOUND, "Message not found"),
+        ServiceError::Invalid(fields) if fields.iter().any(|f| f.field == "index") => {
+            let message = fields
+                .iter()
+                .find(|f| f.field == "index")
+                .map(|f| f.message.clone())
+                .unwrap_or_default();
+            error(StatusCode::BAD_REQUEST, &message)
+        }
+        other => from_service(other),
+    }
+}
+
+fn ids(cid: &str, mid: &str) -> Option<(ConversationId, ferrochat_core::MessageId)> {
+    Some((cid.parse().ok()?, mid.parse().ok()?))
+}
+
+/// `PUT /api/messages/{cid}/{mid}` body.
+#[derive(Debug, Deserialize)]
+pub struct EditBody {
+    text: String,
+    #[serde(default)]
+    index: Option<usize>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    model: Option<String>,
+}
+
+/// `PUT /api/messages/{cid}/{mid}`: edits the text (or one text part, with `index`).
+pub async fn edit_message(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((cid, mid)): Path<(String, String)>,
+    CompatJson(body): CompatJson<EditBody>,
+) -> Response {
+    let Some((cid, mid)) = ids(&cid, &mid) else {
+        return error(StatusCode::NOT_FOUND, "Message not found");
+    };
+    match state
+        .services
+        .conversations
+        .edit_message(auth.user.id, cid, mid, &body.text, body.index)
+        .await
+    {
+        Ok(m) => {
+            let full = convert::message(&m);
+            Json(json!({
+                "messageId": full["messageId"],
+                "conversationId": full["conversationId"],
+                "parentMessageId": full["parentMessageId"],
+                "sender": full["sender"],
+                "text": full["text"],
+                "isCreatedByUser": full["isCreatedByUser"],
+                "tokenCount": full["tokenCount"],
+                "feedback": m.feedback,
+            }))
+            .into_response()
+        }
+        Err(e) => message_error(e),
+    }
+}
+
+/// `PUT …/feedback` body.
+#[derive(Debug, Deserialize)]
+pub struct FeedbackBody {
+    #[serde(default)]
+    feedback: Option<Feedback>,
+}
+
+/// A rating.
+#[derive(Debug, Deserialize)]
+pub struct Feedback {
+    rating: String,
+    #[serde(default)]
+    tag: Option<String>,
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// `PUT /api/messages/{cid}/{mid}/feedback`: sets or clears the rating.
+pub async fn message_feedback(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((cid, mid)): Path<(String, String)>,
+    CompatJson(body): CompatJson<FeedbackBody>,
+) -> Response {
+    let Some((cid, mid)) = ids(&cid, &mid) else {
+        return error(StatusCode::NOT_FOUND, "Message not found");
+    };
+    let feedback = body.feedback.map(|f| (f.rating, f.tag, f.text));
+    match state.services.conversations.set_feedback(auth.user.id, cid, mid, feedback).await {
+        Ok(m) => Json(json!({ "messageId": m.id.to_string(), "conversationId": m.conversation_id.to_string(), "feedback": m.feedback }))
+            .into_response(),
+        Err(e) => message_error(e),
+    }
+}
+
+/// `DELETE /api/messages/{cid}/{mid}`: the message and its descendants; 204.
+pub async fn delete_message(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path((cid, mid)): Path<(String, String)>,
+) -> Response {
+    let Some((cid, mid)) = ids(&cid, &mid) else {
+        return error(StatusCode::NOT_FOUND, "Message not found");
+    };
+    match state
+        .services
+        .conversations
+        .delete_message(auth.user.id, cid, mid)
+        .await
+    {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => message_error(e),
+    }
+}

@@ -69,6 +69,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/convos/update", post(convos::update))
         .route("/api/convos/{conversation_id}", get(convos::get))
         .route("/api/messages/{conversation_id}", get(convos::messages))
+        .route(
+            "/api/messages/{conversation_id}/{message_id}",
+            axum::routing::put(convos::edit_message).delete(convos::delete_message),
+        )
+        .route(
+            "/api/messages/{conversation_id}/{message_id}/feedback",
+            axum::routing::put(convos::message_feedback),
+        )
         .route("/api/config", get(startup::get_config))
         .route("/api/banner", get(startup::get_banner))
         .route("/api/endpoints", get(startup::get_endpoints))

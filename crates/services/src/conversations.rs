@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Conversation, ConversationId, Message, UserId};
+use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
 use ferrochat_store::{DynStore, StoreError};
+use serde_json::Value;
 
 use crate::{Clock, ServiceError, ServiceResult};
 
@@ -203,6 +204,168 @@ impl ConversationService {
                 other => other.into(),
             })?;
         Ok(message)
+    }
+}
+
+/// Longest message text accepted from an edit.
+pub const TEXT_MAX: usize = 200_000;
+/// Ratings LibreChat's client sends.
+pub const RATINGS: &[&str] = &["thumbsUp", "thumbsDown"];
+/// Feedback reasons LibreChat's client sends.
+pub const FEEDBACK_TAGS: &[&str] = &[
+    "not_matched",
+    "inaccurate",
+    "bad_style",
+    "missing_image",
+    "unjustified_refusal",
+    "not_helpful",
+    "other",
+    "accurate_reliable",
+    "creative_solution",
+    "clear_well_written",
+    "attention_to_detail",
+];
+
+/// A rough token count until the chat engine brings real tokenizers: four characters a token.
+fn estimate_tokens(text: &str) -> i64 {
+    i64::try_from(text.chars().count().div_ceil(4)).unwrap_or(i64::MAX)
+}
+
+fn message_not_found(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::NotFound => ServiceError::NotFound("message"),
+        other => other.into(),
+    }
+}
+
+impl ConversationService {
+    /// Replaces a message's text, or with `index` the text of one `text`/`think` content part.
+    pub async fn edit_message(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        id: MessageId,
+        text: &str,
+        index: Option<usize>,
+    ) -> ServiceResult<Message> {
+        if text.chars().count() > TEXT_MAX {
+            return Err(ServiceError::invalid(
+                "text",
+                format!("must be at most {TEXT_MAX} characters"),
+            ));
+        }
+        let current = self
+            .store
+            .message(user, conversation, id)
+            .await
+            .map_err(message_not_found)?;
+        let (new_text, content) = match index {
+            None => (text.to_owned(), current.content.clone()),
+            Some(i) => {
+                let mut parts = match current.content.clone() {
+                    Some(Value::Array(parts)) => parts,
+                    _ => return Err(ServiceError::invalid("index", "Invalid index")),
+                };
+                let part = parts
+                    .get_mut(i)
+                    .ok_or_else(|| ServiceError::invalid("index", "Invalid index"))?;
+                let kind = part
+                    .get("type")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                if kind != "text" && kind != "think" {
+                    return Err(ServiceError::invalid(
+                        "index",
+                        "Cannot update non-text content",
+                    ));
+                }
+                if let Some(map) = part.as_object_mut() {
+                    map.insert(kind, Value::String(text.to_owned()));
+                }
+                (current.text.clone(), Some(Value::Array(parts)))
+            }
+        };
+        let tokens = Some(estimate_tokens(if index.is_none() {
+            &new_text
+        } else {
+            text
+        }));
+        self.store
+            .update_message(
+                user,
+                conversation,
+                id,
+                &new_text,
+                content.as_ref(),
+                tokens,
+                self.clock.now(),
+            )
+            .await
+            .map_err(message_not_found)
+    }
+
+    /// Sets or (with `None`) clears the user's rating of a message.
+    pub async fn set_feedback(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        id: MessageId,
+        feedback: Option<(String, Option<String>, Option<String>)>,
+    ) -> ServiceResult<Message> {
+        let value = match feedback {
+            None => None,
+            Some((rating, tag, text)) => {
+                let mut checks = crate::validate::Checks::default();
+                if !RATINGS.contains(&rating.as_str()) {
+                    checks.fail("rating", "must be thumbsUp or thumbsDown");
+                }
+                if tag.as_deref().is_some_and(|t| !FEEDBACK_TAGS.contains(&t)) {
+                    checks.fail("tag", "is not a known feedback reason");
+                }
+                if text.as_deref().is_some_and(|t| t.chars().count() > 1024) {
+                    checks.fail("text", "must be at most 1024 characters");
+                }
+                checks.finish()?;
+                let mut v = serde_json::json!({ "rating": rating, "tag": tag });
+                if let (Some(t), Some(map)) = (text, v.as_object_mut()) {
+                    map.insert("text".into(), Value::String(t));
+                }
+                Some(v)
+            }
+        };
+        self.store
+            .set_message_feedback(user, conversation, id, value.as_ref(), self.clock.now())
+            .await
+            .map_err(message_not_found)
+    }
+
+    /// Deletes a message and every message below it in the tree (answers and their follow-ups
+    /// would otherwise hang from nothing).
+    pub async fn delete_message(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> ServiceResult<u64> {
+        let tree = self.messages(user, conversation).await?;
+        if !tree.iter().any(|m| m.id == id) {
+            return Err(ServiceError::NotFound("message"));
+        }
+        let mut doomed = vec![id];
+        let mut i = 0;
+        while let Some(&parent) = doomed.get(i) {
+            doomed.extend(
+                tree.iter()
+                    .filter(|m| m.parent_id == Some(parent))
+                    .map(|m| m.id),
+            );
+            i += 1;
+        }
+        Ok(self
+            .store
+            .delete_messages(user, conversation, &doomed)
+            .await?)
     }
 }
 

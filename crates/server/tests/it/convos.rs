@@ -339,3 +339,166 @@ async fn deleted_conversations_are_purged_after_retention() {
     assert_eq!(service.purge(std::time::Duration::ZERO).await.unwrap(), 1);
     assert!(service.restore(user.id, c.id).await.is_err());
 }
+
+#[tokio::test]
+async fn messages_edit_feedback_delete() {
+    let app = TestApp::spawn().await;
+    let user = app.user().email("ada@example.com").create().await;
+    app.user().email("eve@example.com").create().await;
+    let t = token(&app, "ada@example.com").await;
+    let eve = token(&app, "eve@example.com").await;
+    let (c, ids) = conversation(&app, &user, "tree").await;
+    let (q, a) = (ids[0].to_string(), ids[1].to_string());
+    let cid = c.id.to_string();
+    let put = |path: String, body: Value, tok: String| {
+        let app = &app;
+        async move {
+            app.client
+                .put(app.url(&path))
+                .bearer_auth(tok)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+
+    let res = put(
+        format!("/api/messages/{cid}/{q}"),
+        json!({ "text": "hello, edited" }),
+        t.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["text"], "hello, edited");
+    assert_eq!(body["messageId"], q);
+    assert_eq!(body["tokenCount"], 4);
+
+    let res = put(
+        format!("/api/messages/{cid}/{a}"),
+        json!({ "text": "better answer", "index": 0 }),
+        t.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let res = put(
+        format!("/api/messages/{cid}/{a}"),
+        json!({ "text": "x", "index": 7 }),
+        t.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    assert_eq!(res.json::<Value>().await.unwrap()["error"], "Invalid index");
+    let tree: Value = app
+        .client
+        .get(app.url(&format!("/api/messages/{cid}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tree[1]["content"][0]["text"], "better answer");
+
+    let res = put(
+        format!("/api/messages/{cid}/{a}/feedback"),
+        json!({ "feedback": { "rating": "thumbsUp", "tag": "accurate_reliable" } }),
+        t.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["feedback"]["rating"],
+        "thumbsUp"
+    );
+    let res = put(
+        format!("/api/messages/{cid}/{a}/feedback"),
+        json!({ "feedback": { "rating": "meh" } }),
+        t.clone(),
+    )
+    .await;
+    assert_eq!(res.status(), 400);
+    let res = put(
+        format!("/api/messages/{cid}/{a}/feedback"),
+        json!({}),
+        t.clone(),
+    )
+    .await;
+    assert!(
+        res.json::<Value>().await.unwrap()["feedback"].is_null(),
+        "absent feedback clears it"
+    );
+
+    // Someone else's messages are not found, whatever the route.
+    assert_eq!(
+        put(
+            format!("/api/messages/{cid}/{q}"),
+            json!({ "text": "pwned" }),
+            eve.clone()
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        put(
+            format!("/api/messages/{cid}/{a}/feedback"),
+            json!({}),
+            eve.clone()
+        )
+        .await
+        .status(),
+        404
+    );
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/messages/{cid}/{q}")))
+        .bearer_auth(&eve)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+
+    // Deleting the question takes its answer with it.
+    let res = app
+        .client
+        .delete(app.url(&format!("/api/messages/{cid}/{q}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let tree: Value = app
+        .client
+        .get(app.url(&format!("/api/messages/{cid}")))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tree, json!([]));
+    assert_eq!(
+        put(
+            format!("/api/messages/{cid}/not-a-uuid"),
+            json!({ "text": "x" }),
+            t.clone()
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        put(
+            format!("/api/messages/{cid}/{q}"),
+            json!({ "nope": 1 }),
+            t.clone()
+        )
+        .await
+        .status(),
+        400
+    );
+}
