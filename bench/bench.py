@@ -57,21 +57,24 @@ class Server:
         env.update(extra_env or {})
         self.port = port
         self.started = time.perf_counter()
+        # The log goes to a file: an undrained pipe would fill up and stall the server.
+        self.log = open(os.path.join(data_dir, "server.log"), "ab")
         self.proc = subprocess.Popen([binary, "serve"], env=env, cwd=data_dir,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
 
     def wait_ready(self, limit=30.0):
         while time.perf_counter() - self.started < limit:
             if http_status(self.port, "/ready") == 200:
                 return time.perf_counter() - self.started
             if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + self.proc.stderr.read().decode())
+                raise RuntimeError(f"server exited with {self.proc.returncode}; see {self.log.name}")
             time.sleep(0.001)
         raise RuntimeError("server not ready in time")
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
         code = self.proc.wait(timeout=30)
+        self.log.close()
         if code != 0:
             raise RuntimeError(f"server exited with {code}")
 

@@ -41,7 +41,8 @@ fn main() -> ExitCode {
         return config_cmd::run(command, &config);
     }
 
-    ferrochat_server::telemetry::init_logging(&config.log);
+    // Held to the end of main: dropping it flushes the log lines still queued.
+    let _log_guard = ferrochat_server::telemetry::init_logging(&config.log);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

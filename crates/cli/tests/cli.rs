@@ -271,5 +271,9 @@ fn serve_starts_with_zero_configuration_and_exits_0_on_sigterm() {
         std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
         assert_eq!(status.code(), Some(0), "{log}");
         assert!(log.contains("SIGTERM received"), "{log}");
+        assert!(
+            log.contains("stopped"),
+            "the last line is flushed at exit: {log}"
+        );
     }
 }

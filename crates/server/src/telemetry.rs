@@ -16,13 +16,19 @@ const BUCKETS: &[f64] = &[
 
 /// Installs the log subscriber: human-readable lines (colour on a terminal) or JSON, filtered by
 /// `RUST_LOG` when set and by the configured level otherwise. Logs go to stderr so command
-/// output on stdout stays clean. Also routes panics through the log.
-pub fn init_logging(log: &LogConfig) {
+/// output on stdout stays clean, through a background writer: a slow or stalled stderr reader
+/// (a full pipe) drops log lines instead of blocking the async workers. Also routes panics
+/// through the log. Keep the returned guard until the process ends: dropping it flushes the
+/// lines still queued.
+pub fn init_logging(log: &LogConfig) -> tracing_appender::non_blocking::WorkerGuard {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn", log.level)));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(true)
+        .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let installed = match log.format {
         LogFormat::Json => builder.json().with_current_span(true).try_init(),
         LogFormat::Text => builder
@@ -41,6 +47,7 @@ pub fn init_logging(log: &LogConfig) {
             tracing::error!(%location, panic = %payload, "panic");
         }));
     }
+    guard
 }
 
 /// The process's Prometheus handle, installing the recorder on first use.
