@@ -25,6 +25,9 @@ pub fn init_logging(log: &LogConfig) -> tracing_appender::non_blocking::WorkerGu
         .unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn", log.level)));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
         .lossy(true)
+        // The default queue holds 128,000 lines (megabytes preallocated); a few thousand
+        // ride out any burst a healthy reader can drain.
+        .buffered_lines_limit(4096)
         .finish(std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
