@@ -129,3 +129,23 @@ pub async fn conversation(
     }
     (conversation, vec![question, answer])
 }
+
+impl TestApp {
+    /// Logs in a fixture user (password [`PASSWORD`]) through the LibreChat login route and
+    /// returns the access token.
+    pub async fn token_for(&self, email: &str) -> String {
+        let res = self
+            .client
+            .post(self.url("/api/auth/login"))
+            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(res.status(), 200, "fixture login for {email}");
+        let body: serde_json::Value = res.json().await.expect("login body");
+        body["token"]
+            .as_str()
+            .expect("token in login answer")
+            .to_owned()
+    }
+}

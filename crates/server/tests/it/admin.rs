@@ -4,28 +4,13 @@ use ferrochat_test_support::TestApp;
 use ferrochat_test_support::fixtures::PASSWORD;
 use serde_json::{Value, json};
 
-async fn token(app: &TestApp, email: &str) -> String {
-    let res = app
-        .client
-        .post(app.url("/api/auth/login"))
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn only_admins_pass_the_admin_extractor() {
     let app = TestApp::spawn().await;
     app.user().email("root@example.com").admin().create().await;
     app.user().email("user@example.com").create().await;
-    let user_token = token(&app, "user@example.com").await;
-    let admin_token = token(&app, "root@example.com").await;
+    let user_token = app.token_for("user@example.com").await;
+    let admin_token = app.token_for("root@example.com").await;
 
     let res = app.get("/api/v1/admin/users").await;
     assert_eq!(res.status(), 401);
@@ -94,8 +79,8 @@ async fn bans_role_changes_and_deletion() {
     let app = TestApp::spawn().await;
     let root = app.user().email("root@example.com").admin().create().await;
     let user = app.user().email("user@example.com").create().await;
-    let admin_token = token(&app, "root@example.com").await;
-    let user_token = token(&app, "user@example.com").await;
+    let admin_token = app.token_for("root@example.com").await;
+    let user_token = app.token_for("user@example.com").await;
     let call = |method: reqwest::Method, path: String, body: Option<Value>| {
         let app = &app;
         let admin_token = admin_token.clone();
@@ -144,7 +129,7 @@ async fn bans_role_changes_and_deletion() {
         Some(json!({ "banned": false })),
     )
     .await;
-    let user_token = token(&app, "user@example.com").await;
+    let user_token = app.token_for("user@example.com").await;
 
     let res = call(
         reqwest::Method::PUT,

@@ -2,28 +2,14 @@
 //! delete, message trees, and no access to anyone else's conversations.
 
 use ferrochat_test_support::TestApp;
-use ferrochat_test_support::fixtures::{PASSWORD, conversation};
+use ferrochat_test_support::fixtures::conversation;
 use serde_json::{Value, json};
-
-async fn token(app: &TestApp, email: &str) -> String {
-    let res = app
-        .client
-        .post(app.url("/api/auth/login"))
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    res.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn list_pages_get_and_messages() {
     let app = TestApp::spawn().await;
     let user = app.user().email("ada@example.com").create().await;
-    let t = token(&app, "ada@example.com").await;
+    let t = app.token_for("ada@example.com").await;
     let mut ids = Vec::new();
     for i in 0..30 {
         ids.push(
@@ -123,7 +109,7 @@ async fn list_pages_get_and_messages() {
 async fn rename_archive_delete() {
     let app = TestApp::spawn().await;
     let user = app.user().email("ada@example.com").create().await;
-    let t = token(&app, "ada@example.com").await;
+    let t = app.token_for("ada@example.com").await;
     let (c, _) = conversation(&app, &user, "first").await;
     let (keep, _) = conversation(&app, &user, "second").await;
     let post = |path: &'static str, body: Value| {
@@ -254,7 +240,7 @@ async fn other_users_conversations_are_invisible() {
     let owner = app.user().email("owner@example.com").create().await;
     app.user().email("intruder@example.com").create().await;
     let (c, _) = conversation(&app, &owner, "private").await;
-    let t = token(&app, "intruder@example.com").await;
+    let t = app.token_for("intruder@example.com").await;
     let id = c.id.to_string();
     let res = app
         .client
@@ -345,8 +331,8 @@ async fn messages_edit_feedback_delete() {
     let app = TestApp::spawn().await;
     let user = app.user().email("ada@example.com").create().await;
     app.user().email("eve@example.com").create().await;
-    let t = token(&app, "ada@example.com").await;
-    let eve = token(&app, "eve@example.com").await;
+    let t = app.token_for("ada@example.com").await;
+    let eve = app.token_for("eve@example.com").await;
     let (c, ids) = conversation(&app, &user, "tree").await;
     let (q, a) = (ids[0].to_string(), ids[1].to_string());
     let cid = c.id.to_string();

@@ -2,22 +2,7 @@
 //! client calls, permissions per role.
 
 use ferrochat_test_support::TestApp;
-use ferrochat_test_support::fixtures::PASSWORD;
 use serde_json::{Value, json};
-
-async fn token(app: &TestApp, email: &str) -> String {
-    let res = app
-        .client
-        .post(app.url("/api/auth/login"))
-        .json(&json!({ "email": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    res.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn config_reflects_configuration() {
@@ -73,8 +58,8 @@ async fn roles_are_per_role_and_admin_only_for_admins() {
     let app = TestApp::spawn().await;
     app.user().email("root@example.com").admin().create().await;
     app.user().email("user@example.com").create().await;
-    let user = token(&app, "user@example.com").await;
-    let root = token(&app, "root@example.com").await;
+    let user = app.token_for("user@example.com").await;
+    let root = app.token_for("root@example.com").await;
     let get = |path: &'static str, t: String| {
         let app = &app;
         async move {
