@@ -54,6 +54,48 @@ impl From<&User> for UserDto {
     }
 }
 
+/// A conversation in the native API.
+#[derive(Debug, Serialize)]
+pub struct ConversationDto {
+    /// ID (LibreChat's `conversationId`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Endpoint key.
+    pub endpoint: Option<String>,
+    /// `custom` for custom endpoints.
+    pub endpoint_type: Option<String>,
+    /// Model.
+    pub model: Option<String>,
+    /// Archived conversations are listed separately.
+    pub is_archived: bool,
+    /// Model parameters and other client settings.
+    pub settings: serde_json::Value,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<&ferrochat_core::Conversation> for ConversationDto {
+    fn from(c: &ferrochat_core::Conversation) -> Self {
+        let rfc3339 = |t: chrono::DateTime<chrono::Utc>| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        };
+        ConversationDto {
+            id: c.id.to_string(),
+            title: c.title.clone(),
+            endpoint: c.endpoint.clone(),
+            endpoint_type: c.endpoint_type.clone(),
+            model: c.model.clone(),
+            is_archived: c.is_archived,
+            settings: c.settings.clone(),
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+        }
+    }
+}
+
 /// A page of a list.
 #[derive(Debug, Serialize)]
 pub struct Page<T> {

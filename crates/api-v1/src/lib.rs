@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod conversations;
 pub mod dto;
 
 use axum::Router;
@@ -21,4 +22,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/admin/users/{id}/role", put(admin::set_role))
         .route("/api/v1/admin/users/{id}/ban", put(admin::set_banned))
+        .route(
+            "/api/v1/conversations/{id}/restore",
+            axum::routing::post(conversations::restore),
+        )
 }

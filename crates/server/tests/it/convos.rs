@@ -488,3 +488,79 @@ async fn messages_edit_feedback_delete() {
         400
     );
 }
+
+#[tokio::test]
+async fn deleted_conversations_can_be_restored_by_their_owner() {
+    let app = TestApp::spawn().await;
+    let user = app.user().email("ada@example.com").create().await;
+    app.user().email("eve@example.com").create().await;
+    let (c, _) = conversation(&app, &user, "oops").await;
+    let t = app.token_for("ada@example.com").await;
+    let eve = app.token_for("eve@example.com").await;
+    let path = format!("/api/v1/conversations/{}/restore", c.id);
+    let res = app
+        .client
+        .delete(app.url("/api/convos"))
+        .bearer_auth(&t)
+        .json(&json!({ "arg": { "conversationId": c.id.to_string() } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let res = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&eve)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let res = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        (
+            body["id"].as_str().unwrap(),
+            body["title"].as_str().unwrap()
+        ),
+        (c.id.to_string().as_str(), "oops")
+    );
+    assert_eq!(body["settings"]["temperature"], 0.5);
+    // Restoring a live conversation, or a malformed ID, is not found.
+    assert_eq!(
+        app.client
+            .post(app.url(&path))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.client
+            .post(app.url("/api/v1/conversations/nope/restore"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.client
+            .post(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
