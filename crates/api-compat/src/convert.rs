@@ -34,6 +34,38 @@ pub fn conversation(c: &Conversation) -> Value {
     Value::Object(out)
 }
 
+/// An item of the conversation list: the fields Node sends there (§5.2), serialized directly
+/// without building a JSON tree, since lists are the hot path.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListItem<'a> {
+    conversation_id: String,
+    user: String,
+    title: &'a str,
+    endpoint: Option<&'a str>,
+    endpoint_type: Option<&'a str>,
+    model: Option<&'a str>,
+    is_archived: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> From<&'a Conversation> for ListItem<'a> {
+    fn from(c: &'a Conversation) -> Self {
+        ListItem {
+            conversation_id: c.id.to_string(),
+            user: c.user_id.to_string(),
+            title: &c.title,
+            endpoint: c.endpoint.as_deref(),
+            endpoint_type: c.endpoint_type.as_deref(),
+            model: c.model.as_deref(),
+            is_archived: c.is_archived,
+            created_at: iso(c.created_at),
+            updated_at: iso(c.updated_at),
+        }
+    }
+}
+
 /// `TMessage`, without the owner (LibreChat strips `user`).
 pub fn message(m: &Message) -> Value {
     let mut out = json!({

@@ -71,15 +71,27 @@ pub async fn list(
         .await
     {
         Ok(page) => {
-            let items: Vec<Value> = page
+            let conversations = page
                 .conversations
                 .iter()
-                .map(convert::conversation)
+                .map(convert::ListItem::from)
                 .collect();
-            Json(json!({ "conversations": items, "nextCursor": page.next_cursor })).into_response()
+            Json(ListPage {
+                conversations,
+                next_cursor: page.next_cursor,
+            })
+            .into_response()
         }
         Err(e) => from_service(e),
     }
+}
+
+/// `GET /api/convos` answer.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListPage<'a> {
+    conversations: Vec<convert::ListItem<'a>>,
+    next_cursor: Option<String>,
 }
 
 /// Splits a query string into decoded pairs.
