@@ -29,6 +29,12 @@ pub async fn rotation(store: &dyn Store) {
     let s = session(user.id, "hash-1", 0);
     store.create_session(&s).await.unwrap();
     assert_eq!(store.session_by_token_hash("hash-1").await.unwrap(), s);
+    let (owner, revoked) = store.session_user(s.id).await.unwrap();
+    assert_eq!((owner.id, revoked), (user.id, false));
+    assert!(matches!(
+        store.session_user(SessionId::new()).await,
+        Err(StoreError::NotFound)
+    ));
     assert!(matches!(
         store.session_by_token_hash("nope").await,
         Err(StoreError::NotFound)
@@ -80,6 +86,10 @@ pub async fn rotation(store: &dyn Store) {
         revoked.revoked_at,
         Some(at(3)),
         "revoking twice keeps the first time"
+    );
+    assert!(
+        store.session_user(s.id).await.unwrap().1,
+        "session_user reports the revocation"
     );
     assert!(
         !store

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Session, SessionId, UserId};
+use ferrochat_core::{Session, SessionId, User, UserId};
 
 use crate::StoreResult;
 
@@ -14,6 +14,10 @@ pub trait SessionStore: Send + Sync {
 
     /// Loads a session by the hash of its current refresh token.
     async fn session_by_token_hash(&self, token_hash: &str) -> StoreResult<Session>;
+
+    /// The user a session belongs to, and whether the session was revoked: what every
+    /// authenticated request needs, in one query.
+    async fn session_user(&self, id: SessionId) -> StoreResult<(User, bool)>;
 
     /// Loads a session by ID.
     async fn session_by_id(&self, id: SessionId) -> StoreResult<Session>;

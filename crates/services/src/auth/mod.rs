@@ -413,21 +413,25 @@ impl AuthService {
     pub async fn authenticate(&self, access_token: &str) -> ServiceResult<Authenticated> {
         let now = self.clock.now();
         let claims = self.tokens.verify(access_token, now)?;
-        let session = self
+        let (user, revoked) = self
             .store
-            .session_by_id(claims.sid)
+            .session_user(claims.sid)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => ServiceError::Unauthenticated,
                 other => other.into(),
             })?;
-        if session.revoked_at.is_some() || session.user_id != claims.sub {
+        if revoked || user.id != claims.sub {
             return Err(ServiceError::Unauthenticated);
         }
-        let user = self.live_user(&session).await?;
+        if user.banned {
+            return Err(ServiceError::Forbidden(
+                "Your account has been temporarily banned.",
+            ));
+        }
         Ok(Authenticated {
             user,
-            session_id: session.id,
+            session_id: claims.sid,
         })
     }
 

@@ -644,6 +644,23 @@ macro_rules! impl_sql_stores {
                         .await
                 }
 
+                async fn session_user(
+                    &self,
+                    id: SessionId,
+                ) -> StoreResult<(ferrochat_core::User, bool)> {
+                    self.profiler
+                        .run("sessions.user", async {
+                            let row: ferrochat_store::sql::users::SessionUserRow =
+                                sqlx::query_as(ferrochat_store::sql::users::BY_SESSION)
+                                    .bind(id.to_string())
+                                    .fetch_one(&self.pool)
+                                    .await?;
+                            let revoked = row.session_revoked_at.is_some();
+                            Ok((ferrochat_core::User::try_from(row.user)?, revoked))
+                        })
+                        .await
+                }
+
                 async fn session_by_id(&self, id: SessionId) -> StoreResult<Session> {
                     self.profiler
                         .run("sessions.by_id", async {

@@ -57,6 +57,23 @@ pub const BY_IDENTITY: &str = "SELECT u.id, u.email, u.username, u.name, u.avata
 /// Links identity ($1 provider, $2 subject) to user $3 at $4.
 pub const LINK_IDENTITY: &str =
     "INSERT INTO user_identities (provider, subject, user_id, created_at) VALUES ($1, $2, $3, $4)";
+/// The user of session $1 and whether the session is revoked, in one round trip (every
+/// authenticated request asks this).
+pub const BY_SESSION: &str = "SELECT u.id, u.email, u.username, u.name, u.avatar, u.provider, \
+     u.role, u.password_hash, u.email_verified, u.banned, u.terms_accepted, u.two_factor_enabled, \
+     u.created_at, u.updated_at, s.revoked_at AS session_revoked_at \
+     FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+
+/// A user row with its session's revocation time.
+#[derive(Debug, sqlx::FromRow)]
+pub struct SessionUserRow {
+    /// The user.
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    /// When the session was revoked, if it was.
+    pub session_revoked_at: Option<i64>,
+}
+
 /// Sets terms_accepted ($2) and updated_at ($3) of user $1.
 pub const SET_TERMS_ACCEPTED: &str =
     "UPDATE users SET terms_accepted = $2, updated_at = $3 WHERE id = $1";
