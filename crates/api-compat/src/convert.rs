@@ -66,6 +66,54 @@ impl<'a> From<&'a Conversation> for ListItem<'a> {
     }
 }
 
+/// `TMessage` for the message-list route, serialized straight from the stored message (a
+/// 2,000-message tree is one response, so no intermediate JSON tree is built).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageOut<'a> {
+    message_id: String,
+    conversation_id: String,
+    parent_message_id: String,
+    sender: &'a str,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    content: Option<&'a Value>,
+    is_created_by_user: bool,
+    error: bool,
+    unfinished: bool,
+    model: Option<&'a str>,
+    endpoint: Option<&'a str>,
+    token_count: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    feedback: Option<&'a Value>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl<'a> From<&'a Message> for MessageOut<'a> {
+    fn from(m: &'a Message) -> Self {
+        MessageOut {
+            message_id: m.id.to_string(),
+            conversation_id: m.conversation_id.to_string(),
+            parent_message_id: m
+                .parent_id
+                .map_or_else(|| NO_PARENT.to_owned(), |p| p.to_string()),
+            sender: &m.sender,
+            text: &m.text,
+            content: m.content.as_ref(),
+            is_created_by_user: m.is_created_by_user,
+            error: m.error,
+            unfinished: m.unfinished,
+            model: m.model.as_deref(),
+            endpoint: m.endpoint.as_deref(),
+            token_count: m.token_count,
+            feedback: m.feedback.as_ref(),
+            created_at: iso(m.created_at),
+            updated_at: iso(m.updated_at),
+        }
+    }
+}
+
 /// `TMessage`, without the owner (LibreChat strips `user`).
 pub fn message(m: &Message) -> Value {
     let mut out = json!({

@@ -8,7 +8,7 @@ use ferrochat_services::ServiceError;
 use ferrochat_web::{AppState, AuthUser};
 use http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::convert;
 use crate::json::CompatJson;
@@ -243,7 +243,12 @@ pub async fn messages(
         .messages(auth.user.id, id)
         .await
     {
-        Ok(list) => Json(Value::Array(list.iter().map(convert::message).collect())).into_response(),
+        Ok(list) => Json(
+            list.iter()
+                .map(convert::MessageOut::from)
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
         Err(e) => from_service(e),
     }
 }
