@@ -67,6 +67,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/convos", get(convos::list).delete(convos::delete))
         .route("/api/convos/all", delete(convos::delete_all))
         .route("/api/convos/update", post(convos::update))
+        // Newer data-provider builds (0.8.5xx) archive through their own path; same body.
+        .route("/api/convos/archive", post(convos::update))
         .route("/api/convos/{conversation_id}", get(convos::get))
         .route("/api/messages/{conversation_id}", get(convos::messages))
         .route(

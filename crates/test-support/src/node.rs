@@ -52,6 +52,16 @@ pub fn ensure_installed(name: &str) {
 /// with `FERROCHAT_URL` pointing at `base_url`. Returns `None`, after saying so loudly, when
 /// Node.js is not installed; panics with the runner's output when a test fails.
 pub fn run_suite(name: &str, files: &[&str], base_url: &str) -> Option<String> {
+    run_suite_with(name, files, base_url, &[])
+}
+
+/// [`run_suite`] with extra environment variables for the suite.
+pub fn run_suite_with(
+    name: &str,
+    files: &[&str],
+    base_url: &str,
+    env: &[(&str, String)],
+) -> Option<String> {
     let dir = suite_dir(name);
     if !available(&format!("{name} conformance suite")) {
         return None;
@@ -63,6 +73,7 @@ pub fn run_suite(name: &str, files: &[&str], base_url: &str) -> Option<String> {
         .args(files)
         .current_dir(&dir)
         .env("FERROCHAT_URL", base_url)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("run node --test");
     let text = format!(

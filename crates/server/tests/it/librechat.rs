@@ -32,3 +32,33 @@ async fn librechat_data_provider_auth_flow_on_postgres() {
         assert!(out.contains("pass 3"), "{out}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_conversations() {
+    let app = TestApp::spawn().await;
+    let user = app.user().email("convos@example.com").create().await;
+    let mut ids = Vec::new();
+    // More than one page (25) so the cursor is exercised.
+    for i in 0..27 {
+        let (c, _) =
+            ferrochat_test_support::fixtures::conversation(&app, &user, &format!("c{i}")).await;
+        ids.push(c.id.to_string());
+    }
+    let url = app.url("");
+    let env = [
+        ("FERROCHAT_EMAIL", "convos@example.com".to_owned()),
+        (
+            "FERROCHAT_PASSWORD",
+            ferrochat_test_support::fixtures::PASSWORD.to_owned(),
+        ),
+        ("FERROCHAT_CONVERSATIONS", ids.join(",")),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        node::run_suite_with("librechat", &["conversations.test.mjs"], &url, &env)
+    })
+    .await
+    .unwrap();
+    if let Some(out) = out {
+        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
+    }
+}
