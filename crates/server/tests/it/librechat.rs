@@ -34,8 +34,20 @@ async fn librechat_data_provider_auth_flow_on_postgres() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn librechat_data_provider_conversations() {
-    let app = TestApp::spawn().await;
+async fn librechat_data_provider_conversations_on_sqlite() {
+    conversations_suite(TestApp::spawn().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_conversations_on_postgres() {
+    let Some(db) = TestDb::postgres("librechat-data-provider conversations").await else {
+        return;
+    };
+    conversations_suite(TestApp::builder().db(db).spawn().await).await;
+}
+
+/// Seeds 27 conversations (more than a page) and runs `conversations.test.mjs` on them.
+async fn conversations_suite(app: TestApp) {
     let user = app.user().email("convos@example.com").create().await;
     let mut ids = Vec::new();
     // More than one page (25) so the cursor is exercised.
