@@ -79,8 +79,8 @@ class Server:
             raise RuntimeError(f"server exited with {code}")
 
 
-def post_json(port, path, body):
-    """One POST over a fresh connection; returns (status, seconds)."""
+def post(port, path, body):
+    """One JSON POST over a fresh connection; returns (status, seconds, response body)."""
     payload = json.dumps(body).encode()
     head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode()
@@ -91,7 +91,13 @@ def post_json(port, path, body):
         while chunk := s.recv(65536):
             data += chunk
         elapsed = time.perf_counter() - start
-    return int(data.split(b" ", 2)[1]), elapsed
+    return int(data.split(b" ", 2)[1]), elapsed, data.split(b"\r\n\r\n", 1)[1]
+
+
+def post_json(port, path, body):
+    """(status, seconds) of one POST."""
+    status, elapsed, _ = post(port, path, body)
+    return status, elapsed
 
 
 def timing_pairs(port, rounds, known, unknown):
@@ -105,15 +111,8 @@ def timing_pairs(port, rounds, known, unknown):
 
 
 def login_token(port, email, password):
-    payload = json.dumps({"email": email, "password": password}).encode()
-    head = (f"POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n").encode()
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(head + payload)
-        data = b""
-        while chunk := s.recv(65536):
-            data += chunk
-    body = data.split(b"\r\n\r\n", 1)[1]
+    status, _, body = post(port, "/api/auth/login", {"email": email, "password": password})
+    assert status == 200, status
     return json.loads(body)["token"]
 
 

@@ -20,11 +20,6 @@ const REGISTERED: &str = "Please check your email to verify your email address."
 /// Longest account key a rate-limit counter is stored under.
 const ACCOUNT_KEY_MAX: usize = 320;
 
-/// Whether cookies get the `Secure` flag: when the public server URL is https.
-fn secure(state: &AppState) -> bool {
-    state.config.server.domain_server.starts_with("https://")
-}
-
 /// `{token, user}` plus the refresh cookies.
 pub(crate) fn grant_response(state: &AppState, grant: Grant) -> Response {
     let body = TokenResponse {
@@ -36,7 +31,7 @@ pub(crate) fn grant_response(state: &AppState, grant: Grant) -> Response {
         response.headers_mut(),
         &grant.refresh_token,
         grant.refresh_expires_at,
-        secure(state),
+        cookies::secure(state),
     );
     response
 }
@@ -149,7 +144,7 @@ pub async fn refresh(
         Ok(grant) => grant_response(&state, grant),
         Err(ServiceError::Unauthenticated | ServiceError::Forbidden(_)) => {
             let mut response = (StatusCode::FORBIDDEN, "Invalid refresh token").into_response();
-            cookies::clear(response.headers_mut(), secure(&state));
+            cookies::clear(response.headers_mut(), cookies::secure(&state));
             response
         }
         Err(other) => CompatError::from_service(other).into_response(),
@@ -182,6 +177,6 @@ pub async fn logout(
         }
     }
     let mut response = Json(json!({ "message": "Logout successful" })).into_response();
-    cookies::clear(response.headers_mut(), secure(&state));
+    cookies::clear(response.headers_mut(), cookies::secure(&state));
     Ok(response)
 }

@@ -5,6 +5,11 @@
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue, header};
 
+/// Whether cookies get the `Secure` flag: when the public server URL is https.
+pub fn secure(state: &ferrochat_web::AppState) -> bool {
+    state.config.server.domain_server.starts_with("https://")
+}
+
 /// Name of the refresh-token cookie.
 pub const REFRESH: &str = "refreshToken";
 /// Name of the provider cookie.

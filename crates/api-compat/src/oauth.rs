@@ -27,10 +27,6 @@ pub struct CallbackQuery {
     error: Option<String>,
 }
 
-fn secure(state: &AppState) -> bool {
-    state.config.server.domain_server.starts_with("https://")
-}
-
 fn state_cookie(value: &str, max_age: u32, secure: bool) -> Option<HeaderValue> {
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
@@ -46,7 +42,7 @@ fn failure(state: &AppState) -> Response {
         state.config.server.domain_client
     );
     let mut response = Redirect::to(&target).into_response();
-    if let Some(clear) = state_cookie("", 0, secure(state)) {
+    if let Some(clear) = state_cookie("", 0, cookies::secure(state)) {
         response.headers_mut().append(header::SET_COOKIE, clear);
     }
     response
@@ -60,7 +56,7 @@ pub async fn start(State(state): State<AppState>, Path(provider): Path<String>) 
     match state.services.auth.begin_external(&provider).await {
         Ok(start) => {
             let mut response = Redirect::to(&start.redirect_url).into_response();
-            if let Some(cookie) = state_cookie(&start.state_cookie, 600, secure(&state)) {
+            if let Some(cookie) = state_cookie(&start.state_cookie, 600, cookies::secure(&state)) {
                 response.headers_mut().append(header::SET_COOKIE, cookie);
             }
             response
@@ -105,9 +101,9 @@ pub async fn callback(
                 headers,
                 &grant.refresh_token,
                 grant.refresh_expires_at,
-                secure(&state),
+                cookies::secure(&state),
             );
-            if let Some(clear) = state_cookie("", 0, secure(&state)) {
+            if let Some(clear) = state_cookie("", 0, cookies::secure(&state)) {
                 headers.append(header::SET_COOKIE, clear);
             }
             response

@@ -3,6 +3,11 @@
 use ferrochat_core::User;
 use serde::{Deserialize, Serialize};
 
+/// Timestamps on the wire: RFC 3339 in UTC with milliseconds.
+fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// A user as administrators see it.
 #[derive(Debug, Serialize)]
 pub struct UserDto {
@@ -34,9 +39,6 @@ pub struct UserDto {
 
 impl From<&User> for UserDto {
     fn from(u: &User) -> Self {
-        let rfc3339 = |t: chrono::DateTime<chrono::Utc>| {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        };
         UserDto {
             id: u.id.to_string(),
             email: u.email.clone(),
@@ -79,9 +81,6 @@ pub struct ConversationDto {
 
 impl From<&ferrochat_core::Conversation> for ConversationDto {
     fn from(c: &ferrochat_core::Conversation) -> Self {
-        let rfc3339 = |t: chrono::DateTime<chrono::Utc>| {
-            t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-        };
         ConversationDto {
             id: c.id.to_string(),
             title: c.title.clone(),

@@ -34,6 +34,19 @@ use crate::validate::{self, Checks};
 use crate::{Clock, ServiceError, ServiceResult};
 use tokens::{AccessTokens, hash_token, random_token};
 
+/// Percent-encodes a value for a URL query (RFC 3986 unreserved characters pass), for the
+/// links in mail and the otpauth URL.
+pub(crate) fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Which logins and registrations are allowed, and token lifetimes.
 #[derive(Clone, Debug)]
 pub struct AuthPolicy {

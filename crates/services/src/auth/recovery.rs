@@ -13,8 +13,8 @@ use ferrochat_mail::templates;
 use ferrochat_store::StoreError;
 use subtle::ConstantTimeEq as _;
 
-use super::AuthService;
 use super::tokens::{hash_token, random_token};
+use super::{AuthService, percent_encode};
 use crate::validate::{self, Checks};
 use crate::{ServiceError, ServiceResult, password};
 
@@ -234,16 +234,4 @@ impl AuthService {
         }
         Ok(false)
     }
-}
-
-/// Percent-encodes an email for a query string (RFC 3986 unreserved characters pass).
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -12,7 +12,7 @@ use ferrochat_store::StoreError;
 
 use super::tokens::{hash_token, random_token};
 use super::totp;
-use super::{AuthService, ClientInfo, Grant};
+use super::{AuthService, ClientInfo, Grant, percent_encode};
 use crate::{ServiceError, ServiceResult};
 
 /// How many backup codes a user gets.
@@ -49,17 +49,6 @@ fn new_backup_codes() -> ServiceResult<Vec<String>> {
         .collect()
 }
 
-fn url_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 impl AuthService {
     /// Starts 2FA setup: a new secret and backup codes, 2FA still off.
     pub async fn begin_two_factor(&self, user: &User) -> ServiceResult<TwoFactorSetup> {
@@ -82,7 +71,7 @@ impl AuthService {
         let issuer = "ferrochat";
         let otpauth_url = format!(
             "otpauth://totp/{issuer}:{}?secret={}&issuer={issuer}&algorithm=SHA1&digits=6&period={}",
-            url_encode(&user.email),
+            percent_encode(&user.email),
             totp::base32(&secret),
             totp::STEP
         );
