@@ -24,7 +24,7 @@ pub fn conversation(c: &Conversation) -> Value {
         "endpointType": c.endpoint_type,
         "model": c.model,
         "isArchived": c.is_archived,
-        "tags": [],
+        "tags": c.tags,
         "createdAt": iso(c.created_at),
         "updatedAt": iso(c.updated_at),
     });

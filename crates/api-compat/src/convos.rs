@@ -5,6 +5,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use ferrochat_core::ConversationId;
 use ferrochat_services::ServiceError;
+use ferrochat_services::conversations::ConversationFilter;
 use ferrochat_web::{AppState, AuthUser};
 use http::StatusCode;
 use serde::Deserialize;
@@ -14,11 +15,11 @@ use crate::convert;
 use crate::json::CompatJson;
 
 /// The `{error}` body these routes use (§1).
-fn error(status: StatusCode, message: &str) -> Response {
+pub(crate) fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
-fn from_service(err: ServiceError) -> Response {
+pub(crate) fn from_service(err: ServiceError) -> Response {
     match err {
         ServiceError::NotFound(_) => error(StatusCode::NOT_FOUND, "Conversation not found"),
         ServiceError::Invalid(fields) => {
@@ -33,7 +34,7 @@ fn from_service(err: ServiceError) -> Response {
 }
 
 /// Parses a conversation ID from the client; anything that is not one is simply not found.
-fn conversation_id(raw: &str) -> Option<ConversationId> {
+pub(crate) fn conversation_id(raw: &str) -> Option<ConversationId> {
     raw.parse().ok()
 }
 
@@ -47,7 +48,7 @@ pub async fn list(
     let mut cursor = None;
     let mut limit = None;
     let mut archived = false;
-    let mut tags = false;
+    let mut tags = Vec::new();
     for (key, value) in form_pairs(query.as_deref().unwrap_or("")) {
         match key.as_str() {
             "cursor" if !value.is_empty() => cursor = Some(value),
@@ -56,18 +57,20 @@ pub async fn list(
                 Err(_) => return error(StatusCode::BAD_REQUEST, "limit must be a number"),
             },
             "isArchived" => archived = value == "true",
-            "tags" if !value.is_empty() => tags = true,
+            // Repeatable (`tags=a&tags=b`); the client's axios also sends `tags[]=a`.
+            "tags" | "tags[]" if !value.is_empty() => tags.push(value),
             _ => {}
         }
     }
-    if tags {
-        // No conversation carries tags yet (bookmarks arrive later): a tag filter matches none.
-        return Json(json!({ "conversations": [], "nextCursor": null })).into_response();
-    }
+    let filter = ConversationFilter {
+        archived,
+        folder: None,
+        tags: &tags,
+    };
     match state
         .services
         .conversations
-        .list(auth.user.id, archived, cursor.as_deref(), limit)
+        .list(auth.user.id, &filter, cursor.as_deref(), limit)
         .await
     {
         Ok(page) => {

@@ -14,17 +14,20 @@ mod convert;
 mod convos;
 mod cookies;
 mod error;
+mod fork;
 mod json;
 mod oauth;
+mod presets;
 mod recovery;
 mod startup;
+mod tags;
 mod two_factor;
 pub mod types;
 mod user;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use ferrochat_web::AppState;
 
 /// Largest body the auth routes read: far above any real login or registration, far below what
@@ -69,7 +72,17 @@ pub fn router() -> Router<AppState> {
         .route("/api/convos/update", post(convos::update))
         // Newer data-provider builds (0.8.5xx) archive through their own path; same body.
         .route("/api/convos/archive", post(convos::update))
+        .route("/api/convos/duplicate", post(fork::duplicate))
+        .route("/api/convos/fork", post(fork::fork))
         .route("/api/convos/{conversation_id}", get(convos::get))
+        .route("/api/tags", get(tags::list).post(tags::create))
+        .route(
+            "/api/tags/convo/{conversation_id}",
+            put(tags::set_for_conversation),
+        )
+        .route("/api/tags/{tag}", put(tags::update).delete(tags::delete))
+        .route("/api/presets", get(presets::list).post(presets::save))
+        .route("/api/presets/delete", post(presets::delete))
         .route("/api/messages/{conversation_id}", get(convos::messages))
         .route(
             "/api/messages/{conversation_id}/{message_id}",

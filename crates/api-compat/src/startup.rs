@@ -2,7 +2,7 @@
 //! endpoints and models, role permissions, and the small queries it needs answered.
 //!
 //! Answers are derived from configuration and from what ferrochat can do today: features that do
-//! not exist yet (presets, bookmarks, prompts, agents, file uploads, search, speech, sharing) are
+//! not exist yet (prompts, agents, file uploads, search, speech, sharing) are
 //! switched off here, which makes the client hide them instead of calling routes that are not
 //! there.
 
@@ -38,8 +38,8 @@ const PERMISSIONS: &[(&str, &[&str])] = &[
 
 /// Permissions that ferrochat can honour today. Everything else is `false`, so the client hides
 /// it. There is no code interpreter in this product: `RUN_CODE` stays off for good.
-fn granted(_role: Role, _permission: &str, _key: &str) -> bool {
-    false
+fn granted(_role: Role, permission: &str, key: &str) -> bool {
+    matches!((permission, key), ("BOOKMARKS", "USE"))
 }
 
 /// `GET /api/config`: public, read before anyone signs in.
@@ -91,8 +91,8 @@ fn interface() -> Value {
         "modelSelect": true,
         "parameters": true,
         "sidePanel": true,
-        "presets": false,
-        "bookmarks": false,
+        "presets": true,
+        "bookmarks": true,
         "prompts": false,
         "agents": false,
         "memories": false,

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::UserId;
-use crate::id::{ConversationId, MessageId};
+use crate::id::{ConversationId, FolderId, MessageId};
 
 /// A conversation: a titled tree of messages owned by one user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -25,6 +25,10 @@ pub struct Conversation {
     pub is_archived: bool,
     /// Model parameters and other optional client fields, kept whole as a JSON object.
     pub settings: serde_json::Value,
+    /// The folder it sits in, if any.
+    pub folder_id: Option<FolderId>,
+    /// Names of its bookmarks; filled by single reads, empty in list pages.
+    pub tags: Vec<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change (the list is ordered by it).

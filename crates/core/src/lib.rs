@@ -8,11 +8,13 @@
 pub mod auth_token;
 pub mod conversation;
 pub mod id;
+pub mod organize;
 pub mod session;
 pub mod user;
 
 pub use auth_token::{AuthToken, TokenPurpose};
 pub use conversation::{Conversation, Message};
-pub use id::{AuthTokenId, ConversationId, MessageId, SessionId, UserId};
+pub use id::{AuthTokenId, ConversationId, FolderId, MessageId, SessionId, TagId, UserId};
+pub use organize::{Folder, Preset, Tag};
 pub use session::Session;
 pub use user::{NewUser, Role, User};

@@ -7,7 +7,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
+use ferrochat_store::sql::conversations::MAX_TAG_FILTER;
 use ferrochat_store::{DynStore, StoreError};
+
+/// Which conversations a list page holds (re-exported for the doors).
+pub use ferrochat_store::ConversationFilter;
 use serde_json::Value;
 
 use crate::{Clock, ServiceError, ServiceResult};
@@ -31,8 +35,16 @@ pub struct ConversationPage {
 /// Conversation rules.
 #[derive(Clone)]
 pub struct ConversationService {
-    store: DynStore,
-    clock: Arc<dyn Clock>,
+    pub(crate) store: DynStore,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// Trims a title and checks it is 1 to [`TITLE_MAX`] characters without control characters.
+pub(crate) fn check_title(raw: &str) -> ServiceResult<String> {
+    let mut checks = crate::validate::Checks::default();
+    let title = crate::validate::label(raw, "title", TITLE_MAX, &mut checks);
+    checks.finish()?;
+    Ok(title)
 }
 
 fn not_found(e: StoreError) -> ServiceError {
@@ -94,7 +106,7 @@ impl ConversationService {
     pub async fn list(
         &self,
         user: UserId,
-        archived: bool,
+        filter: &ConversationFilter<'_>,
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> ServiceResult<ConversationPage> {
@@ -105,10 +117,16 @@ impl ConversationService {
                 format!("must be between 1 and {MAX_PAGE}"),
             ));
         }
+        if filter.tags.len() > MAX_TAG_FILTER {
+            return Err(ServiceError::invalid(
+                "tags",
+                format!("at most {MAX_TAG_FILTER} bookmarks per filter"),
+            ));
+        }
         let after = cursor.map(decode_cursor).transpose()?;
         let mut rows = self
             .store
-            .list_conversations(user, archived, after, limit + 1)
+            .list_conversations(user, filter, after, limit + 1)
             .await?;
         let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
@@ -123,9 +141,11 @@ impl ConversationService {
         })
     }
 
-    /// One conversation.
+    /// One conversation, with its bookmarks.
     pub async fn get(&self, user: UserId, id: ConversationId) -> ServiceResult<Conversation> {
-        self.store.conversation(user, id).await.map_err(not_found)
+        let mut conversation = self.store.conversation(user, id).await.map_err(not_found)?;
+        conversation.tags = self.store.conversation_tags(user, id).await?;
+        Ok(conversation)
     }
 
     /// Renames and/or archives.
@@ -136,19 +156,12 @@ impl ConversationService {
         title: Option<&str>,
         is_archived: Option<bool>,
     ) -> ServiceResult<Conversation> {
-        let title = title.map(str::trim);
-        if let Some(t) = title
-            && (t.is_empty() || t.chars().count() > TITLE_MAX || t.chars().any(char::is_control))
-        {
-            return Err(ServiceError::invalid(
-                "title",
-                format!("must be 1 to {TITLE_MAX} characters"),
-            ));
-        }
+        let title = title.map(check_title).transpose()?;
         self.store
-            .update_conversation(user, id, title, is_archived, self.clock.now())
+            .update_conversation(user, id, title.as_deref(), is_archived, self.clock.now())
             .await
-            .map_err(not_found)
+            .map_err(not_found)?;
+        self.get(user, id).await
     }
 
     /// Soft-deletes one conversation; `false` when there was nothing to delete.
@@ -188,13 +201,16 @@ impl ConversationService {
     /// The conversation's whole message tree, parents first; `NotFound` if the conversation is
     /// not the user's.
     pub async fn messages(&self, user: UserId, id: ConversationId) -> ServiceResult<Vec<Message>> {
-        self.get(user, id).await?;
+        self.store.conversation(user, id).await.map_err(not_found)?;
         Ok(self.store.messages(user, id).await?)
     }
 
     /// Stores a message in one of the user's conversations.
     pub async fn add_message(&self, user: UserId, mut message: Message) -> ServiceResult<Message> {
-        self.get(user, message.conversation_id).await?;
+        self.store
+            .conversation(user, message.conversation_id)
+            .await
+            .map_err(not_found)?;
         message.user_id = user;
         self.store
             .create_message(&message)

@@ -11,7 +11,11 @@ pub mod clock;
 pub mod conversations;
 pub mod crypto;
 mod error;
+pub mod folders;
+pub mod fork;
 pub mod password;
+pub mod presets;
+pub mod tags;
 pub mod users;
 pub mod validate;
 
@@ -27,6 +31,9 @@ use crate::crypto::SecretBox;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
 pub use error::{FieldError, ServiceError, ServiceResult};
+pub use folders::FolderService;
+pub use presets::PresetService;
+pub use tags::TagService;
 pub use users::UserService;
 
 /// Every service, built once at start and shared by the front doors.
@@ -40,6 +47,12 @@ pub struct Services {
     pub auth: AuthService,
     /// Conversations and messages.
     pub conversations: ConversationService,
+    /// Bookmarks.
+    pub tags: TagService,
+    /// Folders.
+    pub folders: FolderService,
+    /// Presets.
+    pub presets: PresetService,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -65,12 +78,18 @@ impl Services {
     pub fn new(deps: Deps) -> Self {
         let users = UserService::new(deps.store.clone(), deps.clock.clone());
         let conversations = ConversationService::new(deps.store.clone(), deps.clock.clone());
+        let tags = TagService::new(deps.store.clone(), deps.clock.clone());
+        let folders = FolderService::new(deps.store.clone(), deps.clock.clone());
+        let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
         let auth = AuthService::new(deps, users.clone());
         Self {
             store: auth.store().clone(),
             users,
             auth,
             conversations,
+            tags,
+            folders,
+            presets,
         }
     }
 }

@@ -57,12 +57,25 @@ pub fn email(raw: &str, checks: &mut Checks) -> String {
 
 /// Trims a display name and checks it is 1-100 characters without control characters.
 pub fn name(raw: &str, checks: &mut Checks) -> String {
-    let name = raw.trim().to_owned();
-    let n = name.chars().count();
-    if n == 0 || n > NAME_MAX || name.chars().any(char::is_control) {
-        checks.fail("name", format!("must be 1 to {NAME_MAX} characters"));
+    label(raw, "name", NAME_MAX, checks)
+}
+
+/// Trims a short label (a name, title or tag) and checks it is 1 to `max` characters without
+/// control characters.
+pub fn label(raw: &str, field: &'static str, max: usize, checks: &mut Checks) -> String {
+    let label = raw.trim().to_owned();
+    let n = label.chars().count();
+    if n == 0 || n > max || label.chars().any(char::is_control) {
+        checks.fail(field, format!("must be 1 to {max} characters"));
     }
-    name
+    label
+}
+
+/// Checks optional free text is at most `max` characters.
+pub fn text_max(text: Option<&str>, field: &'static str, max: usize, checks: &mut Checks) {
+    if text.is_some_and(|t| t.chars().count() > max) {
+        checks.fail(field, format!("must be at most {max} characters"));
+    }
 }
 
 /// Checks a username: 2-80 of letters, digits, `_`, `-` and `.`.

@@ -1,7 +1,7 @@
 //! Stories for `ConversationStore`.
 
 use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
-use ferrochat_store::{Store, StoreError};
+use ferrochat_store::{ConversationFilter, Store, StoreError};
 use serde_json::json;
 
 use crate::users::new_user;
@@ -18,8 +18,23 @@ pub fn conversation(user: UserId, title: &str, updated: i64) -> Conversation {
         model: Some("gpt-4o".into()),
         is_archived: false,
         settings: json!({ "temperature": 0.7, "promptPrefix": "be brief" }),
+        folder_id: None,
+        tags: Vec::new(),
         created_at: t0(),
         updated_at: at(updated),
+    }
+}
+
+/// The main list's filter.
+pub fn live() -> ConversationFilter<'static> {
+    ConversationFilter::default()
+}
+
+/// The archive's filter.
+pub fn archive() -> ConversationFilter<'static> {
+    ConversationFilter {
+        archived: true,
+        ..ConversationFilter::default()
     }
 }
 
@@ -55,7 +70,7 @@ pub async fn listing(store: &dyn Store) {
     let mut after = None;
     loop {
         let page = store
-            .list_conversations(u.id, false, after, 2)
+            .list_conversations(u.id, &live(), after, 2)
             .await
             .unwrap();
         if page.is_empty() {
@@ -78,12 +93,12 @@ pub async fn listing(store: &dyn Store) {
     assert!(archived.is_archived);
     assert_eq!(archived.title, "c0");
     let live = store
-        .list_conversations(u.id, false, None, 10)
+        .list_conversations(u.id, &live(), None, 10)
         .await
         .unwrap();
     assert!(live.iter().all(|c| c.id != made[0].id));
     let arch = store
-        .list_conversations(u.id, true, None, 10)
+        .list_conversations(u.id, &archive(), None, 10)
         .await
         .unwrap();
     assert_eq!(arch.len(), 1);
@@ -247,7 +262,7 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
     ));
     assert!(
         store
-            .list_conversations(u.id, false, None, 10)
+            .list_conversations(u.id, &live(), None, 10)
             .await
             .unwrap()
             .is_empty()

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 
 pub mod conversations;
+pub mod organize;
 pub mod sessions;
 pub mod users;
 

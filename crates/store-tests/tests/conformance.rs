@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
-use ferrochat_store_tests::{conversations, sessions, users};
+use ferrochat_store_tests::{conversations, organize, sessions, users};
 use ferrochat_test_support::TestDb;
 
 async fn sqlite(db: &TestDb) -> (DynStore, SqliteStore) {
@@ -68,6 +68,10 @@ stories!(
     sessions::auth_tokens,
     conversations::listing,
     conversations::soft_delete_and_messages,
+    organize::tags,
+    organize::folders,
+    organize::presets,
+    organize::copy_is_atomic,
 );
 
 #[test]

@@ -2,8 +2,10 @@
 //! index dropped or a query rewritten past its index fails here rather than in production.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ferrochat_store::sql::{conversations, sessions, users};
-use ferrochat_store::{Maintenance, PoolOptions};
+use ferrochat_core::FolderId;
+use ferrochat_store::sql::conversations::Bind;
+use ferrochat_store::sql::{conversations, organize, sessions, users};
+use ferrochat_store::{ConversationFilter, Maintenance, PoolOptions};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
 use ferrochat_test_support::TestDb;
@@ -11,34 +13,91 @@ use sqlx::AssertSqlSafe;
 
 const USER: &str = "0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77";
 
-/// (statement, index it must use, binds as text/int/bool markers)
-fn cases() -> Vec<(&'static str, &'static str, &'static str)> {
-    vec![
-        (conversations::LIST_FIRST, "conversations_user_list", "tbi"),
+/// (statement, index it must use (alternatives split by `|`), values)
+fn cases() -> Vec<(String, &'static str, Vec<Bind>)> {
+    let t = |s: &str| Bind::Text(s.into());
+    let i = Bind::Int;
+    let tags = ["work".to_owned(), "later".to_owned()];
+    let folder = FolderId::new();
+    let list = |filter: ConversationFilter<'_>, after: Option<(i64, &str)>| {
+        let s = conversations::list(USER, &filter, after, 26);
+        (s.sql, s.binds)
+    };
+    let mut out = vec![];
+    for (filter, index) in [
+        (ConversationFilter::default(), "conversations_user_list"),
         (
-            conversations::LIST_AFTER,
+            ConversationFilter {
+                archived: true,
+                ..ConversationFilter::default()
+            },
             "conversations_user_list",
-            "tbiit",
         ),
-        (conversations::MESSAGES, "messages_conversation", "tt"),
-        (sessions::LIST_FOR_USER, "sessions_user_created", "t"),
+        (
+            ConversationFilter {
+                folder: Some(folder),
+                ..ConversationFilter::default()
+            },
+            "conversations_folder_list",
+        ),
+        (
+            ConversationFilter {
+                tags: &tags,
+                ..ConversationFilter::default()
+            },
+            "conversations_user_list",
+        ),
+    ] {
+        for after in [None, Some((1_764_000_000_000, USER))] {
+            let (sql, binds) = list(filter, after);
+            out.push((sql, index, binds));
+        }
+    }
+    let fixed: Vec<(&str, &str, Vec<Bind>)> = vec![
+        (
+            conversations::MESSAGES,
+            "messages_conversation",
+            vec![t(USER), t(USER)],
+        ),
+        (
+            sessions::LIST_FOR_USER,
+            "sessions_user_created",
+            vec![t(USER)],
+        ),
         (
             users::LIST_AFTER,
             "users_pkey|sqlite_autoindex_users_1",
-            "ti",
+            vec![t(USER), i(10)],
         ),
-    ]
+        (organize::TAGS, "tags_user_name", vec![t(USER)]),
+        (
+            organize::CONVERSATION_TAGS,
+            "conversation_tags_pkey|conversation_tags_tag|sqlite_autoindex_conversation_tags_1",
+            vec![t(USER), t(USER)],
+        ),
+        (organize::FOLDERS, "folders_user_name", vec![t(USER)]),
+        (
+            organize::PRESETS,
+            "presets_pkey|sqlite_autoindex_presets_1",
+            vec![t(USER)],
+        ),
+    ];
+    out.extend(
+        fixed
+            .into_iter()
+            .map(|(sql, index, binds)| (sql.to_owned(), index, binds)),
+    );
+    out
 }
 
 macro_rules! bind_all {
     ($query:expr, $binds:expr) => {{
         let mut q = $query;
-        for kind in $binds.chars() {
-            q = match kind {
-                't' => q.bind(USER),
-                'i' => q.bind(10_i64),
-                'b' => q.bind(false),
-                _ => unreachable!(),
+        for value in $binds {
+            q = match value {
+                Bind::Text(t) => q.bind(t),
+                Bind::Int(i) => q.bind(i),
+                Bind::Bool(b) => q.bind(b),
             };
         }
         q

@@ -2,12 +2,23 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
+use ferrochat_core::{Conversation, ConversationId, FolderId, Message, MessageId, UserId};
 
 use crate::StoreResult;
 
 /// Position after which a list page starts: the last row's `(updated_at, id)`.
 pub type ConversationCursor = (DateTime<Utc>, ConversationId);
+
+/// Which conversations a list page holds.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConversationFilter<'a> {
+    /// Archived ones only, or unarchived ones only.
+    pub archived: bool,
+    /// Only those in this folder.
+    pub folder: Option<FolderId>,
+    /// Only those carrying any of these bookmarks (by name); empty means no tag filter.
+    pub tags: &'a [String],
+}
 
 /// Rows of `conversations` and `messages`. Every read and write is scoped by owner, so a
 /// foreign ID behaves exactly like a missing one.
@@ -19,14 +30,33 @@ pub trait ConversationStore: Send + Sync {
     /// A user's live (not soft-deleted) conversation.
     async fn conversation(&self, user_id: UserId, id: ConversationId) -> StoreResult<Conversation>;
 
-    /// Up to `limit` live conversations, newest change first, strictly after `after`.
+    /// Up to `limit` live conversations matching `filter`, newest change first, strictly after
+    /// `after`.
     async fn list_conversations(
         &self,
         user_id: UserId,
-        archived: bool,
+        filter: &ConversationFilter<'_>,
         after: Option<ConversationCursor>,
         limit: u32,
     ) -> StoreResult<Vec<Conversation>>;
+
+    /// Inserts a conversation with its messages in one transaction (duplicate, fork, import):
+    /// either all of it is stored or none.
+    async fn create_conversation_with_messages(
+        &self,
+        conversation: &Conversation,
+        messages: &[Message],
+    ) -> StoreResult<()>;
+
+    /// Puts a live conversation into a folder of the same user, or (with `None`) out of any;
+    /// `NotFound` when either is missing or foreign. Filing is not a change of the conversation:
+    /// `updated_at`, and so its place in the list, stays.
+    async fn move_conversation(
+        &self,
+        user_id: UserId,
+        id: ConversationId,
+        folder: Option<FolderId>,
+    ) -> StoreResult<Conversation>;
 
     /// Changes title and/or archive flag; returns the updated conversation.
     async fn update_conversation(

@@ -12,6 +12,7 @@ mod auth_tokens;
 mod conversations;
 mod error;
 mod maintenance;
+mod organize;
 mod pool;
 pub mod profile;
 mod sessions;
@@ -22,9 +23,10 @@ mod users;
 use std::sync::Arc;
 
 pub use auth_tokens::AuthTokenStore;
-pub use conversations::{ConversationCursor, ConversationStore};
+pub use conversations::{ConversationCursor, ConversationFilter, ConversationStore};
 pub use error::{StoreError, StoreResult};
 pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
+pub use organize::{FolderStore, PresetStore, TagChange, TagStore};
 pub use pool::{PoolOptions, PoolStats};
 pub use profile::Profiler;
 pub use sessions::SessionStore;
@@ -33,12 +35,28 @@ pub use users::{UserPage, UserStore};
 
 /// Everything the services need from storage, as one object.
 pub trait Store:
-    UserStore + SessionStore + AuthTokenStore + TwoFactorStore + ConversationStore + Maintenance
+    UserStore
+    + SessionStore
+    + AuthTokenStore
+    + TwoFactorStore
+    + ConversationStore
+    + TagStore
+    + FolderStore
+    + PresetStore
+    + Maintenance
 {
 }
 
 impl<T> Store for T where
-    T: UserStore + SessionStore + AuthTokenStore + TwoFactorStore + ConversationStore + Maintenance
+    T: UserStore
+        + SessionStore
+        + AuthTokenStore
+        + TwoFactorStore
+        + ConversationStore
+        + TagStore
+        + FolderStore
+        + PresetStore
+        + Maintenance
 {
 }
 

@@ -80,6 +80,8 @@ pub async fn conversation(
                 model: Some("gpt-4o-mini".into()),
                 is_archived: false,
                 settings: serde_json::json!({ "temperature": 0.5 }),
+                folder_id: None,
+                tags: Vec::new(),
                 created_at: now,
                 updated_at: now,
             },

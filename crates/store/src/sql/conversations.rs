@@ -3,11 +3,12 @@
 use ferrochat_core::{Conversation, Message};
 
 use super::time::{from_millis, parse_id};
-use crate::StoreError;
+use crate::{ConversationFilter, StoreError};
 
 macro_rules! conversation_columns {
     () => {
-        "id, user_id, title, endpoint, endpoint_type, model, is_archived, settings, created_at, updated_at"
+        "id, user_id, title, endpoint, endpoint_type, model, is_archived, settings, folder_id, created_at, \
+         updated_at"
     };
 }
 macro_rules! message_columns {
@@ -19,27 +20,93 @@ macro_rules! message_columns {
 
 /// Inserts a conversation; binds the columns in [`ConversationRow`] order.
 pub const INSERT: &str = "INSERT INTO conversations (id, user_id, title, endpoint, endpoint_type, model, \
-     is_archived, settings, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+     is_archived, settings, folder_id, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 /// A user's ($1) live conversation ($2).
 pub const GET: &str = concat!(
     "SELECT ",
     conversation_columns!(),
     " FROM conversations WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL"
 );
-/// First page: user $1, archived $2, limit $3.
-pub const LIST_FIRST: &str = concat!(
-    "SELECT ",
-    conversation_columns!(),
-    " FROM conversations WHERE user_id = $1 AND is_archived = $2 AND deleted_at IS NULL \
-     ORDER BY updated_at DESC, id DESC LIMIT $3"
-);
-/// Page after the cursor (updated_at $4, id $5).
-pub const LIST_AFTER: &str = concat!(
-    "SELECT ",
-    conversation_columns!(),
-    " FROM conversations WHERE user_id = $1 AND is_archived = $2 AND deleted_at IS NULL \
-     AND (updated_at < $4 OR (updated_at = $4 AND id < $5)) \
-     ORDER BY updated_at DESC, id DESC LIMIT $3"
+/// A value bound to a statement built at run time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bind {
+    /// TEXT.
+    Text(String),
+    /// BIGINT.
+    Int(i64),
+    /// BOOLEAN.
+    Bool(bool),
+}
+
+/// A list statement with its values, in placeholder order.
+#[derive(Clone, Debug)]
+pub struct Statement {
+    /// SQL text, built only from constants and numbered placeholders.
+    pub sql: String,
+    /// Values for `$1..$n`.
+    pub binds: Vec<Bind>,
+}
+
+/// Most bookmarks one list filter may name.
+pub const MAX_TAG_FILTER: usize = 20;
+
+/// Appends a value and returns its placeholder.
+fn next(binds: &mut Vec<Bind>, value: Bind) -> String {
+    binds.push(value);
+    format!("${}", binds.len())
+}
+
+/// A page of a user's live conversations: newest change first, after the keyset cursor
+/// `(updated_at, id)` when given, in one folder and/or carrying any of some tags when asked.
+/// Placeholders are numbered as conditions are added, so PostgreSQL sees no unused parameter.
+pub fn list(
+    user_id: &str,
+    filter: &ConversationFilter<'_>,
+    after: Option<(i64, &str)>,
+    limit: u32,
+) -> Statement {
+    let mut binds = vec![Bind::Text(user_id.into()), Bind::Bool(filter.archived)];
+    let mut sql = String::from(concat!(
+        "SELECT ",
+        conversation_columns!(),
+        " FROM conversations WHERE user_id = $1 AND is_archived = $2 AND deleted_at IS NULL"
+    ));
+    if let Some(folder) = filter.folder {
+        let p = next(&mut binds, Bind::Text(folder.to_string()));
+        sql.push_str(&format!(" AND folder_id = {p}"));
+    }
+    if let Some((updated_at, id)) = after {
+        let at = next(&mut binds, Bind::Int(updated_at));
+        let id = next(&mut binds, Bind::Text(id.into()));
+        sql.push_str(&format!(
+            " AND (updated_at < {at} OR (updated_at = {at} AND id < {id}))"
+        ));
+    }
+    if !filter.tags.is_empty() {
+        let names: Vec<String> = filter
+            .tags
+            .iter()
+            .take(MAX_TAG_FILTER)
+            .map(|t| next(&mut binds, Bind::Text(t.clone())))
+            .collect();
+        sql.push_str(&format!(
+            " AND EXISTS (SELECT 1 FROM conversation_tags ct JOIN tags t ON t.id = ct.tag_id \
+             WHERE ct.conversation_id = conversations.id AND t.user_id = $1 AND t.name IN ({}))",
+            names.join(", ")
+        ));
+    }
+    let limit = next(&mut binds, Bind::Int(i64::from(limit)));
+    sql.push_str(&format!(" ORDER BY updated_at DESC, id DESC LIMIT {limit}"));
+    Statement { sql, binds }
+}
+
+/// Moves live conversation $2 of user $1 into folder $3 (null: out of any), which must be the
+/// same user's.
+pub const MOVE: &str = concat!(
+    "UPDATE conversations SET folder_id = $3 WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL \
+     AND ($3 IS NULL OR EXISTS (SELECT 1 FROM folders f WHERE f.id = $3 AND f.user_id = $1)) RETURNING ",
+    conversation_columns!()
 );
 /// Updates title ($3, null keeps it), archive flag ($4, null keeps it), updated_at ($5).
 pub const UPDATE: &str = concat!(
@@ -101,6 +168,7 @@ pub struct ConversationRow {
     model: Option<String>,
     is_archived: bool,
     settings: String,
+    folder_id: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -122,6 +190,8 @@ impl TryFrom<ConversationRow> for Conversation {
             model: r.model,
             is_archived: r.is_archived,
             settings: json(&r.settings)?,
+            folder_id: r.folder_id.as_deref().map(parse_id).transpose()?,
+            tags: Vec::new(),
             created_at: from_millis(r.created_at)?,
             updated_at: from_millis(r.updated_at)?,
         })

@@ -8,6 +8,8 @@
 
 pub mod auth_tokens;
 pub mod conversations;
+pub mod organize;
+mod organize_impls;
 pub mod sessions;
 mod shared_impls;
 pub mod time;

@@ -12,31 +12,27 @@
 #[macro_export]
 macro_rules! impl_sql_stores {
     ($store:ident, $engine:expr) => {
+        $crate::impl_sql_organize_stores!($store);
+
         // conversations
         const _: () = {
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
-            use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
+            use ferrochat_core::{
+                Conversation, ConversationId, FolderId, Message, MessageId, UserId,
+            };
             use ferrochat_store::sql::conversations::{ConversationRow, MessageRow};
             use ferrochat_store::sql::{conversations as q, time::to_millis};
-            use ferrochat_store::{ConversationCursor, ConversationStore, StoreResult};
+            use ferrochat_store::{
+                ConversationCursor, ConversationFilter, ConversationStore, StoreResult,
+            };
 
             #[async_trait]
             impl ConversationStore for $store {
                 async fn create_conversation(&self, c: &Conversation) -> StoreResult<()> {
                     self.profiler
                         .run("conversations.create", async {
-                            sqlx::query(q::INSERT)
-                                .bind(c.id.to_string())
-                                .bind(c.user_id.to_string())
-                                .bind(&c.title)
-                                .bind(&c.endpoint)
-                                .bind(&c.endpoint_type)
-                                .bind(&c.model)
-                                .bind(c.is_archived)
-                                .bind(c.settings.to_string())
-                                .bind(to_millis(c.created_at))
-                                .bind(to_millis(c.updated_at))
+                            $crate::__bind_conversation!(sqlx::query(q::INSERT), c)
                                 .execute(&self.pool)
                                 .await?;
                             Ok(())
@@ -64,26 +60,67 @@ macro_rules! impl_sql_stores {
                 async fn list_conversations(
                     &self,
                     user_id: UserId,
-                    archived: bool,
+                    filter: &ConversationFilter<'_>,
                     after: Option<ConversationCursor>,
                     limit: u32,
                 ) -> StoreResult<Vec<Conversation>> {
                     self.profiler
                         .run("conversations.list", async {
-                            let query = match after {
-                                None => sqlx::query_as(q::LIST_FIRST)
-                                    .bind(user_id.to_string())
-                                    .bind(archived)
-                                    .bind(i64::from(limit)),
-                                Some((updated_at, id)) => sqlx::query_as(q::LIST_AFTER)
-                                    .bind(user_id.to_string())
-                                    .bind(archived)
-                                    .bind(i64::from(limit))
-                                    .bind(to_millis(updated_at))
-                                    .bind(id.to_string()),
-                            };
-                            let rows: Vec<ConversationRow> = query.fetch_all(&self.pool).await?;
+                            let after = after.map(|(at, id)| (to_millis(at), id.to_string()));
+                            let statement = q::list(
+                                &user_id.to_string(),
+                                filter,
+                                after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                                limit,
+                            );
+                            let rows: Vec<ConversationRow> = $crate::__bind_values!(
+                                sqlx::query_as(sqlx::AssertSqlSafe(statement.sql)),
+                                statement.binds
+                            )
+                            .fetch_all(&self.pool)
+                            .await?;
                             rows.into_iter().map(Conversation::try_from).collect()
+                        })
+                        .await
+                }
+
+                async fn create_conversation_with_messages(
+                    &self,
+                    c: &Conversation,
+                    messages: &[Message],
+                ) -> StoreResult<()> {
+                    self.profiler
+                        .run("conversations.create_with_messages", async {
+                            let mut tx = self.pool.begin().await?;
+                            $crate::__bind_conversation!(sqlx::query(q::INSERT), c)
+                                .execute(&mut *tx)
+                                .await?;
+                            for m in messages {
+                                $crate::__bind_message!(sqlx::query(q::INSERT_MESSAGE), m)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            tx.commit().await?;
+                            Ok(())
+                        })
+                        .await
+                }
+
+                async fn move_conversation(
+                    &self,
+                    user_id: UserId,
+                    id: ConversationId,
+                    folder: Option<FolderId>,
+                ) -> StoreResult<Conversation> {
+                    self.profiler
+                        .run("conversations.move", async {
+                            let row: ConversationRow = sqlx::query_as(q::MOVE)
+                                .bind(user_id.to_string())
+                                .bind(id.to_string())
+                                .bind(folder.map(|f| f.to_string()))
+                                .fetch_one(&self.pool)
+                                .await?;
+                            row.try_into()
                         })
                         .await
                 }
@@ -182,23 +219,7 @@ macro_rules! impl_sql_stores {
                 async fn create_message(&self, m: &Message) -> StoreResult<()> {
                     self.profiler
                         .run("messages.create", async {
-                            sqlx::query(q::INSERT_MESSAGE)
-                                .bind(m.id.to_string())
-                                .bind(m.conversation_id.to_string())
-                                .bind(m.user_id.to_string())
-                                .bind(m.parent_id.map(|p| p.to_string()))
-                                .bind(&m.sender)
-                                .bind(&m.text)
-                                .bind(m.content.as_ref().map(|c| c.to_string()))
-                                .bind(m.is_created_by_user)
-                                .bind(m.error)
-                                .bind(m.unfinished)
-                                .bind(&m.model)
-                                .bind(&m.endpoint)
-                                .bind(m.token_count)
-                                .bind(m.feedback.as_ref().map(|f| f.to_string()))
-                                .bind(to_millis(m.created_at))
-                                .bind(to_millis(m.updated_at))
+                            $crate::__bind_message!(sqlx::query(q::INSERT_MESSAGE), m)
                                 .execute(&self.pool)
                                 .await?;
                             Ok(())
@@ -980,4 +1001,68 @@ macro_rules! impl_sql_stores {
             }
         };
     };
+}
+
+/// Binds a conversation's columns to [`crate::sql::conversations::INSERT`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __bind_conversation {
+    ($query:expr, $c:expr) => {{
+        let c: &ferrochat_core::Conversation = $c;
+        $query
+            .bind(c.id.to_string())
+            .bind(c.user_id.to_string())
+            .bind(&c.title)
+            .bind(&c.endpoint)
+            .bind(&c.endpoint_type)
+            .bind(&c.model)
+            .bind(c.is_archived)
+            .bind(c.settings.to_string())
+            .bind(c.folder_id.map(|f| f.to_string()))
+            .bind($crate::sql::time::to_millis(c.created_at))
+            .bind($crate::sql::time::to_millis(c.updated_at))
+    }};
+}
+
+/// Binds a message's columns to [`crate::sql::conversations::INSERT_MESSAGE`].
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __bind_message {
+    ($query:expr, $m:expr) => {{
+        let m: &ferrochat_core::Message = $m;
+        $query
+            .bind(m.id.to_string())
+            .bind(m.conversation_id.to_string())
+            .bind(m.user_id.to_string())
+            .bind(m.parent_id.map(|p| p.to_string()))
+            .bind(&m.sender)
+            .bind(&m.text)
+            .bind(m.content.as_ref().map(|c| c.to_string()))
+            .bind(m.is_created_by_user)
+            .bind(m.error)
+            .bind(m.unfinished)
+            .bind(&m.model)
+            .bind(&m.endpoint)
+            .bind(m.token_count)
+            .bind(m.feedback.as_ref().map(|f| f.to_string()))
+            .bind($crate::sql::time::to_millis(m.created_at))
+            .bind($crate::sql::time::to_millis(m.updated_at))
+    }};
+}
+
+/// Binds the values of a statement built at run time ([`crate::sql::conversations::Statement`]).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __bind_values {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for value in $binds {
+            query = match value {
+                $crate::sql::conversations::Bind::Text(t) => query.bind(t),
+                $crate::sql::conversations::Bind::Int(i) => query.bind(i),
+                $crate::sql::conversations::Bind::Bool(b) => query.bind(b),
+            };
+        }
+        query
+    }};
 }
