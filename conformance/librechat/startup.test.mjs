@@ -16,7 +16,8 @@ test('startup calls answer in the shapes the client reads', async () => {
   assert.equal(config.registrationEnabled, true);
   assert.equal(config.socialLoginEnabled, false);
   assert.deepEqual(config.socialLogins, []);
-  assert.equal(config.interface.presets, false);
+  assert.equal(config.interface.presets, true);
+  assert.equal(config.interface.bookmarks, true);
   assert.equal(config.balance.enabled, false);
   assert.equal('mcpServers' in config, false, 'no mcpServers key, or the client starts MCP queries');
   assert.equal(await dataService.getBanner(), null);
@@ -27,7 +28,8 @@ test('startup calls answer in the shapes the client reads', async () => {
 
   const role = await dataService.getRole(user.role.toLowerCase());
   assert.equal(role.name, user.role);
-  for (const kind of ['PROMPTS', 'BOOKMARKS', 'AGENTS', 'RUN_CODE', 'WEB_SEARCH']) {
+  assert.equal(role.permissions.BOOKMARKS.USE, true, 'bookmarks exist');
+  for (const kind of ['PROMPTS', 'AGENTS', 'RUN_CODE', 'WEB_SEARCH']) {
     assert.equal(typeof role.permissions[kind], 'object', kind);
     assert.ok(Object.values(role.permissions[kind]).every((v) => v === false), `${kind} off`);
   }

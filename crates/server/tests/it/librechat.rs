@@ -46,31 +46,58 @@ async fn librechat_data_provider_conversations_on_postgres() {
     conversations_suite(TestApp::builder().db(db).spawn().await).await;
 }
 
-/// Seeds 27 conversations (more than a page) and runs `conversations.test.mjs` on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_bookmarks_presets_fork_on_sqlite() {
+    organize_suite(TestApp::spawn().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_bookmarks_presets_fork_on_postgres() {
+    let Some(db) = TestDb::postgres("librechat-data-provider bookmarks, presets, fork").await
+    else {
+        return;
+    };
+    organize_suite(TestApp::builder().db(db).spawn().await).await;
+}
+
+/// Seeds 27 conversations (more than a page, so the cursor is exercised) and runs
+/// `conversations.test.mjs` on them.
 async fn conversations_suite(app: TestApp) {
-    let user = app.user().email("convos@example.com").create().await;
+    let out = seeded_suite(&app, "conversations.test.mjs", 27).await;
+    if let Some(out) = out {
+        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
+    }
+}
+
+/// Seeds 3 conversations and runs `organize.test.mjs` on them.
+async fn organize_suite(app: TestApp) {
+    let out = seeded_suite(&app, "organize.test.mjs", 3).await;
+    if let Some(out) = out {
+        assert!(out.contains("pass 3") && out.contains("skipped 0"), "{out}");
+    }
+}
+
+/// Seeds `count` two-message conversations for one account and runs a suite file with the
+/// account and the conversation IDs in its environment; `None` when Node is unavailable.
+async fn seeded_suite(app: &TestApp, file: &'static str, count: usize) -> Option<String> {
+    let email = "convos@example.com";
+    let user = app.user().email(email).create().await;
     let mut ids = Vec::new();
-    // More than one page (25) so the cursor is exercised.
-    for i in 0..27 {
+    for i in 0..count {
         let (c, _) =
-            ferrochat_test_support::fixtures::conversation(&app, &user, &format!("c{i}")).await;
+            ferrochat_test_support::fixtures::conversation(app, &user, &format!("c{i}")).await;
         ids.push(c.id.to_string());
     }
     let url = app.url("");
     let env = [
-        ("FERROCHAT_EMAIL", "convos@example.com".to_owned()),
+        ("FERROCHAT_EMAIL", email.to_owned()),
         (
             "FERROCHAT_PASSWORD",
             ferrochat_test_support::fixtures::PASSWORD.to_owned(),
         ),
         ("FERROCHAT_CONVERSATIONS", ids.join(",")),
     ];
-    let out = tokio::task::spawn_blocking(move || {
-        node::run_suite_with("librechat", &["conversations.test.mjs"], &url, &env)
-    })
-    .await
-    .unwrap();
-    if let Some(out) = out {
-        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
-    }
+    tokio::task::spawn_blocking(move || node::run_suite_with("librechat", &[file], &url, &env))
+        .await
+        .unwrap()
 }
