@@ -73,6 +73,10 @@ pub struct ConversationDto {
     pub is_archived: bool,
     /// Model parameters and other client settings.
     pub settings: serde_json::Value,
+    /// Folder it is filed in, if any.
+    pub folder_id: Option<String>,
+    /// Bookmarks (filled on single reads, empty in lists).
+    pub tags: Vec<String>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -89,10 +93,75 @@ impl From<&ferrochat_core::Conversation> for ConversationDto {
             model: c.model.clone(),
             is_archived: c.is_archived,
             settings: c.settings.clone(),
+            folder_id: c.folder_id.map(|f| f.to_string()),
+            tags: c.tags.clone(),
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }
     }
+}
+
+/// A folder.
+#[derive(Debug, Serialize)]
+pub struct FolderDto {
+    /// ID.
+    pub id: String,
+    /// Name, unique per user.
+    pub name: String,
+    /// Live conversations in it.
+    pub conversation_count: u64,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<&ferrochat_core::Folder> for FolderDto {
+    fn from(f: &ferrochat_core::Folder) -> Self {
+        FolderDto {
+            id: f.id.to_string(),
+            name: f.name.clone(),
+            conversation_count: f.count,
+            created_at: rfc3339(f.created_at),
+            updated_at: rfc3339(f.updated_at),
+        }
+    }
+}
+
+/// `POST /api/v1/folders` and `PATCH /api/v1/folders/{id}` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FolderBody {
+    /// 1-100 characters.
+    pub name: String,
+}
+
+/// `PUT /api/v1/conversations/{id}/folder` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    /// Target folder; `null` takes the conversation out of its folder. Required, so an empty
+    /// body is refused rather than read as "out of any folder".
+    #[serde(deserialize_with = "required_nullable")]
+    pub folder_id: Option<String>,
+}
+
+/// A field that must be present but may be `null` (serde lets a plain `Option` be absent).
+fn required_nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)
+}
+
+/// Query of a folder's conversation list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationListQuery {
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 25).
+    pub limit: Option<u32>,
+    /// `true` lists the archived conversations instead.
+    #[serde(default)]
+    pub archived: bool,
 }
 
 /// A page of a list.

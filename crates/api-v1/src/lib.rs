@@ -7,6 +7,7 @@
 mod admin;
 mod conversations;
 pub mod dto;
+mod folders;
 
 use axum::Router;
 use axum::routing::{get, put};
@@ -25,5 +26,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/conversations/{id}/restore",
             axum::routing::post(conversations::restore),
+        )
+        .route(
+            "/api/v1/conversations/{id}/folder",
+            put(folders::move_conversation),
+        )
+        .route("/api/v1/folders", get(folders::list).post(folders::create))
+        .route(
+            "/api/v1/folders/{id}",
+            get(folders::get)
+                .patch(folders::rename)
+                .delete(folders::delete),
+        )
+        .route(
+            "/api/v1/folders/{id}/conversations",
+            get(folders::conversations),
         )
 }

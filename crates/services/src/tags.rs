@@ -63,6 +63,13 @@ impl TagService {
         let name = label(name, "tag", TAG_MAX, &mut checks);
         text_max(description, "description", DESCRIPTION_MAX, &mut checks);
         checks.finish()?;
+        if let Some(conversation) = conversation {
+            // Before creating anything: a foreign conversation must leave no trace.
+            self.store
+                .conversation(user, conversation)
+                .await
+                .map_err(conversation_error)?;
+        }
         match self
             .store
             .create_tag(user, &name, description, self.clock.now())

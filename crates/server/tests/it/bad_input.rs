@@ -26,6 +26,42 @@ const TOKEN_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/auth/2fa/disable"),
     ("POST", "/api/auth/2fa/backup/regenerate"),
     ("GET", "/api/v1/admin/users"),
+    ("GET", "/api/convos"),
+    ("POST", "/api/convos/duplicate"),
+    ("POST", "/api/convos/fork"),
+    ("GET", "/api/tags"),
+    ("POST", "/api/tags"),
+    ("PUT", "/api/tags/Saved"),
+    ("DELETE", "/api/tags/Saved"),
+    (
+        "PUT",
+        "/api/tags/convo/0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
+    ),
+    ("GET", "/api/presets"),
+    ("POST", "/api/presets"),
+    ("POST", "/api/presets/delete"),
+    ("GET", "/api/v1/folders"),
+    ("POST", "/api/v1/folders"),
+    (
+        "GET",
+        "/api/v1/folders/0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
+    ),
+    (
+        "PATCH",
+        "/api/v1/folders/0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
+    ),
+    (
+        "DELETE",
+        "/api/v1/folders/0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
+    ),
+    (
+        "GET",
+        "/api/v1/folders/0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77/conversations",
+    ),
+    (
+        "PUT",
+        "/api/v1/conversations/0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77/folder",
+    ),
 ];
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod librechat;
 mod oauth2;
 mod oidc;
 mod ops;
+mod organize;
 mod postgres;
 mod recovery;
 mod shutdown;
