@@ -167,94 +167,100 @@ def main():
     ap.add_argument("--starts", type=int, default=10, help="starts measured for start-to-ready")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--auth-rounds", type=int, default=40, help="requests per kind in the timing comparison")
+    ap.add_argument("--only", choices=["startup", "auth", "lists"], action="append",
+                    help="run only these scenario groups (repeatable; default: all)")
     args = ap.parse_args()
+    groups = set(args.only or ["startup", "auth", "lists"])
     if not shutil.which("wrk"):
         sys.exit("wrk not found: run bench/run.sh, which installs it")
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="ferrochat-bench-") as data_dir:
-        # First start creates and migrates the database; it is not measured.
-        first = Server(args.binary, data_dir, free_port())
-        first_ready = first.wait_ready()
-        first.stop()
-
-        times = []
-        for _ in range(args.starts):
-            s = Server(args.binary, data_dir, free_port())
-            times.append(s.wait_ready())
-            s.stop()
-        rows.append(("start to /ready, fresh database (first start, migrates)", f"{first_ready * 1000:.1f} ms", "target ≤ 150 ms applies to the existing-database case"))
-        rows.append((f"start to /ready, existing database (median of {args.starts})",
-                     f"{statistics.median(times) * 1000:.1f} ms",
-                     f"min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}; target ≤ 150 ms"))
-
-        s = Server(args.binary, data_dir, free_port())
-        s.wait_ready()
-        time.sleep(1.0)
-        idle = rss_kib(s.proc.pid)
-        rows.append(("idle RSS after start", f"{idle / 1024:.1f} MB", "target ≤ 20 MB"))
-
-        result = wrk(s.port, "/health", args.duration, args.connections)
-        peak = rss_kib(s.proc.pid, "VmHWM")
-        rows.append((f"GET /health, wrk {args.connections} connections, {args.duration}s",
-                     f"{result['rps']:,.0f} req/s",
-                     f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}"))
-        rows.append(("peak RSS during /health load", f"{peak / 1024:.1f} MB", ""))
-
-        result = wrk(s.port, "/ready", args.duration, args.connections)
-        rows.append((f"GET /ready (one SQLite query), wrk {args.connections} connections",
-                     f"{result['rps']:,.0f} req/s",
-                     f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}"))
-        s.stop()
-
-        # Timing safety of the auth routes: an attacker must not tell known from unknown
-        # addresses by the answer or its duration.
         limits = {k: "1000000" for k in ("LOGIN_MAX", "REGISTER_MAX", "RESET_PASSWORD_MAX")}
         limits["ALLOW_PASSWORD_RESET"] = "true"
-        s = Server(args.binary, data_dir, free_port(), limits)
-        s.wait_ready()
         pw = "bench-password-1"
-        status, _ = post_json(s.port, "/api/auth/register",
-                              {"name": "Bench", "email": "known@example.com", "password": pw, "confirm_password": pw})
-        assert status == 200, status
-        rounds = args.auth_rounds
-        known, unknown = timing_pairs(
-            s.port, rounds,
-            lambda i: post_json(s.port, "/api/auth/login", {"email": "known@example.com", "password": f"wrong-{i}"}),
-            lambda i: post_json(s.port, "/api/auth/login", {"email": f"nobody-{i}@example.com", "password": f"wrong-{i}"}))
-        assert {st for st, _ in known} == {st for st, _ in unknown} == {404}, (known[:3], unknown[:3])
-        km, um = statistics.median(t for _, t in known), statistics.median(t for _, t in unknown)
-        rows.append((f"login: wrong password vs unknown email (median of {rounds} each)",
-                     f"{km:.1f} ms vs {um:.1f} ms", f"difference {abs(km - um):.1f} ms ({abs(km - um) / max(km, um) * 100:.1f}%), both 404"))
-        known, unknown = timing_pairs(
-            s.port, rounds,
-            lambda i: post_json(s.port, "/api/auth/requestPasswordReset", {"email": "known@example.com"}),
-            lambda i: post_json(s.port, "/api/auth/requestPasswordReset", {"email": f"nobody-{i}@example.com"}))
-        assert {st for st, _ in known} == {st for st, _ in unknown} == {200}
-        km, um = statistics.median(t for _, t in known), statistics.median(t for _, t in unknown)
-        rows.append((f"reset request: existing vs unknown email (median of {rounds} each)",
-                     f"{km:.2f} ms vs {um:.2f} ms", f"difference {abs(km - um):.2f} ms, both 200 with the same body"))
-        s.stop()
+        if "startup" in groups:
+            # First start creates and migrates the database; it is not measured.
+            first = Server(args.binary, data_dir, free_port())
+            first_ready = first.wait_ready()
+            first.stop()
 
-        # Issue 4's figures: list 25 conversations of a user who has 10,000, and fetch a
-        # 2,000-message conversation, with a real access token.
-        s = Server(args.binary, data_dir, free_port(), limits)
-        s.wait_ready()
-        status, _ = post_json(s.port, "/api/auth/register",
-                              {"name": "Lister", "email": "lister@example.com", "password": pw, "confirm_password": pw})
-        s.stop()
-        seed(os.path.join(data_dir, "ferrochat.db"), "lister@example.com", 10_000, 2_000)
-        s = Server(args.binary, data_dir, free_port(), limits)
-        s.wait_ready()
-        token = login_token(s.port, "lister@example.com", pw)
-        big = seed.big_conversation
-        for name, path in (("GET /api/convos (25 of 10,000)", "/api/convos"),
-                           ("GET /api/messages/{id} (2,000 messages)", f"/api/messages/{big}")):
-            result = wrk(s.port, path, args.duration, args.connections, headers=[f"Authorization: Bearer {token}"])
+            times = []
+            for _ in range(args.starts):
+                s = Server(args.binary, data_dir, free_port())
+                times.append(s.wait_ready())
+                s.stop()
+            rows.append(("start to /ready, fresh database (first start, migrates)", f"{first_ready * 1000:.1f} ms", "target ≤ 150 ms applies to the existing-database case"))
+            rows.append((f"start to /ready, existing database (median of {args.starts})",
+                         f"{statistics.median(times) * 1000:.1f} ms",
+                         f"min {min(times) * 1000:.1f}, max {max(times) * 1000:.1f}; target ≤ 150 ms"))
+
+            s = Server(args.binary, data_dir, free_port())
+            s.wait_ready()
+            time.sleep(1.0)
+            idle = rss_kib(s.proc.pid)
+            rows.append(("idle RSS after start", f"{idle / 1024:.1f} MB", "target ≤ 20 MB"))
+
+            result = wrk(s.port, "/health", args.duration, args.connections)
             peak = rss_kib(s.proc.pid, "VmHWM")
-            rows.append((f"{name}, wrk {args.connections} connections", f"{result['rps']:,.0f} req/s",
-                         f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}, peak RSS {peak / 1024:.1f} MB"))
-        s.stop()
+            rows.append((f"GET /health, wrk {args.connections} connections, {args.duration}s",
+                         f"{result['rps']:,.0f} req/s",
+                         f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}"))
+            rows.append(("peak RSS during /health load", f"{peak / 1024:.1f} MB", ""))
+
+            result = wrk(s.port, "/ready", args.duration, args.connections)
+            rows.append((f"GET /ready (one SQLite query), wrk {args.connections} connections",
+                         f"{result['rps']:,.0f} req/s",
+                         f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}"))
+            s.stop()
+
+        if "auth" in groups:
+            # Timing safety of the auth routes: an attacker must not tell known from unknown
+            # addresses by the answer or its duration.
+            s = Server(args.binary, data_dir, free_port(), limits)
+            s.wait_ready()
+            status, _ = post_json(s.port, "/api/auth/register",
+                                  {"name": "Bench", "email": "known@example.com", "password": pw, "confirm_password": pw})
+            assert status == 200, status
+            rounds = args.auth_rounds
+            known, unknown = timing_pairs(
+                s.port, rounds,
+                lambda i: post_json(s.port, "/api/auth/login", {"email": "known@example.com", "password": f"wrong-{i}"}),
+                lambda i: post_json(s.port, "/api/auth/login", {"email": f"nobody-{i}@example.com", "password": f"wrong-{i}"}))
+            assert {st for st, _ in known} == {st for st, _ in unknown} == {404}, (known[:3], unknown[:3])
+            km, um = statistics.median(t for _, t in known), statistics.median(t for _, t in unknown)
+            rows.append((f"login: wrong password vs unknown email (median of {rounds} each)",
+                         f"{km:.1f} ms vs {um:.1f} ms", f"difference {abs(km - um):.1f} ms ({abs(km - um) / max(km, um) * 100:.1f}%), both 404"))
+            known, unknown = timing_pairs(
+                s.port, rounds,
+                lambda i: post_json(s.port, "/api/auth/requestPasswordReset", {"email": "known@example.com"}),
+                lambda i: post_json(s.port, "/api/auth/requestPasswordReset", {"email": f"nobody-{i}@example.com"}))
+            assert {st for st, _ in known} == {st for st, _ in unknown} == {200}
+            km, um = statistics.median(t for _, t in known), statistics.median(t for _, t in unknown)
+            rows.append((f"reset request: existing vs unknown email (median of {rounds} each)",
+                         f"{km:.2f} ms vs {um:.2f} ms", f"difference {abs(km - um):.2f} ms, both 200 with the same body"))
+            s.stop()
+
+        if "lists" in groups:
+            # Issue 4's figures: list 25 conversations of a user who has 10,000, and fetch a
+            # 2,000-message conversation, with a real access token.
+            s = Server(args.binary, data_dir, free_port(), limits)
+            s.wait_ready()
+            status, _ = post_json(s.port, "/api/auth/register",
+                                  {"name": "Lister", "email": "lister@example.com", "password": pw, "confirm_password": pw})
+            s.stop()
+            seed(os.path.join(data_dir, "ferrochat.db"), "lister@example.com", 10_000, 2_000)
+            s = Server(args.binary, data_dir, free_port(), limits)
+            s.wait_ready()
+            token = login_token(s.port, "lister@example.com", pw)
+            big = seed.big_conversation
+            for name, path in (("GET /api/convos (25 of 10,000)", "/api/convos"),
+                               ("GET /api/messages/{id} (2,000 messages)", f"/api/messages/{big}")):
+                result = wrk(s.port, path, args.duration, args.connections, headers=[f"Authorization: Bearer {token}"])
+                peak = rss_kib(s.proc.pid, "VmHWM")
+                rows.append((f"{name}, wrk {args.connections} connections", f"{result['rps']:,.0f} req/s",
+                             f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}, peak RSS {peak / 1024:.1f} MB"))
+            s.stop()
 
     cpu = os.cpu_count()
     print(f"\nferrochat benchmark ({cpu} cores, binary {args.binary})\n")

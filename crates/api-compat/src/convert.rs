@@ -1,7 +1,8 @@
 //! Conversions between ferrochat's conversations and messages and LibreChat's `TConversation`
 //! and `TMessage` (§5.1, §6.1, §11.2, §11.3).
 
-use ferrochat_core::{Conversation, Message};
+use chrono::{DateTime, Utc};
+use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
 use serde_json::{Map, Value, json};
 
 use crate::types::iso;
@@ -12,8 +13,8 @@ pub const NO_PARENT: &str = "00000000-0000-0000-0000-000000000000";
 /// `TConversation`: the stored settings (model parameters and other optional fields) are
 /// spread at the top level, as LibreChat stores them; the identity fields always win.
 pub fn conversation(c: &Conversation) -> Value {
-    let mut out = match &c.settings {
-        Value::Object(map) => map.clone(),
+    let mut out = match c.settings.to_value() {
+        Value::Object(map) => map,
         _ => Map::new(),
     };
     let fixed = json!({
@@ -39,30 +40,64 @@ pub fn conversation(c: &Conversation) -> Value {
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListItem<'a> {
-    conversation_id: String,
-    user: String,
+    conversation_id: ConversationId,
+    user: UserId,
     title: &'a str,
     endpoint: Option<&'a str>,
     endpoint_type: Option<&'a str>,
     model: Option<&'a str>,
     is_archived: bool,
-    created_at: String,
-    updated_at: String,
+    created_at: Iso,
+    updated_at: Iso,
 }
 
 impl<'a> From<&'a Conversation> for ListItem<'a> {
     fn from(c: &'a Conversation) -> Self {
         ListItem {
-            conversation_id: c.id.to_string(),
-            user: c.user_id.to_string(),
+            conversation_id: c.id,
+            user: c.user_id,
             title: &c.title,
             endpoint: c.endpoint.as_deref(),
             endpoint_type: c.endpoint_type.as_deref(),
             model: c.model.as_deref(),
             is_archived: c.is_archived,
-            created_at: iso(c.created_at),
-            updated_at: iso(c.updated_at),
+            created_at: Iso(c.created_at),
+            updated_at: Iso(c.updated_at),
         }
+    }
+}
+
+/// A timestamp that serializes like [`iso`] straight into the output, without a `String` of
+/// its own (list rows are the hot path; IDs serialize without one already).
+pub struct Iso(pub DateTime<Utc>);
+
+impl serde::Serialize for Iso {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // Written by hand into a stack buffer: chrono's `format` interprets its pattern on
+        // every call, which was a sixth of a list request's time.
+        use chrono::{Datelike, Timelike};
+        let t = self.0;
+        let year = t.year();
+        if !(0..=9999).contains(&year) {
+            return s.serialize_str(&iso(t));
+        }
+        let mut buf = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: u32| {
+            for i in (at..at + width).rev() {
+                if let Some(b) = buf.get_mut(i) {
+                    *b = b'0' + (value % 10) as u8;
+                }
+                value /= 10;
+            }
+        };
+        put(0, 4, year.unsigned_abs());
+        put(5, 2, t.month());
+        put(8, 2, t.day());
+        put(11, 2, t.hour());
+        put(14, 2, t.minute());
+        put(17, 2, t.second());
+        put(20, 3, t.timestamp_subsec_millis().min(999));
+        s.serialize_str(std::str::from_utf8(&buf).unwrap_or_default())
     }
 }
 
@@ -71,8 +106,8 @@ impl<'a> From<&'a Conversation> for ListItem<'a> {
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageOut<'a> {
-    message_id: String,
-    conversation_id: String,
+    message_id: MessageId,
+    conversation_id: ConversationId,
     parent_message_id: String,
     sender: &'a str,
     text: &'a str,
@@ -86,15 +121,15 @@ pub struct MessageOut<'a> {
     token_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     feedback: Option<&'a Value>,
-    created_at: String,
-    updated_at: String,
+    created_at: Iso,
+    updated_at: Iso,
 }
 
 impl<'a> From<&'a Message> for MessageOut<'a> {
     fn from(m: &'a Message) -> Self {
         MessageOut {
-            message_id: m.id.to_string(),
-            conversation_id: m.conversation_id.to_string(),
+            message_id: m.id,
+            conversation_id: m.conversation_id,
             parent_message_id: m
                 .parent_id
                 .map_or_else(|| NO_PARENT.to_owned(), |p| p.to_string()),
@@ -108,8 +143,8 @@ impl<'a> From<&'a Message> for MessageOut<'a> {
             endpoint: m.endpoint.as_deref(),
             token_count: m.token_count,
             feedback: m.feedback.as_ref(),
-            created_at: iso(m.created_at),
-            updated_at: iso(m.updated_at),
+            created_at: Iso(m.created_at),
+            updated_at: Iso(m.updated_at),
         }
     }
 }
@@ -135,4 +170,24 @@ pub fn message(m: &Message) -> Value {
         map.insert("content".into(), content.clone());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_serializes_like_the_iso_helper() {
+        for ms in [
+            0,
+            7,
+            1_764_000_000_007,
+            951_782_400_999,
+            253_402_300_799_999,
+        ] {
+            let t = DateTime::from_timestamp_millis(ms).unwrap_or_default();
+            let json = serde_json::to_string(&Iso(t)).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", iso(t)), "{ms}");
+        }
+    }
 }

@@ -72,7 +72,7 @@ pub struct ConversationDto {
     /// Archived conversations are listed separately.
     pub is_archived: bool,
     /// Model parameters and other client settings.
-    pub settings: serde_json::Value,
+    pub settings: ferrochat_core::JsonText,
     /// Folder it is filed in, if any.
     pub folder_id: Option<String>,
     /// Bookmarks (filled on single reads, empty in lists).

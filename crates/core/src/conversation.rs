@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::UserId;
 use crate::id::{ConversationId, FolderId, MessageId};
+use crate::{JsonText, UserId};
 
 /// A conversation: a titled tree of messages owned by one user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -24,7 +24,7 @@ pub struct Conversation {
     /// Archived conversations leave the main list.
     pub is_archived: bool,
     /// Model parameters and other optional client fields, kept whole as a JSON object.
-    pub settings: serde_json::Value,
+    pub settings: JsonText,
     /// The folder it sits in, if any.
     pub folder_id: Option<FolderId>,
     /// Names of its bookmarks; filled by single reads, empty in list pages.

@@ -8,6 +8,7 @@
 pub mod auth_token;
 pub mod conversation;
 pub mod id;
+pub mod json_text;
 pub mod organize;
 pub mod session;
 pub mod user;
@@ -15,6 +16,7 @@ pub mod user;
 pub use auth_token::{AuthToken, TokenPurpose};
 pub use conversation::{Conversation, Message};
 pub use id::{AuthTokenId, ConversationId, FolderId, MessageId, SessionId, TagId, UserId};
+pub use json_text::JsonText;
 pub use organize::{Folder, Preset, Tag};
 pub use session::Session;
 pub use user::{NewUser, Role, User};

@@ -75,7 +75,7 @@ pub async fn app_state(
         None => Arc::new(MemoryLimiter::new()),
     };
     Ok(AppState {
-        services,
+        services: Arc::new(services),
         limits: RateLimits::new(limiter, config.limits.clone()),
         config,
         secrets: Arc::new(secrets),

@@ -21,6 +21,8 @@ pub struct PgStore {
     pool: PgPool,
     profiler: Profiler,
     max_connections: u32,
+    /// None: the PostgreSQL driver has no per-row hand-off worth avoiding.
+    hot: Option<std::sync::Arc<dyn ferrochat_store::sql::hot::HotReads>>,
 }
 
 impl PgStore {
@@ -48,6 +50,7 @@ impl PgStore {
                 timeout: None,
             },
             max_connections: options.max_connections,
+            hot: None,
         })
     }
 

@@ -6,8 +6,14 @@
 //! statement timeout, so the profiler enforces it on the client side.
 #![warn(missing_docs)]
 
+mod read;
+
+use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use ferrochat_store::sql::hot::HotReads;
 
 use ferrochat_store::{PoolOptions, Profiler, StoreError, StoreResult};
 use sqlx::migrate::Migrator;
@@ -29,6 +35,9 @@ pub struct SqliteStore {
     pool: SqlitePool,
     profiler: Profiler,
     max_connections: u32,
+    /// Direct connections for the hot reads; `None` for an in-memory database, which another
+    /// connection could not see.
+    hot: Option<Arc<dyn HotReads>>,
 }
 
 impl SqliteStore {
@@ -43,6 +52,14 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
+        let hot: Option<Arc<dyn HotReads>> = if is_in_memory(url, connect.get_filename()) {
+            None
+        } else {
+            Some(Arc::new(read::Readers::new(
+                connect.get_filename().to_path_buf(),
+                BUSY_TIMEOUT,
+            )))
+        };
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
@@ -56,6 +73,7 @@ impl SqliteStore {
                 timeout: options.statement_timeout,
             },
             max_connections: options.max_connections,
+            hot,
         })
     }
 
@@ -63,4 +81,9 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+}
+
+/// Whether the URL names a private in-memory database (`sqlite::memory:`, `mode=memory`).
+fn is_in_memory(url: &str, filename: &Path) -> bool {
+    filename.as_os_str() == ":memory:" || url.contains(":memory:") || url.contains("mode=memory")
 }

@@ -17,7 +17,7 @@ pub fn conversation(user: UserId, title: &str, updated: i64) -> Conversation {
         endpoint_type: None,
         model: Some("gpt-4o".into()),
         is_archived: false,
-        settings: json!({ "temperature": 0.7, "promptPrefix": "be brief" }),
+        settings: json!({ "temperature": 0.7, "promptPrefix": "be brief" }).into(),
         folder_id: None,
         tags: Vec::new(),
         created_at: t0(),

@@ -32,6 +32,25 @@ impl Profiler {
                 .unwrap_or(Err(StoreError::Timeout)),
             None => fut.await,
         };
+        self.record(name, start);
+        result
+    }
+
+    /// Times a synchronous call (a hot read, see [`crate::sql::hot`]) like [`Profiler::run`].
+    /// There is no timeout to apply: such calls are short by construction and cannot be
+    /// interrupted anyway.
+    pub fn measure<T>(
+        &self,
+        name: &'static str,
+        call: impl FnOnce() -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let start = Instant::now();
+        let result = call();
+        self.record(name, start);
+        result
+    }
+
+    fn record(&self, name: &'static str, start: Instant) {
         let elapsed = start.elapsed();
         metrics::histogram!(QUERY_DURATION_METRIC, "query" => name).record(elapsed.as_secs_f64());
         if elapsed >= self.slow_threshold {
@@ -42,7 +61,6 @@ impl Profiler {
                 "slow query"
             );
         }
-        result
     }
 }
 

@@ -79,7 +79,7 @@ pub async fn conversation(
                 endpoint_type: None,
                 model: Some("gpt-4o-mini".into()),
                 is_archived: false,
-                settings: serde_json::json!({ "temperature": 0.5 }),
+                settings: serde_json::json!({ "temperature": 0.5 }).into(),
                 folder_id: None,
                 tags: Vec::new(),
                 created_at: now,

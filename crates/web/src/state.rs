@@ -10,8 +10,9 @@ use tokio_util::sync::CancellationToken;
 /// Shared application state, cloned into each request (every field is a cheap handle).
 #[derive(Clone)]
 pub struct AppState {
-    /// The business rules.
-    pub services: Services,
+    /// The business rules. Behind an `Arc`: axum clones the state for every extractor of
+    /// every request, and the services hold keys and validation sets not worth copying.
+    pub services: Arc<Services>,
     /// The validated configuration.
     pub config: Arc<Config>,
     /// Signing and encryption keys.

@@ -1,6 +1,6 @@
 //! Statements and row types for `conversations` and `messages`.
 
-use ferrochat_core::{Conversation, Message};
+use ferrochat_core::{Conversation, JsonText, Message};
 
 use super::time::{from_millis, parse_id};
 use crate::{ConversationFilter, StoreError};
@@ -96,7 +96,9 @@ pub fn list(
             names.join(", ")
         ));
     }
-    let limit = next(&mut binds, Bind::Int(i64::from(limit)));
+    // The limit is written into the text, not bound: SQLite re-prepares a statement whose
+    // LIMIT is a parameter on every run (measured: a full parse per list request), while a
+    // literal lets the prepared statement be reused. It is a number from our own code.
     sql.push_str(&format!(" ORDER BY updated_at DESC, id DESC LIMIT {limit}"));
     Statement { sql, binds }
 }
@@ -157,20 +159,21 @@ pub const MESSAGES: &str = concat!(
     " FROM messages WHERE conversation_id = $2 AND user_id = $1 ORDER BY created_at, id"
 );
 
-/// A `conversations` row.
+/// A `conversations` row; the fields are its columns (see the migrations).
+#[allow(missing_docs)]
 #[derive(Debug, sqlx::FromRow)]
 pub struct ConversationRow {
-    id: String,
-    user_id: String,
-    title: String,
-    endpoint: Option<String>,
-    endpoint_type: Option<String>,
-    model: Option<String>,
-    is_archived: bool,
-    settings: String,
-    folder_id: Option<String>,
-    created_at: i64,
-    updated_at: i64,
+    pub id: String,
+    pub user_id: String,
+    pub title: String,
+    pub endpoint: Option<String>,
+    pub endpoint_type: Option<String>,
+    pub model: Option<String>,
+    pub is_archived: bool,
+    pub settings: String,
+    pub folder_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 fn json(text: &str) -> Result<serde_json::Value, StoreError> {
@@ -189,7 +192,8 @@ impl TryFrom<ConversationRow> for Conversation {
             endpoint_type: r.endpoint_type,
             model: r.model,
             is_archived: r.is_archived,
-            settings: json(&r.settings)?,
+            settings: JsonText::parse_text(r.settings)
+                .map_err(|e| StoreError::Other(Box::new(e)))?,
             folder_id: r.folder_id.as_deref().map(parse_id).transpose()?,
             tags: Vec::new(),
             created_at: from_millis(r.created_at)?,
@@ -198,25 +202,26 @@ impl TryFrom<ConversationRow> for Conversation {
     }
 }
 
-/// A `messages` row.
+/// A `messages` row; the fields are its columns (see the migrations).
+#[allow(missing_docs)]
 #[derive(Debug, sqlx::FromRow)]
 pub struct MessageRow {
-    id: String,
-    conversation_id: String,
-    user_id: String,
-    parent_id: Option<String>,
-    sender: String,
-    text: String,
-    content: Option<String>,
-    is_created_by_user: bool,
-    error: bool,
-    unfinished: bool,
-    model: Option<String>,
-    endpoint: Option<String>,
-    token_count: Option<i64>,
-    feedback: Option<String>,
-    created_at: i64,
-    updated_at: i64,
+    pub id: String,
+    pub conversation_id: String,
+    pub user_id: String,
+    pub parent_id: Option<String>,
+    pub sender: String,
+    pub text: String,
+    pub content: Option<String>,
+    pub is_created_by_user: bool,
+    pub error: bool,
+    pub unfinished: bool,
+    pub model: Option<String>,
+    pub endpoint: Option<String>,
+    pub token_count: Option<i64>,
+    pub feedback: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 impl TryFrom<MessageRow> for Message {

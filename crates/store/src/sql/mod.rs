@@ -8,6 +8,7 @@
 
 pub mod auth_tokens;
 pub mod conversations;
+pub mod hot;
 pub mod organize;
 mod organize_impls;
 pub mod sessions;

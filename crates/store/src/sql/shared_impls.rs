@@ -6,9 +6,9 @@
 //! code onto each engine's store type instead, so every query is written exactly once. Each
 //! block is an anonymous `const` so its `use` lines stay local.
 
-/// Implements `Maintenance`, `UserStore`, `SessionStore`, `AuthTokenStore` and
-/// `TwoFactorStore` for an engine's store type, which must have `pool` (an sqlx pool),
-/// `profiler` and `max_connections` fields, in a crate with a `MIGRATOR` static.
+/// Implements every store trait for an engine's store type, which must have `pool` (an sqlx
+/// pool), `profiler`, `max_connections` and `hot` (`Option<Arc<dyn HotReads>>`, see
+/// [`crate::sql::hot`]) fields, in a crate with a `MIGRATOR` static.
 #[macro_export]
 macro_rules! impl_sql_stores {
     ($store:ident, $engine:expr) => {
@@ -64,24 +64,31 @@ macro_rules! impl_sql_stores {
                     after: Option<ConversationCursor>,
                     limit: u32,
                 ) -> StoreResult<Vec<Conversation>> {
-                    self.profiler
-                        .run("conversations.list", async {
-                            let after = after.map(|(at, id)| (to_millis(at), id.to_string()));
-                            let statement = q::list(
-                                &user_id.to_string(),
-                                filter,
-                                after.as_ref().map(|(at, id)| (*at, id.as_str())),
-                                limit,
-                            );
-                            let rows: Vec<ConversationRow> = $crate::__bind_values!(
-                                sqlx::query_as(sqlx::AssertSqlSafe(statement.sql)),
-                                statement.binds
-                            )
-                            .fetch_all(&self.pool)
-                            .await?;
-                            rows.into_iter().map(Conversation::try_from).collect()
-                        })
-                        .await
+                    let after = after.map(|(at, id)| (to_millis(at), id.to_string()));
+                    let statement = q::list(
+                        &user_id.to_string(),
+                        filter,
+                        after.as_ref().map(|(at, id)| (*at, id.as_str())),
+                        limit,
+                    );
+                    let rows: Vec<ConversationRow> = match &self.hot {
+                        Some(hot) => self
+                            .profiler
+                            .measure("conversations.list", || hot.conversation_rows(&statement))?,
+                        None => {
+                            self.profiler
+                                .run("conversations.list", async {
+                                    Ok($crate::__bind_values!(
+                                        sqlx::query_as(sqlx::AssertSqlSafe(statement.sql)),
+                                        statement.binds
+                                    )
+                                    .fetch_all(&self.pool)
+                                    .await?)
+                                })
+                                .await?
+                        }
+                    };
+                    rows.into_iter().map(Conversation::try_from).collect()
                 }
 
                 async fn create_conversation_with_messages(
@@ -328,11 +335,23 @@ macro_rules! impl_sql_stores {
                 ) -> StoreResult<Vec<Message>> {
                     self.profiler
                         .run("messages.tree", async {
-                            let rows: Vec<MessageRow> = sqlx::query_as(q::MESSAGES)
-                                .bind(user_id.to_string())
-                                .bind(conversation_id.to_string())
-                                .fetch_all(&self.pool)
-                                .await?;
+                            let rows: Vec<MessageRow> = match &self.hot {
+                                Some(hot) => {
+                                    ferrochat_store::sql::hot::message_rows_blocking(
+                                        hot,
+                                        user_id.to_string(),
+                                        conversation_id.to_string(),
+                                    )
+                                    .await?
+                                }
+                                None => {
+                                    sqlx::query_as(q::MESSAGES)
+                                        .bind(user_id.to_string())
+                                        .bind(conversation_id.to_string())
+                                        .fetch_all(&self.pool)
+                                        .await?
+                                }
+                            };
                             rows.into_iter().map(Message::try_from).collect()
                         })
                         .await
@@ -669,17 +688,23 @@ macro_rules! impl_sql_stores {
                     &self,
                     id: SessionId,
                 ) -> StoreResult<(ferrochat_core::User, bool)> {
-                    self.profiler
-                        .run("sessions.user", async {
-                            let row: ferrochat_store::sql::users::SessionUserRow =
-                                sqlx::query_as(ferrochat_store::sql::users::BY_SESSION)
-                                    .bind(id.to_string())
-                                    .fetch_one(&self.pool)
-                                    .await?;
-                            let revoked = row.session_revoked_at.is_some();
-                            Ok((ferrochat_core::User::try_from(row.user)?, revoked))
-                        })
-                        .await
+                    let row: ferrochat_store::sql::users::SessionUserRow = match &self.hot {
+                        Some(hot) => self
+                            .profiler
+                            .measure("sessions.user", || hot.session_user_row(&id.to_string()))?,
+                        None => {
+                            self.profiler
+                                .run("sessions.user", async {
+                                    Ok(sqlx::query_as(ferrochat_store::sql::users::BY_SESSION)
+                                        .bind(id.to_string())
+                                        .fetch_one(&self.pool)
+                                        .await?)
+                                })
+                                .await?
+                        }
+                    };
+                    let revoked = row.session_revoked_at.is_some();
+                    Ok((ferrochat_core::User::try_from(row.user)?, revoked))
                 }
 
                 async fn session_by_id(&self, id: SessionId) -> StoreResult<Session> {
@@ -1017,7 +1042,7 @@ macro_rules! __bind_conversation {
             .bind(&c.endpoint_type)
             .bind(&c.model)
             .bind(c.is_archived)
-            .bind(c.settings.to_string())
+            .bind(c.settings.as_str())
             .bind(c.folder_id.map(|f| f.to_string()))
             .bind($crate::sql::time::to_millis(c.created_at))
             .bind($crate::sql::time::to_millis(c.updated_at))

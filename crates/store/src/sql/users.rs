@@ -86,23 +86,24 @@ pub const SET_PASSWORD_HASH: &str =
 /// Deletes user $1; owned rows go with it through `ON DELETE CASCADE`.
 pub const DELETE: &str = "DELETE FROM users WHERE id = $1";
 
-/// A `users` row as both engines return it.
+/// A `users` row as both engines return it; the fields are its columns (see the migrations).
+#[allow(missing_docs)]
 #[derive(Debug, sqlx::FromRow)]
 pub struct UserRow {
-    id: String,
-    email: String,
-    username: Option<String>,
-    name: String,
-    avatar: Option<String>,
-    provider: String,
-    role: String,
-    password_hash: Option<String>,
-    email_verified: bool,
-    banned: bool,
-    terms_accepted: bool,
-    two_factor_enabled: bool,
-    created_at: i64,
-    updated_at: i64,
+    pub id: String,
+    pub email: String,
+    pub username: Option<String>,
+    pub name: String,
+    pub avatar: Option<String>,
+    pub provider: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub email_verified: bool,
+    pub banned: bool,
+    pub terms_accepted: bool,
+    pub two_factor_enabled: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
 }
 
 impl TryFrom<UserRow> for User {

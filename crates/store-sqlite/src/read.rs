@@ -1,0 +1,277 @@
+//! The hot reads ([`HotReads`]) on plain SQLite connections, called directly.
+//!
+//! sqlx runs every SQLite connection on a thread of its own and sends each result row back
+//! through a channel, so a request pays two thread wake-ups per query plus one per row. These
+//! connections are used in place instead: read-only, WAL (readers never wait for the writer),
+//! kept in a small idle list and opened on demand. Writes stay on the sqlx pool, whose commits
+//! these connections see as soon as they start their next statement.
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use ferrochat_store::sql::conversations::{Bind, ConversationRow, MESSAGES, MessageRow, Statement};
+use ferrochat_store::sql::hot::HotReads;
+use ferrochat_store::sql::users::{BY_SESSION, SessionUserRow, UserRow};
+use ferrochat_store::{StoreError, StoreResult};
+use rusqlite::{Connection, OpenFlags, Row, ToSql};
+
+/// Idle connections kept for reuse; more are opened under load and closed afterwards.
+const MAX_IDLE: usize = 8;
+/// Statements each connection keeps prepared (the list has a few shapes).
+const STATEMENT_CACHE: usize = 32;
+
+/// Read-only connections to one database file.
+#[derive(Debug)]
+pub struct Readers {
+    path: PathBuf,
+    busy_timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+}
+
+fn other(e: rusqlite::Error) -> StoreError {
+    match e {
+        rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+        e => StoreError::Other(Box::new(e)),
+    }
+}
+
+impl Readers {
+    /// Readers for the database file at `path` (opened lazily, after the pool created it).
+    pub fn new(path: PathBuf, busy_timeout: Duration) -> Self {
+        Self {
+            path,
+            busy_timeout,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn open(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(self.busy_timeout)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(conn)
+    }
+
+    /// Runs `f` on an idle connection (or a new one) and returns the connection afterwards.
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> StoreResult<T> {
+        let idle = self.idle.lock().ok().and_then(|mut list| list.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => self.open().map_err(other)?,
+        };
+        let out = f(&conn);
+        if let Ok(mut list) = self.idle.lock()
+            && list.len() < MAX_IDLE
+        {
+            list.push(conn);
+        }
+        out.map_err(other)
+    }
+
+    /// All rows of `sql` with `binds` for `$1..$n`, mapped by `map`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        binds: &[&dyn ToSql],
+        map: impl Fn(&Row<'_>) -> rusqlite::Result<T>,
+    ) -> StoreResult<Vec<T>> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            // `$n` placeholders are named parameters to SQLite; bind each by its name, so the
+            // order they first appear in the text does not matter.
+            for (i, value) in binds.iter().enumerate() {
+                let name = format!("${}", i + 1);
+                if let Some(index) = stmt.parameter_index(&name)? {
+                    stmt.raw_bind_parameter(index, *value)?;
+                }
+            }
+            let mut rows = stmt.raw_query();
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                out.push(map(row)?);
+            }
+            Ok(out)
+        })
+    }
+}
+
+// Rows are read by position (a name lookup per column per row cost ~9% of a list request);
+// `columns_are_where_the_readers_expect_them` checks these lists against the statements.
+
+/// Columns of [`BY_SESSION`], in order (then `session_revoked_at`).
+const USER_COLUMNS: [&str; 14] = [
+    "id",
+    "email",
+    "username",
+    "name",
+    "avatar",
+    "provider",
+    "role",
+    "password_hash",
+    "email_verified",
+    "banned",
+    "terms_accepted",
+    "two_factor_enabled",
+    "created_at",
+    "updated_at",
+];
+/// Columns of every conversation statement, in order.
+#[cfg(test)]
+const CONVERSATION_COLUMNS: [&str; 11] = [
+    "id",
+    "user_id",
+    "title",
+    "endpoint",
+    "endpoint_type",
+    "model",
+    "is_archived",
+    "settings",
+    "folder_id",
+    "created_at",
+    "updated_at",
+];
+/// Columns of [`MESSAGES`], in order.
+#[cfg(test)]
+const MESSAGE_COLUMNS: [&str; 16] = [
+    "id",
+    "conversation_id",
+    "user_id",
+    "parent_id",
+    "sender",
+    "text",
+    "content",
+    "is_created_by_user",
+    "error",
+    "unfinished",
+    "model",
+    "endpoint",
+    "token_count",
+    "feedback",
+    "created_at",
+    "updated_at",
+];
+
+fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: r.get(0)?,
+        email: r.get(1)?,
+        username: r.get(2)?,
+        name: r.get(3)?,
+        avatar: r.get(4)?,
+        provider: r.get(5)?,
+        role: r.get(6)?,
+        password_hash: r.get(7)?,
+        email_verified: r.get(8)?,
+        banned: r.get(9)?,
+        terms_accepted: r.get(10)?,
+        two_factor_enabled: r.get(11)?,
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
+    })
+}
+
+fn conversation_row(r: &Row<'_>) -> rusqlite::Result<ConversationRow> {
+    Ok(ConversationRow {
+        id: r.get(0)?,
+        user_id: r.get(1)?,
+        title: r.get(2)?,
+        endpoint: r.get(3)?,
+        endpoint_type: r.get(4)?,
+        model: r.get(5)?,
+        is_archived: r.get(6)?,
+        settings: r.get(7)?,
+        folder_id: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+    })
+}
+
+fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
+    Ok(MessageRow {
+        id: r.get(0)?,
+        conversation_id: r.get(1)?,
+        user_id: r.get(2)?,
+        parent_id: r.get(3)?,
+        sender: r.get(4)?,
+        text: r.get(5)?,
+        content: r.get(6)?,
+        is_created_by_user: r.get(7)?,
+        error: r.get(8)?,
+        unfinished: r.get(9)?,
+        model: r.get(10)?,
+        endpoint: r.get(11)?,
+        token_count: r.get(12)?,
+        feedback: r.get(13)?,
+        created_at: r.get(14)?,
+        updated_at: r.get(15)?,
+    })
+}
+
+impl HotReads for Readers {
+    fn session_user_row(&self, session_id: &str) -> StoreResult<SessionUserRow> {
+        let mut rows = self.rows(BY_SESSION, &[&session_id], |r| {
+            Ok(SessionUserRow {
+                user: user_row(r)?,
+                session_revoked_at: r.get(USER_COLUMNS.len())?,
+            })
+        })?;
+        rows.pop().ok_or(StoreError::NotFound)
+    }
+
+    fn conversation_rows(&self, statement: &Statement) -> StoreResult<Vec<ConversationRow>> {
+        let binds: Vec<&dyn ToSql> = statement
+            .binds
+            .iter()
+            .map(|b| match b {
+                Bind::Text(t) => t as &dyn ToSql,
+                Bind::Int(i) => i as &dyn ToSql,
+                Bind::Bool(b) => b as &dyn ToSql,
+            })
+            .collect();
+        self.rows(&statement.sql, &binds, conversation_row)
+    }
+
+    fn message_rows(&self, user_id: &str, conversation_id: &str) -> StoreResult<Vec<MessageRow>> {
+        self.rows(MESSAGES, &[&user_id, &conversation_id], message_row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn columns_are_where_the_readers_expect_them() {
+        let dir = std::env::temp_dir().join(format!("ferrochat-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("columns.db");
+        let _ = std::fs::remove_file(&path);
+        let conn = Connection::open(&path).unwrap();
+        for migration in crate::MIGRATOR.iter() {
+            conn.execute_batch(migration.sql.as_str()).unwrap();
+        }
+        let names = |sql: &str| -> Vec<String> {
+            let stmt = conn.prepare(sql).unwrap();
+            stmt.column_names().iter().map(|n| n.to_string()).collect()
+        };
+        let mut user: Vec<&str> = USER_COLUMNS.to_vec();
+        user.push("session_revoked_at");
+        assert_eq!(names(BY_SESSION), user);
+        let list = ferrochat_store::sql::conversations::list(
+            "u",
+            &ferrochat_store::ConversationFilter::default(),
+            None,
+            1,
+        );
+        assert_eq!(names(&list.sql), CONVERSATION_COLUMNS);
+        assert_eq!(names(MESSAGES), MESSAGE_COLUMNS);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -1,0 +1,41 @@
+//! The hot reads: the queries behind nearly every request (the session check), the sidebar
+//! list and the message tree. An engine may answer them without going through its sqlx pool.
+//!
+//! sqlx's SQLite driver runs each connection on its own thread and hands every row back over a
+//! channel; for a one-row session check or a 26-row page that hand-off, not SQLite, is most
+//! of the cost (measured: about 70% of a list request). SQLite therefore serves these reads
+//! from plain connections called directly, while PostgreSQL, whose driver has no such cost,
+//! leaves them to sqlx (`None`). The SQL text is the same either way.
+
+use std::sync::Arc;
+
+use super::conversations::{ConversationRow, MessageRow, Statement};
+use super::users::SessionUserRow;
+use crate::{StoreError, StoreResult};
+
+/// Synchronous reads of the hot queries. Each call is short and index-bounded (one row, or a
+/// page of at most a few hundred), so the async callers may run it in place, except
+/// [`HotReads::message_rows`], which they run on the blocking pool.
+pub trait HotReads: Send + Sync + std::fmt::Debug {
+    /// [`super::users::BY_SESSION`] for session `$1`; `NotFound` without a row.
+    fn session_user_row(&self, session_id: &str) -> StoreResult<SessionUserRow>;
+
+    /// A page built by [`super::conversations::list`].
+    fn conversation_rows(&self, statement: &Statement) -> StoreResult<Vec<ConversationRow>>;
+
+    /// [`super::conversations::MESSAGES`]: user `$1`'s conversation `$2`, parents first.
+    fn message_rows(&self, user_id: &str, conversation_id: &str) -> StoreResult<Vec<MessageRow>>;
+}
+
+/// [`HotReads::message_rows`] on the blocking pool: a tree can be thousands of rows, too long
+/// to hold an async worker.
+pub async fn message_rows_blocking(
+    hot: &Arc<dyn HotReads>,
+    user_id: String,
+    conversation_id: String,
+) -> StoreResult<Vec<MessageRow>> {
+    let hot = hot.clone();
+    tokio::task::spawn_blocking(move || hot.message_rows(&user_id, &conversation_id))
+        .await
+        .map_err(|e| StoreError::Other(Box::new(e)))?
+}
