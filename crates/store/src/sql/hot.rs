@@ -2,10 +2,12 @@
 //! list and the message tree. An engine may answer them without going through its sqlx pool.
 //!
 //! sqlx's SQLite driver runs each connection on its own thread and hands every row back over a
-//! channel; for a one-row session check or a 26-row page that hand-off, not SQLite, is most
-//! of the cost (measured: about 70% of a list request). SQLite therefore serves these reads
-//! from plain connections called directly, while PostgreSQL, whose driver has no such cost,
-//! leaves them to sqlx (`None`). The SQL text is the same either way.
+//! channel; for a one-row session check or a 26-row page that hand-off, not SQLite, was most
+//! of the cost (measured with wrk on the benchmark data: `GET /api/user` 6.6k → 11–14k req/s
+//! and `GET /api/convos` 2.2–2.5k → 4.5–5.5k req/s when these reads moved off sqlx). SQLite
+//! therefore serves these reads from plain connections called directly, while PostgreSQL,
+//! whose driver has no such cost, leaves them to sqlx (`None`). The SQL text is the same
+//! either way.
 
 use std::sync::Arc;
 
