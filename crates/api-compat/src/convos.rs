@@ -159,7 +159,31 @@ pub struct UpdateArg {
     title: Option<String>,
     #[serde(default)]
     is_archived: Option<bool>,
+    /// Everything else the client sent: settings to merge (see [`NOT_SETTINGS`]).
+    #[serde(flatten)]
+    rest: serde_json::Map<String, serde_json::Value>,
 }
+
+/// Keys of an update that identify or describe the stored document rather than its settings;
+/// they never reach the settings patch.
+const NOT_SETTINGS: &[&str] = &[
+    "_id",
+    "__v",
+    "user",
+    "conversationId",
+    "title",
+    "isArchived",
+    "endpoint",
+    "endpointType",
+    "model",
+    "createdAt",
+    "updatedAt",
+    "messages",
+    "tags",
+    "expiredAt",
+    "source",
+    "thread_id",
+];
 
 /// `POST /api/convos/update`: rename or (un)archive; 201 with the whole conversation.
 pub async fn update(
@@ -167,7 +191,9 @@ pub async fn update(
     auth: AuthUser,
     CompatJson(body): CompatJson<Arg<UpdateArg>>,
 ) -> Response {
-    let arg = body.arg;
+    let mut arg = body.arg;
+    arg.rest
+        .retain(|key, _| !NOT_SETTINGS.contains(&key.as_str()));
     let Some(raw) = arg.conversation_id.as_deref() else {
         return error(StatusCode::BAD_REQUEST, "conversationId is required");
     };
@@ -177,7 +203,13 @@ pub async fn update(
     match state
         .services
         .conversations
-        .update(auth.user.id, id, arg.title.as_deref(), arg.is_archived)
+        .update(
+            auth.user.id,
+            id,
+            arg.title.as_deref(),
+            arg.is_archived,
+            Some(&arg.rest),
+        )
         .await
     {
         Ok(c) => (StatusCode::CREATED, Json(convert::conversation(&c))).into_response(),

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
+use ferrochat_core::{Conversation, ConversationId, JsonText, Message, MessageId, UserId};
 use ferrochat_store::sql::conversations::MAX_TAG_FILTER;
-use ferrochat_store::{DynStore, StoreError};
+use ferrochat_store::{ConversationChange, DynStore, StoreError};
 
 /// Which conversations a list page holds (re-exported for the doors).
 pub use ferrochat_store::ConversationFilter;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::{Clock, ServiceError, ServiceResult};
 
@@ -22,6 +22,8 @@ pub const DEFAULT_PAGE: u32 = 25;
 pub const MAX_PAGE: u32 = 100;
 /// Longest title.
 pub const TITLE_MAX: usize = 200;
+/// Largest settings object of a conversation, serialized.
+pub const SETTINGS_MAX_BYTES: usize = 64 * 1024;
 
 /// One page of conversations.
 #[derive(Clone, Debug)]
@@ -149,16 +151,51 @@ impl ConversationService {
     }
 
     /// Renames and/or archives.
+    ///
+    /// `settings` is a patch over the stored settings (model parameters and the other fields
+    /// the client keeps on a conversation): its keys replace the stored ones, `null` removes
+    /// one.
     pub async fn update(
         &self,
         user: UserId,
         id: ConversationId,
         title: Option<&str>,
         is_archived: Option<bool>,
+        settings: Option<&Map<String, Value>>,
     ) -> ServiceResult<Conversation> {
         let title = title.map(check_title).transpose()?;
+        let settings = match settings.filter(|patch| !patch.is_empty()) {
+            None => None,
+            Some(patch) => {
+                let current = self.store.conversation(user, id).await.map_err(not_found)?;
+                let mut merged = match current.settings.to_value() {
+                    Value::Object(map) => map,
+                    _ => Map::new(),
+                };
+                for (key, value) in patch {
+                    if value.is_null() {
+                        merged.remove(key);
+                    } else {
+                        merged.insert(key.clone(), value.clone());
+                    }
+                }
+                let text = JsonText::from_value(&Value::Object(merged));
+                if text.as_str().len() > SETTINGS_MAX_BYTES {
+                    return Err(ServiceError::invalid(
+                        "settings",
+                        format!("must be at most {} KiB", SETTINGS_MAX_BYTES / 1024),
+                    ));
+                }
+                Some(text)
+            }
+        };
+        let change = ConversationChange {
+            title: title.as_deref(),
+            is_archived,
+            settings: settings.as_ref(),
+        };
         self.store
-            .update_conversation(user, id, title.as_deref(), is_archived, self.clock.now())
+            .update_conversation(user, id, change, self.clock.now())
             .await
             .map_err(not_found)?;
         self.get(user, id).await

@@ -1,7 +1,7 @@
 //! Stories for `ConversationStore`.
 
 use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
-use ferrochat_store::{ConversationFilter, Store, StoreError};
+use ferrochat_store::{ConversationChange, ConversationFilter, Store, StoreError};
 use serde_json::json;
 
 use crate::users::new_user;
@@ -87,7 +87,15 @@ pub async fn listing(store: &dyn Store) {
     assert_eq!(seen[0], made[4], "every field round-trips");
 
     let archived = store
-        .update_conversation(u.id, made[0].id, None, Some(true), at(20))
+        .update_conversation(
+            u.id,
+            made[0].id,
+            ConversationChange {
+                is_archived: Some(true),
+                ..Default::default()
+            },
+            at(20),
+        )
         .await
         .unwrap();
     assert!(archived.is_archived);
@@ -103,7 +111,16 @@ pub async fn listing(store: &dyn Store) {
         .unwrap();
     assert_eq!(arch.len(), 1);
     let renamed = store
-        .update_conversation(u.id, made[1].id, Some("renamed"), None, at(21))
+        .update_conversation(
+            u.id,
+            made[1].id,
+            ConversationChange {
+                title: Some("renamed"),
+                settings: Some(&json!({ "pinned": true }).into()),
+                ..Default::default()
+            },
+            at(21),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -114,6 +131,7 @@ pub async fn listing(store: &dyn Store) {
         ),
         ("renamed", false, at(21))
     );
+    assert_eq!(renamed.settings.to_value(), json!({ "pinned": true }));
 
     // Another user's ID behaves like a missing one.
     assert!(matches!(
@@ -122,7 +140,15 @@ pub async fn listing(store: &dyn Store) {
     ));
     assert!(matches!(
         store
-            .update_conversation(other.id, made[1].id, Some("x"), None, at(22))
+            .update_conversation(
+                other.id,
+                made[1].id,
+                ConversationChange {
+                    title: Some("x"),
+                    ..Default::default()
+                },
+                at(22),
+            )
             .await,
         Err(StoreError::NotFound)
     ));

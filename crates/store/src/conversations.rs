@@ -2,12 +2,25 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Conversation, ConversationId, FolderId, Message, MessageId, UserId};
+use ferrochat_core::{
+    Conversation, ConversationId, FolderId, JsonText, Message, MessageId, UserId,
+};
 
 use crate::StoreResult;
 
 /// Position after which a list page starts: the last row's `(updated_at, id)`.
 pub type ConversationCursor = (DateTime<Utc>, ConversationId);
+
+/// A change to a conversation; `None` fields stay as they are.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ConversationChange<'a> {
+    /// New title.
+    pub title: Option<&'a str>,
+    /// Archive (`true`) or bring back to the main list (`false`).
+    pub is_archived: Option<bool>,
+    /// New settings object, replacing the stored one whole.
+    pub settings: Option<&'a JsonText>,
+}
 
 /// Which conversations a list page holds.
 #[derive(Clone, Copy, Debug, Default)]
@@ -58,13 +71,12 @@ pub trait ConversationStore: Send + Sync {
         folder: Option<FolderId>,
     ) -> StoreResult<Conversation>;
 
-    /// Changes title and/or archive flag; returns the updated conversation.
+    /// Applies a change; returns the updated conversation.
     async fn update_conversation(
         &self,
         user_id: UserId,
         id: ConversationId,
-        title: Option<&str>,
-        is_archived: Option<bool>,
+        change: ConversationChange<'_>,
         now: DateTime<Utc>,
     ) -> StoreResult<Conversation>;
 

@@ -23,7 +23,9 @@ mod users;
 use std::sync::Arc;
 
 pub use auth_tokens::AuthTokenStore;
-pub use conversations::{ConversationCursor, ConversationFilter, ConversationStore};
+pub use conversations::{
+    ConversationChange, ConversationCursor, ConversationFilter, ConversationStore,
+};
 pub use error::{StoreError, StoreResult};
 pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
 pub use organize::{FolderStore, PresetStore, TagChange, TagStore};

@@ -564,3 +564,43 @@ async fn deleted_conversations_can_be_restored_by_their_owner() {
         401
     );
 }
+
+#[tokio::test]
+async fn update_merges_the_other_fields_the_client_sends_into_settings() {
+    let app = TestApp::spawn().await;
+    let user = app.user().email("ada@example.com").create().await;
+    let (c, _) = conversation(&app, &user, "chat").await;
+    let t = app.token_for("ada@example.com").await;
+    let update = |arg: Value| {
+        let app = &app;
+        let t = t.clone();
+        async move {
+            let res = app
+                .client
+                .post(app.url("/api/convos/update"))
+                .bearer_auth(t)
+                .json(&json!({ "arg": arg }))
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let id = c.id.to_string();
+    let (s, body) = update(json!({
+        "conversationId": id, "isPinned": true, "promptPrefix": "be brief",
+        "user": "someone-else", "createdAt": "1970-01-01T00:00:00.000Z"
+    }))
+    .await;
+    assert_eq!(s, 201);
+    assert_eq!(body["isPinned"], true);
+    assert_eq!(body["promptPrefix"], "be brief");
+    assert_eq!(body["temperature"], 0.5, "stored settings are kept");
+    assert_eq!(body["user"], user.id.to_string(), "identity fields are not settings");
+    assert_ne!(body["createdAt"], "1970-01-01T00:00:00.000Z");
+    let (_, body) = update(json!({ "conversationId": id, "isPinned": null })).await;
+    assert!(body.get("isPinned").is_none(), "null removes a setting");
+    assert_eq!(body["promptPrefix"], "be brief");
+    let (s, _) = update(json!({ "conversationId": id, "blob": "x".repeat(70_000) })).await;
+    assert_eq!(s, 400);
+}

@@ -110,10 +110,10 @@ pub const MOVE: &str = concat!(
      AND ($3 IS NULL OR EXISTS (SELECT 1 FROM folders f WHERE f.id = $3 AND f.user_id = $1)) RETURNING ",
     conversation_columns!()
 );
-/// Updates title ($3, null keeps it), archive flag ($4, null keeps it), updated_at ($5).
+/// Updates title ($3), archive flag ($4), settings ($6) (null keeps each) and updated_at ($5).
 pub const UPDATE: &str = concat!(
     "UPDATE conversations SET title = COALESCE($3, title), is_archived = COALESCE($4, is_archived), \
-     updated_at = $5 WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ",
+     settings = COALESCE($6, settings), updated_at = $5 WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ",
     conversation_columns!()
 );
 /// Soft-deletes conversation $2 of user $1 at $3.

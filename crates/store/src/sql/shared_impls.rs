@@ -24,7 +24,8 @@ macro_rules! impl_sql_stores {
             use ferrochat_store::sql::conversations::{ConversationRow, MessageRow};
             use ferrochat_store::sql::{conversations as q, time::to_millis};
             use ferrochat_store::{
-                ConversationCursor, ConversationFilter, ConversationStore, StoreResult,
+                ConversationChange, ConversationCursor, ConversationFilter, ConversationStore,
+                StoreResult,
             };
 
             #[async_trait]
@@ -136,8 +137,7 @@ macro_rules! impl_sql_stores {
                     &self,
                     user_id: UserId,
                     id: ConversationId,
-                    title: Option<&str>,
-                    is_archived: Option<bool>,
+                    change: ConversationChange<'_>,
                     now: DateTime<Utc>,
                 ) -> StoreResult<Conversation> {
                     self.profiler
@@ -145,9 +145,10 @@ macro_rules! impl_sql_stores {
                             let row: ConversationRow = sqlx::query_as(q::UPDATE)
                                 .bind(user_id.to_string())
                                 .bind(id.to_string())
-                                .bind(title)
-                                .bind(is_archived)
+                                .bind(change.title)
+                                .bind(change.is_archived)
                                 .bind(to_millis(now))
+                                .bind(change.settings.map(|s| s.as_str()))
                                 .fetch_one(&self.pool)
                                 .await?;
                             row.try_into()
