@@ -36,8 +36,18 @@ pub async fn message_rows_blocking(
     user_id: String,
     conversation_id: String,
 ) -> StoreResult<Vec<MessageRow>> {
+    // Each tree read holds a connection and its rows on a blocking thread; without a bound,
+    // a burst of them would open a connection and a thread each.
+    let _permit = TREE_READS
+        .acquire()
+        .await
+        .map_err(|e| StoreError::Other(Box::new(e)))?;
     let hot = hot.clone();
     tokio::task::spawn_blocking(move || hot.message_rows(&user_id, &conversation_id))
         .await
         .map_err(|e| StoreError::Other(Box::new(e)))?
 }
+
+/// How many message trees are read at once, process-wide (two cores read two at full speed;
+/// a few more hide the waits).
+static TREE_READS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
