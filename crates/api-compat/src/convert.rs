@@ -2,7 +2,8 @@
 //! and `TMessage` (§5.1, §6.1, §11.2, §11.3).
 
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Conversation, ConversationId, Message, MessageId, UserId};
+use ferrochat_core::{Conversation, ConversationId, JsonText, Message, MessageId, UserId};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::types::iso;
@@ -112,7 +113,7 @@ pub struct MessageOut<'a> {
     sender: &'a str,
     text: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    content: Option<&'a Value>,
+    content: Option<&'a RawValue>,
     is_created_by_user: bool,
     error: bool,
     unfinished: bool,
@@ -120,7 +121,7 @@ pub struct MessageOut<'a> {
     endpoint: Option<&'a str>,
     token_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    feedback: Option<&'a Value>,
+    feedback: Option<&'a RawValue>,
     created_at: Iso,
     updated_at: Iso,
 }
@@ -135,14 +136,14 @@ impl<'a> From<&'a Message> for MessageOut<'a> {
                 .map_or_else(|| NO_PARENT.to_owned(), |p| p.to_string()),
             sender: &m.sender,
             text: &m.text,
-            content: m.content.as_ref(),
+            content: m.content.as_ref().map(JsonText::as_raw),
             is_created_by_user: m.is_created_by_user,
             error: m.error,
             unfinished: m.unfinished,
             model: m.model.as_deref(),
             endpoint: m.endpoint.as_deref(),
             token_count: m.token_count,
-            feedback: m.feedback.as_ref(),
+            feedback: m.feedback.as_ref().map(JsonText::as_raw),
             created_at: Iso(m.created_at),
             updated_at: Iso(m.updated_at),
         }
@@ -167,7 +168,7 @@ pub fn message(m: &Message) -> Value {
         "updatedAt": iso(m.updated_at),
     });
     if let (Some(content), Value::Object(map)) = (&m.content, &mut out) {
-        map.insert("content".into(), content.clone());
+        map.insert("content".into(), content.to_value());
     }
     out
 }

@@ -345,7 +345,7 @@ pub async fn edit_message(
                 "text": full["text"],
                 "isCreatedByUser": full["isCreatedByUser"],
                 "tokenCount": full["tokenCount"],
-                "feedback": m.feedback,
+                "feedback": m.feedback.as_ref().map(|f| f.to_value()),
             }))
             .into_response()
         }
@@ -382,7 +382,7 @@ pub async fn message_feedback(
     };
     let feedback = body.feedback.map(|f| (f.rating, f.tag, f.text));
     match state.services.conversations.set_feedback(auth.user.id, cid, mid, feedback).await {
-        Ok(m) => Json(json!({ "messageId": m.id.to_string(), "conversationId": m.conversation_id.to_string(), "feedback": m.feedback }))
+        Ok(m) => Json(json!({ "messageId": m.id.to_string(), "conversationId": m.conversation_id.to_string(), "feedback": m.feedback.as_ref().map(|f| f.to_value()) }))
             .into_response(),
         Err(e) => message_error(e),
     }

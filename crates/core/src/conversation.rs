@@ -51,7 +51,7 @@ pub struct Message {
     /// Plain text.
     pub text: String,
     /// Content parts (JSON array) for answers made of parts.
-    pub content: Option<serde_json::Value>,
+    pub content: Option<JsonText>,
     /// Whether the user wrote it.
     pub is_created_by_user: bool,
     /// Whether it records a failure.
@@ -65,7 +65,7 @@ pub struct Message {
     /// Tokens it counts.
     pub token_count: Option<i64>,
     /// The user's rating (`{rating, tag, text?}`), if any.
-    pub feedback: Option<serde_json::Value>,
+    pub feedback: Option<JsonText>,
     /// Creation time (tree order).
     pub created_at: DateTime<Utc>,
     /// Last change.

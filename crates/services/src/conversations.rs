@@ -313,9 +313,12 @@ impl ConversationService {
             .await
             .map_err(message_not_found)?;
         let (new_text, content) = match index {
-            None => (text.to_owned(), current.content.clone()),
+            None => (
+                text.to_owned(),
+                current.content.as_ref().map(JsonText::to_value),
+            ),
             Some(i) => {
-                let mut parts = match current.content.clone() {
+                let mut parts = match current.content.as_ref().map(JsonText::to_value) {
                     Some(Value::Array(parts)) => parts,
                     _ => return Err(ServiceError::invalid("index", "Invalid index")),
                 };

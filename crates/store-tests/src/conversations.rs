@@ -179,7 +179,8 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
             "GPT-4o".into()
         },
         text: format!("m{minute}"),
-        content: (!by_user).then(|| json!([{ "type": "text", "text": format!("m{minute}") }])),
+        content: (!by_user)
+            .then(|| json!([{ "type": "text", "text": format!("m{minute}") }]).into()),
         is_created_by_user: by_user,
         error: false,
         unfinished: false,
@@ -212,7 +213,7 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
     let ids: Vec<_> = tree.iter().map(|m| m.id).collect();
     assert_eq!(ids, [root, answer, branch]);
     assert_eq!(
-        tree[1].content,
+        tree[1].content.as_ref().map(|c| c.to_value()),
         Some(json!([{ "type": "text", "text": "m2" }]))
     );
     assert_eq!(tree[0].parent_id, None);
@@ -249,7 +250,7 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(
-        rated.feedback,
+        rated.feedback.as_ref().map(|f| f.to_value()),
         Some(json!({ "rating": "thumbsUp", "tag": "accurate_reliable" }))
     );
     assert_eq!(store.message(u.id, c.id, answer).await.unwrap(), rated);

@@ -398,7 +398,7 @@ pub async fn copy_is_atomic(store: &dyn Store) {
         model: None,
         endpoint: None,
         token_count: None,
-        feedback: Some(json!({ "rating": "thumbsUp" })),
+        feedback: Some(json!({ "rating": "thumbsUp" }).into()),
         created_at: at(1),
         updated_at: at(1),
     };

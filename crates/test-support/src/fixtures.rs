@@ -114,7 +114,7 @@ pub async fn conversation(
                         String::new()
                     },
                     content: (!by_user)
-                        .then(|| serde_json::json!([{ "type": "text", "text": "hi!" }])),
+                        .then(|| serde_json::json!([{ "type": "text", "text": "hi!" }]).into()),
                     is_created_by_user: by_user,
                     error: false,
                     unfinished: false,

@@ -596,7 +596,11 @@ async fn update_merges_the_other_fields_the_client_sends_into_settings() {
     assert_eq!(body["isPinned"], true);
     assert_eq!(body["promptPrefix"], "be brief");
     assert_eq!(body["temperature"], 0.5, "stored settings are kept");
-    assert_eq!(body["user"], user.id.to_string(), "identity fields are not settings");
+    assert_eq!(
+        body["user"],
+        user.id.to_string(),
+        "identity fields are not settings"
+    );
     assert_ne!(body["createdAt"], "1970-01-01T00:00:00.000Z");
     let (_, body) = update(json!({ "conversationId": id, "isPinned": null })).await;
     assert!(body.get("isPinned").is_none(), "null removes a setting");

@@ -176,8 +176,8 @@ pub struct ConversationRow {
     pub updated_at: i64,
 }
 
-fn json(text: &str) -> Result<serde_json::Value, StoreError> {
-    serde_json::from_str(text).map_err(|e| StoreError::Other(Box::new(e)))
+fn json_text(text: String) -> Result<JsonText, StoreError> {
+    JsonText::parse_text(text).map_err(|e| StoreError::Other(Box::new(e)))
 }
 
 impl TryFrom<ConversationRow> for Conversation {
@@ -192,8 +192,7 @@ impl TryFrom<ConversationRow> for Conversation {
             endpoint_type: r.endpoint_type,
             model: r.model,
             is_archived: r.is_archived,
-            settings: JsonText::parse_text(r.settings)
-                .map_err(|e| StoreError::Other(Box::new(e)))?,
+            settings: json_text(r.settings)?,
             folder_id: r.folder_id.as_deref().map(parse_id).transpose()?,
             tags: Vec::new(),
             created_at: from_millis(r.created_at)?,
@@ -235,14 +234,14 @@ impl TryFrom<MessageRow> for Message {
             parent_id: r.parent_id.as_deref().map(parse_id).transpose()?,
             sender: r.sender,
             text: r.text,
-            content: r.content.as_deref().map(json).transpose()?,
+            content: r.content.map(json_text).transpose()?,
             is_created_by_user: r.is_created_by_user,
             error: r.error,
             unfinished: r.unfinished,
             model: r.model,
             endpoint: r.endpoint,
             token_count: r.token_count,
-            feedback: r.feedback.as_deref().map(json).transpose()?,
+            feedback: r.feedback.map(json_text).transpose()?,
             created_at: from_millis(r.created_at)?,
             updated_at: from_millis(r.updated_at)?,
         })
