@@ -47,11 +47,15 @@ impl Readers {
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
+        // Read-write at the file level, read-only by pragma: a read-only connection cannot
+        // create the WAL index (`-shm`), which SQLite removes once the last connection closes,
+        // as the sqlx pool's do when it sits idle.
         let conn = Connection::open_with_flags(
             &self.path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(self.busy_timeout)?;
+        conn.pragma_update(None, "query_only", true)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
     }
@@ -272,6 +276,31 @@ mod tests {
         assert_eq!(names(&list.sql), CONVERSATION_COLUMNS);
         assert_eq!(names(MESSAGES), MESSAGE_COLUMNS);
         drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn readers_work_after_every_other_connection_closed_and_never_write() {
+        let dir = std::env::temp_dir().join(format!("ferrochat-read2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("wal.db");
+        let _ = std::fs::remove_file(&path);
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "journal_mode", "wal").unwrap();
+            for migration in crate::MIGRATOR.iter() {
+                conn.execute_batch(migration.sql.as_str()).unwrap();
+            }
+        }
+        // The last connection closed: SQLite removed the WAL files.
+        assert!(!dir.join("wal.db-shm").exists());
+        let readers = Readers::new(path, Duration::from_secs(1));
+        assert!(matches!(
+            readers.session_user_row("nobody"),
+            Err(StoreError::NotFound)
+        ));
+        let write = readers.with(|c| c.execute("DELETE FROM users", []));
+        assert!(write.is_err(), "query_only connections refuse writes");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
