@@ -1,13 +1,122 @@
-//! `/api/v1/conversations`: the native door to conversations (restore for now; the rest of the
-//! resource arrives with the native API issue).
+//! `/api/v1/conversations`: list (keyset cursor; archived, folder and bookmark filters), get,
+//! patch, soft delete and restore, over the same service as the LibreChat door.
 
 use axum::Json;
 use axum::extract::{Path, State};
-use ferrochat_core::ConversationId;
+use ferrochat_core::{ConversationId, FolderId};
 use ferrochat_services::ServiceError;
+use ferrochat_services::conversations::ConversationFilter;
+use ferrochat_web::json::{ApiJson, ApiQuery};
 use ferrochat_web::{ApiError, AppState, AuthUser};
+use http::StatusCode;
 
-use crate::dto::ConversationDto;
+use crate::dto::{ConversationDto, ConversationPatch, ConversationsQuery, Page};
+
+fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
+    raw.parse()
+        .map_err(|_| ServiceError::NotFound("conversation").into())
+}
+
+/// `GET /api/v1/conversations?cursor=&limit=&archived=&folder_id=&tags=a,b`: newest change
+/// first; the cursor is stable under concurrent inserts and deletes.
+pub async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    ApiQuery(q): ApiQuery<ConversationsQuery>,
+) -> Result<Json<Page<ConversationDto>>, ApiError> {
+    let folder = match q.folder_id.as_deref() {
+        Some(raw) => {
+            let id: FolderId = raw.parse().map_err(|_| ServiceError::NotFound("folder"))?;
+            state.services.folders.get(auth.user.id, id).await?;
+            Some(id)
+        }
+        None => None,
+    };
+    let tags: Vec<String> = q
+        .tags
+        .as_deref()
+        .map(|t| {
+            t.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let filter = ConversationFilter {
+        archived: q.archived,
+        folder,
+        tags: &tags,
+    };
+    let page = state
+        .services
+        .conversations
+        .list(auth.user.id, &filter, q.cursor.as_deref(), q.limit)
+        .await?;
+    Ok(Json(Page {
+        data: page
+            .conversations
+            .iter()
+            .map(ConversationDto::from)
+            .collect(),
+        has_more: page.next_cursor.is_some(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// `GET /api/v1/conversations/{id}`, with its bookmarks.
+pub async fn get(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<Json<ConversationDto>, ApiError> {
+    let c = state
+        .services
+        .conversations
+        .get(auth.user.id, conversation_id(&id)?)
+        .await?;
+    Ok(Json(ConversationDto::from(&c)))
+}
+
+/// `PATCH /api/v1/conversations/{id}`: title, archive flag and a settings patch.
+pub async fn patch(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ConversationPatch>,
+) -> Result<Json<ConversationDto>, ApiError> {
+    let c = state
+        .services
+        .conversations
+        .update(
+            auth.user.id,
+            conversation_id(&id)?,
+            body.title.as_deref(),
+            body.is_archived,
+            body.settings.as_ref(),
+        )
+        .await?;
+    Ok(Json(ConversationDto::from(&c)))
+}
+
+/// `DELETE /api/v1/conversations/{id}`: soft delete (204); `restore` brings it back until the
+/// retention period purges it.
+pub async fn delete(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if state
+        .services
+        .conversations
+        .delete(auth.user.id, conversation_id(&id)?)
+        .await?
+    {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ServiceError::NotFound("conversation").into())
+    }
+}
 
 /// `POST /api/v1/conversations/{id}/restore`: brings back a deleted conversation until it is
 /// purged (`CONVERSATION_RETENTION`).
@@ -16,13 +125,10 @@ pub async fn restore(
     auth: AuthUser,
     Path(id): Path<String>,
 ) -> Result<Json<ConversationDto>, ApiError> {
-    let id: ConversationId = id
-        .parse()
-        .map_err(|_| ServiceError::NotFound("conversation"))?;
     let conversation = state
         .services
         .conversations
-        .restore(auth.user.id, id)
+        .restore(auth.user.id, conversation_id(&id)?)
         .await?;
     Ok(Json(ConversationDto::from(&conversation)))
 }

@@ -164,6 +164,35 @@ pub struct ConversationListQuery {
     pub archived: bool,
 }
 
+/// Query of `GET /api/v1/conversations`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationsQuery {
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 25).
+    pub limit: Option<u32>,
+    /// `true` lists the archived conversations instead.
+    #[serde(default)]
+    pub archived: bool,
+    /// Only conversations in this folder.
+    pub folder_id: Option<String>,
+    /// Only conversations carrying any of these bookmarks, comma-separated.
+    pub tags: Option<String>,
+}
+
+/// `PATCH /api/v1/conversations/{id}` body; absent fields stay as they are.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConversationPatch {
+    /// New title, 1-200 characters.
+    pub title: Option<String>,
+    /// Archive or unarchive.
+    pub is_archived: Option<bool>,
+    /// Settings to merge: keys replace the stored ones, `null` removes one.
+    pub settings: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// A page of a list.
 #[derive(Debug, Serialize)]
 pub struct Page<T> {

@@ -23,6 +23,13 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/admin/users/{id}/role", put(admin::set_role))
         .route("/api/v1/admin/users/{id}/ban", put(admin::set_banned))
+        .route("/api/v1/conversations", get(conversations::list))
+        .route(
+            "/api/v1/conversations/{id}",
+            get(conversations::get)
+                .patch(conversations::patch)
+                .delete(conversations::delete),
+        )
         .route(
             "/api/v1/conversations/{id}/restore",
             axum::routing::post(conversations::restore),

@@ -14,3 +14,4 @@ mod recovery;
 mod shutdown;
 mod startup;
 mod two_factor;
+mod v1_conversations;
