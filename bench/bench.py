@@ -255,6 +255,7 @@ def main():
             token = login_token(s.port, "lister@example.com", pw)
             big = seed.big_conversation
             for name, path in (("GET /api/convos (25 of 10,000)", "/api/convos"),
+                               ("GET /api/v1/conversations?limit=25 (native, same data)", "/api/v1/conversations?limit=25"),
                                ("GET /api/messages/{id} (2,000 messages)", f"/api/messages/{big}")):
                 # Two unmeasured seconds first: the figure is the steady state, not the first
                 # touches of the database pages and connections after a restart.
