@@ -193,6 +193,40 @@ pub struct ConversationPatch {
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+/// One of the caller's sign-in sessions (a device or browser).
+#[derive(Debug, Serialize)]
+pub struct SessionDto {
+    /// ID.
+    pub id: String,
+    /// Whether this is the session the request came with.
+    pub current: bool,
+    /// Client user agent when it signed in.
+    pub user_agent: Option<String>,
+    /// Client IP when it signed in.
+    pub ip: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339: last refresh.
+    pub last_used_at: String,
+    /// RFC 3339: when it can no longer be refreshed.
+    pub expires_at: String,
+}
+
+impl SessionDto {
+    /// The session as its owner sees it; `current` marks the one in use.
+    pub fn new(s: &ferrochat_core::Session, current: ferrochat_core::SessionId) -> Self {
+        SessionDto {
+            id: s.id.to_string(),
+            current: s.id == current,
+            user_agent: s.user_agent.clone(),
+            ip: s.ip.clone(),
+            created_at: rfc3339(s.created_at),
+            last_used_at: rfc3339(s.last_used_at),
+            expires_at: rfc3339(s.expires_at),
+        }
+    }
+}
+
 /// A page of a list.
 #[derive(Debug, Serialize)]
 pub struct Page<T> {

@@ -8,6 +8,7 @@ mod admin;
 mod conversations;
 pub mod dto;
 mod folders;
+mod me;
 
 use axum::Router;
 use axum::routing::{get, put};
@@ -23,6 +24,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/admin/users/{id}/role", put(admin::set_role))
         .route("/api/v1/admin/users/{id}/ban", put(admin::set_banned))
+        .route("/api/v1/me", get(me::get))
+        .route("/api/v1/me/sessions", get(me::sessions))
+        .route(
+            "/api/v1/me/sessions/{id}",
+            axum::routing::delete(me::revoke_session),
+        )
         .route("/api/v1/conversations", get(conversations::list))
         .route(
             "/api/v1/conversations/{id}",

@@ -15,3 +15,4 @@ mod shutdown;
 mod startup;
 mod two_factor;
 mod v1_conversations;
+mod v1_me;

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Role, Session, SessionId, User};
+use ferrochat_core::{Role, Session, SessionId, User, UserId};
 use ferrochat_mail::Mailer;
 use ferrochat_store::{DynStore, StoreError};
 use tokio::sync::OnceCell;
@@ -402,6 +402,24 @@ impl AuthService {
             .store
             .revoke_session(session_id, self.clock.now())
             .await?)
+    }
+
+    /// A user's live sessions (not revoked, not expired), newest first.
+    pub async fn sessions(&self, user: UserId) -> ServiceResult<Vec<Session>> {
+        let now = self.clock.now();
+        let mut list = self.store.list_user_sessions(user).await?;
+        list.retain(|s| s.revoked_at.is_none() && s.expires_at > now);
+        Ok(list)
+    }
+
+    /// Ends one of the user's own sessions (sign out a device); another user's session is
+    /// `NotFound`, exactly like a missing one.
+    pub async fn revoke_own_session(&self, user: UserId, id: SessionId) -> ServiceResult<()> {
+        match self.store.session_by_id(id).await {
+            Ok(s) if s.user_id == user && s.revoked_at.is_none() => self.logout(id).await,
+            Ok(_) | Err(StoreError::NotFound) => Err(ServiceError::NotFound("session")),
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The session a refresh token belongs to, if it is current (logout uses the cookie to find

@@ -1,0 +1,47 @@
+//! `/api/v1/me`: the caller's account and sign-in sessions.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use ferrochat_core::SessionId;
+use ferrochat_services::ServiceError;
+use ferrochat_web::{ApiError, AppState, AuthUser};
+use http::StatusCode;
+
+use crate::dto::{Page, SessionDto, UserDto};
+
+/// `GET /api/v1/me`.
+pub async fn get(auth: AuthUser) -> Json<UserDto> {
+    Json(UserDto::from(&auth.user))
+}
+
+/// `GET /api/v1/me/sessions`: live sessions, newest first, the current one marked (one page).
+pub async fn sessions(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<Json<Page<SessionDto>>, ApiError> {
+    let list = state.services.auth.sessions(auth.user.id).await?;
+    Ok(Json(Page {
+        data: list
+            .iter()
+            .map(|s| SessionDto::new(s, auth.session_id))
+            .collect(),
+        next_cursor: None,
+        has_more: false,
+    }))
+}
+
+/// `DELETE /api/v1/me/sessions/{id}`: signs that session out at once (204); its access and
+/// refresh tokens stop working on their next use.
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: SessionId = id.parse().map_err(|_| ServiceError::NotFound("session"))?;
+    state
+        .services
+        .auth
+        .revoke_own_session(auth.user.id, id)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
