@@ -10,7 +10,9 @@ use ferrochat_web::json::{ApiJson, ApiQuery};
 use ferrochat_web::{ApiError, AppState, AuthUser};
 use http::StatusCode;
 
-use crate::dto::{ConversationDto, ConversationPatch, ConversationsQuery, Page};
+use crate::dto::{
+    ConversationDto, ConversationPatch, ConversationsQuery, ListQuery, MessageDto, Page,
+};
 
 fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
     raw.parse()
@@ -131,4 +133,35 @@ pub async fn restore(
         .restore(auth.user.id, conversation_id(&id)?)
         .await?;
     Ok(Json(ConversationDto::from(&conversation)))
+}
+
+/// `GET /api/v1/conversations/{id}/messages?cursor=&limit=`: the tree in pages (parents before
+/// children, 100 by default, at most 500), for conversations of any length.
+pub async fn messages(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let page = state
+        .services
+        .conversations
+        .messages_page(
+            auth.user.id,
+            conversation_id(&id)?,
+            q.cursor.as_deref(),
+            q.limit,
+        )
+        .await?;
+    let body = Page {
+        data: page
+            .messages
+            .iter()
+            .map(MessageDto::from)
+            .collect::<Vec<_>>(),
+        has_more: page.next_cursor.is_some(),
+        next_cursor: page.next_cursor,
+    };
+    Ok(Json(body).into_response())
 }

@@ -227,6 +227,60 @@ impl SessionDto {
     }
 }
 
+/// A message in the native API.
+#[derive(Debug, Serialize)]
+pub struct MessageDto<'a> {
+    /// ID (LibreChat's `messageId`).
+    pub id: String,
+    /// Parent in the tree; `null` for a root.
+    pub parent_id: Option<String>,
+    /// `User` or the model's label.
+    pub sender: &'a str,
+    /// Whether the user wrote it.
+    pub is_created_by_user: bool,
+    /// Plain text.
+    pub text: &'a str,
+    /// Content parts, when the answer is made of parts.
+    pub content: Option<&'a serde_json::value::RawValue>,
+    /// Model that wrote it.
+    pub model: Option<&'a str>,
+    /// Endpoint that served it.
+    pub endpoint: Option<&'a str>,
+    /// Tokens it counts.
+    pub token_count: Option<i64>,
+    /// Whether it records a failure.
+    pub error: bool,
+    /// Whether generation stopped before the end.
+    pub unfinished: bool,
+    /// The user's rating.
+    pub feedback: Option<&'a serde_json::value::RawValue>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl<'a> From<&'a ferrochat_core::Message> for MessageDto<'a> {
+    fn from(m: &'a ferrochat_core::Message) -> Self {
+        MessageDto {
+            id: m.id.to_string(),
+            parent_id: m.parent_id.map(|p| p.to_string()),
+            sender: &m.sender,
+            is_created_by_user: m.is_created_by_user,
+            text: &m.text,
+            content: m.content.as_ref().map(ferrochat_core::JsonText::as_raw),
+            model: m.model.as_deref(),
+            endpoint: m.endpoint.as_deref(),
+            token_count: m.token_count,
+            error: m.error,
+            unfinished: m.unfinished,
+            feedback: m.feedback.as_ref().map(ferrochat_core::JsonText::as_raw),
+            created_at: rfc3339(m.created_at),
+            updated_at: rfc3339(m.updated_at),
+        }
+    }
+}
+
 /// A page of a list.
 #[derive(Debug, Serialize)]
 pub struct Page<T> {

@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
                 .delete(conversations::delete),
         )
         .route(
+            "/api/v1/conversations/{id}/messages",
+            get(conversations::messages),
+        )
+        .route(
             "/api/v1/conversations/{id}/restore",
             axum::routing::post(conversations::restore),
         )

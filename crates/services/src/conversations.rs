@@ -61,7 +61,7 @@ fn encode_cursor(c: &Conversation) -> String {
     format!("{}_{}", c.updated_at.timestamp_millis(), c.id)
 }
 
-fn decode_cursor(text: &str) -> ServiceResult<(DateTime<Utc>, ConversationId)> {
+fn decode_cursor<Id: std::str::FromStr>(text: &str) -> ServiceResult<(DateTime<Utc>, Id)> {
     let bad = || ServiceError::invalid("cursor", "is not a cursor from this server");
     let (ms, id) = text.split_once('_').ok_or_else(bad)?;
     let at = ms
@@ -260,6 +260,56 @@ impl ConversationService {
     }
 }
 
+/// Default size of a page of messages.
+pub const DEFAULT_MESSAGE_PAGE: u32 = 100;
+/// Largest page of messages.
+pub const MAX_MESSAGE_PAGE: u32 = 500;
+
+/// One page of a conversation's messages.
+#[derive(Clone, Debug)]
+pub struct MessagePage {
+    /// The messages, in tree order (parents before children).
+    pub messages: Vec<Message>,
+    /// Opaque cursor for the next page; `None` on the last one.
+    pub next_cursor: Option<String>,
+}
+
+impl ConversationService {
+    /// A page of the conversation's messages in tree order, for conversations of any length;
+    /// `NotFound` if the conversation is not the user's.
+    pub async fn messages_page(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> ServiceResult<MessagePage> {
+        let limit = limit.unwrap_or(DEFAULT_MESSAGE_PAGE);
+        if !(1..=MAX_MESSAGE_PAGE).contains(&limit) {
+            return Err(ServiceError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_MESSAGE_PAGE}"),
+            ));
+        }
+        let after = cursor.map(decode_cursor::<MessageId>).transpose()?;
+        self.store.conversation(user, id).await.map_err(not_found)?;
+        let mut rows = self.store.messages_page(user, id, after, limit + 1).await?;
+        let page = usize::try_from(limit).unwrap_or(usize::MAX);
+        let more = rows.len() > page;
+        rows.truncate(page);
+        let next_cursor = if more {
+            rows.last()
+                .map(|m| format!("{}_{}", m.created_at.timestamp_millis(), m.id))
+        } else {
+            None
+        };
+        Ok(MessagePage {
+            messages: rows,
+            next_cursor,
+        })
+    }
+}
+
 /// Longest message text accepted from an edit.
 pub const TEXT_MAX: usize = 200_000;
 /// Ratings LibreChat's client sends.
@@ -434,14 +484,14 @@ mod tests {
         let id = ConversationId::new();
         let at = DateTime::from_timestamp_millis(1_764_000_000_123).unwrap_or_default();
         let text = format!("{}_{}", at.timestamp_millis(), id);
-        assert_eq!(decode_cursor(&text).ok(), Some((at, id)));
+        assert_eq!(decode_cursor::<ConversationId>(&text).ok(), Some((at, id)));
         for bad in [
             "",
             "x",
             "12_notauuid",
             "abc_0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
         ] {
-            assert!(decode_cursor(bad).is_err(), "{bad}");
+            assert!(decode_cursor::<ConversationId>(bad).is_err(), "{bad}");
         }
     }
 }

@@ -53,6 +53,17 @@ fn cases() -> Vec<(String, &'static str, Vec<Bind>)> {
             out.push((sql, index, binds));
         }
     }
+    for after in [false, true] {
+        let mut binds = vec![t(USER), t(USER)];
+        if after {
+            binds.extend([i(1_764_000_000_000), t(USER)]);
+        }
+        out.push((
+            conversations::messages_page(after, 101),
+            "messages_conversation",
+            binds,
+        ));
+    }
     let fixed: Vec<(&str, &str, Vec<Bind>)> = vec![
         (
             conversations::MESSAGES,

@@ -143,6 +143,16 @@ pub trait ConversationStore: Send + Sync {
         ids: &[MessageId],
     ) -> StoreResult<u64>;
 
+    /// Up to `limit` of a conversation's messages in tree order (creation time, then ID),
+    /// strictly after `after`.
+    async fn messages_page(
+        &self,
+        user_id: UserId,
+        conversation_id: ConversationId,
+        after: Option<(DateTime<Utc>, MessageId)>,
+        limit: u32,
+    ) -> StoreResult<Vec<Message>>;
+
     /// A conversation's whole message tree, parents first, in one query.
     async fn messages(
         &self,

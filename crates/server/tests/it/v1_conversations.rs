@@ -280,3 +280,101 @@ async fn other_users_and_bad_input() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn messages_page_through_long_conversations() {
+    use ferrochat_core::{Message, MessageId};
+    let app = TestApp::spawn().await;
+    let user = app.user().email("ada@example.com").create().await;
+    app.user().email("eve@example.com").create().await;
+    let (c, first) = conversation(&app, &user, "long").await;
+    // 248 more messages in one chain: 250 in all, several with the same timestamp.
+    let base = chrono::Utc::now();
+    let mut parent = first[1];
+    for i in 0..248 {
+        let id = MessageId::new();
+        let at = base + chrono::Duration::milliseconds(i / 3);
+        app.state
+            .services
+            .conversations
+            .add_message(
+                user.id,
+                Message {
+                    id,
+                    conversation_id: c.id,
+                    user_id: user.id,
+                    parent_id: Some(parent),
+                    sender: "User".into(),
+                    text: format!("m{i}"),
+                    content: None,
+                    is_created_by_user: true,
+                    error: false,
+                    unfinished: false,
+                    model: None,
+                    endpoint: None,
+                    token_count: None,
+                    feedback: None,
+                    created_at: at,
+                    updated_at: at,
+                },
+            )
+            .await
+            .unwrap();
+        parent = id;
+    }
+    let t = app.token_for("ada@example.com").await;
+    let mut seen: Vec<String> = Vec::new();
+    let mut path = format!("/api/v1/conversations/{}/messages", c.id);
+    let mut pages = 0;
+    loop {
+        let (s, page) = call(&app, &t, Method::GET, &path, None).await;
+        assert_eq!(s, 200, "{page}");
+        pages += 1;
+        seen.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(cursor) => {
+                path = format!("/api/v1/conversations/{}/messages?cursor={cursor}", c.id)
+            }
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3, "100 + 100 + 50");
+    let all = app
+        .state
+        .services
+        .conversations
+        .messages(user.id, c.id)
+        .await
+        .unwrap();
+    let expected: Vec<String> = all.iter().map(|m| m.id.to_string()).collect();
+    assert_eq!(
+        seen, expected,
+        "the same order as the whole tree, nothing skipped or repeated"
+    );
+
+    let (s, b) = call(
+        &app,
+        &t,
+        Method::GET,
+        &format!("/api/v1/conversations/{}/messages?limit=501", c.id),
+        None,
+    )
+    .await;
+    assert!(s == 400 || s == 422, "{b}");
+    let eve = app.token_for("eve@example.com").await;
+    let (s, _) = call(
+        &app,
+        &eve,
+        Method::GET,
+        &format!("/api/v1/conversations/{}/messages", c.id),
+        None,
+    )
+    .await;
+    assert_eq!(s, 404);
+}

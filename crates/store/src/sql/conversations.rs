@@ -152,6 +152,21 @@ pub const SET_FEEDBACK: &str = concat!(
 /// Deletes message $3 of conversation $2 of user $1.
 pub const DELETE_MESSAGE: &str =
     "DELETE FROM messages WHERE user_id = $1 AND conversation_id = $2 AND id = $3";
+/// A page of conversation $2's messages (user $1) in tree order, after `(created_at, id)`
+/// when given; the limit is literal for the reason given in [`list`].
+pub fn messages_page(after: bool, limit: u32) -> String {
+    let mut sql = String::from(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM messages WHERE conversation_id = $2 AND user_id = $1"
+    ));
+    if after {
+        sql.push_str(" AND (created_at > $3 OR (created_at = $3 AND id > $4))");
+    }
+    sql.push_str(&format!(" ORDER BY created_at, id LIMIT {limit}"));
+    sql
+}
+
 /// The whole tree of conversation $2 of user $1, parents first.
 pub const MESSAGES: &str = concat!(
     "SELECT ",

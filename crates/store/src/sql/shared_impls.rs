@@ -329,6 +329,28 @@ macro_rules! impl_sql_stores {
                         .await
                 }
 
+                async fn messages_page(
+                    &self,
+                    user_id: UserId,
+                    conversation_id: ConversationId,
+                    after: Option<(DateTime<Utc>, MessageId)>,
+                    limit: u32,
+                ) -> StoreResult<Vec<Message>> {
+                    self.profiler
+                        .run("messages.page", async {
+                            let sql = q::messages_page(after.is_some(), limit);
+                            let mut query = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                                .bind(user_id.to_string())
+                                .bind(conversation_id.to_string());
+                            if let Some((at, id)) = after {
+                                query = query.bind(to_millis(at)).bind(id.to_string());
+                            }
+                            let rows: Vec<MessageRow> = query.fetch_all(&self.pool).await?;
+                            rows.into_iter().map(Message::try_from).collect()
+                        })
+                        .await
+                }
+
                 async fn messages(
                     &self,
                     user_id: UserId,
