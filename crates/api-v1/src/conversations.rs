@@ -50,10 +50,22 @@ pub async fn list(
         folder,
         tags: &tags,
     };
+    page(&state, &auth, &filter, q.cursor.as_deref(), q.limit).await
+}
+
+/// One page of the caller's conversations in the native list shape; the folder listing uses
+/// it too.
+pub(crate) async fn page(
+    state: &AppState,
+    auth: &AuthUser,
+    filter: &ConversationFilter<'_>,
+    cursor: Option<&str>,
+    limit: Option<u32>,
+) -> Result<Json<Page<ConversationDto>>, ApiError> {
     let page = state
         .services
         .conversations
-        .list(auth.user.id, &filter, q.cursor.as_deref(), q.limit)
+        .list(auth.user.id, filter, cursor, limit)
         .await?;
     Ok(Json(Page {
         data: page

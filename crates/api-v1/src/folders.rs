@@ -102,20 +102,7 @@ pub async fn conversations(
         folder: Some(folder),
         tags: &[],
     };
-    let page = state
-        .services
-        .conversations
-        .list(auth.user.id, &filter, q.cursor.as_deref(), q.limit)
-        .await?;
-    Ok(Json(Page {
-        data: page
-            .conversations
-            .iter()
-            .map(ConversationDto::from)
-            .collect(),
-        has_more: page.next_cursor.is_some(),
-        next_cursor: page.next_cursor,
-    }))
+    crate::conversations::page(&state, &auth, &filter, q.cursor.as_deref(), q.limit).await
 }
 
 /// `PUT /api/v1/conversations/{id}/folder`: files the conversation (`folder_id: null` takes it

@@ -133,6 +133,31 @@ pub async fn conversation(
 }
 
 impl TestApp {
+    /// Sends `method path` with an optional JSON body as bearer `token`; returns the status
+    /// and the JSON body (`Null` when the body is empty or not JSON).
+    pub async fn call(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let text = res.text().await.expect("response body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
     /// Logs in a fixture user (password [`PASSWORD`]) through the LibreChat login route and
     /// returns the access token.
     pub async fn token_for(&self, email: &str) -> String {

@@ -6,25 +6,6 @@ use ferrochat_test_support::fixtures::conversation;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Sends `method path` with an optional JSON body as `token`; returns status and JSON body
-/// (`Null` when the body is empty or not JSON).
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn another_users_ids_answer_404_and_change_nothing() {
     let app = TestApp::spawn().await;
@@ -38,42 +19,42 @@ async fn another_users_ids_answer_404_and_change_nothing() {
     let mid = msgs[0].to_string();
 
     // The owner bookmarks the conversation, saves a preset and files it in a folder.
-    let (s, _) = call(
-        &app,
-        &o,
-        Method::POST,
-        "/api/tags",
-        Some(json!({ "tag": "Secret", "conversationId": cid, "addToConversation": true })),
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &o,
+            Method::POST,
+            "/api/tags",
+            Some(json!({ "tag": "Secret", "conversationId": cid, "addToConversation": true })),
+        )
+        .await;
     assert_eq!(s, 200);
-    let (s, _) = call(
-        &app,
-        &o,
-        Method::POST,
-        "/api/presets",
-        Some(json!({ "presetId": "p1", "title": "Owner's", "model": "gpt-4o" })),
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &o,
+            Method::POST,
+            "/api/presets",
+            Some(json!({ "presetId": "p1", "title": "Owner's", "model": "gpt-4o" })),
+        )
+        .await;
     assert_eq!(s, 201);
-    let (s, folder) = call(
-        &app,
-        &o,
-        Method::POST,
-        "/api/v1/folders",
-        Some(json!({ "name": "Private" })),
-    )
-    .await;
+    let (s, folder) = app
+        .call(
+            &o,
+            Method::POST,
+            "/api/v1/folders",
+            Some(json!({ "name": "Private" })),
+        )
+        .await;
     assert_eq!(s, 201);
     let fid = folder["id"].as_str().unwrap().to_owned();
-    let (s, _) = call(
-        &app,
-        &o,
-        Method::PUT,
-        &format!("/api/v1/conversations/{cid}/folder"),
-        Some(json!({ "folder_id": fid })),
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &o,
+            Method::PUT,
+            &format!("/api/v1/conversations/{cid}/folder"),
+            Some(json!({ "folder_id": fid })),
+        )
+        .await;
     assert_eq!(s, 200);
 
     let not_found: Vec<(Method, String, Option<Value>)> = vec![
@@ -128,60 +109,54 @@ async fn another_users_ids_answer_404_and_change_nothing() {
         ),
     ];
     for (method, path, body) in not_found {
-        let (s, b) = call(&app, &t, method.clone(), &path, body).await;
+        let (s, b) = app.call(&t, method.clone(), &path, body).await;
         assert_eq!(s, 404, "{method} {path}: {b}");
     }
     // The intruder's lists show nothing of the owner's.
-    let (_, tags) = call(&app, &t, Method::GET, "/api/tags", None).await;
+    let (_, tags) = app.call(&t, Method::GET, "/api/tags", None).await;
     assert_eq!(tags, json!([]), "no tag was created by the refused calls");
-    let (_, list) = call(&app, &t, Method::GET, "/api/convos?tags=Secret", None).await;
+    let (_, list) = app
+        .call(&t, Method::GET, "/api/convos?tags=Secret", None)
+        .await;
     assert_eq!(list["conversations"], json!([]));
-    let (_, presets) = call(&app, &t, Method::GET, "/api/presets", None).await;
+    let (_, presets) = app.call(&t, Method::GET, "/api/presets", None).await;
     assert_eq!(presets, json!([]));
-    let (_, folders) = call(&app, &t, Method::GET, "/api/v1/folders", None).await;
+    let (_, folders) = app.call(&t, Method::GET, "/api/v1/folders", None).await;
     assert_eq!(folders["data"], json!([]));
     // Deleting or overwriting "p1" touches only the intruder's own presets.
-    let (_, del) = call(
-        &app,
-        &t,
-        Method::POST,
-        "/api/presets/delete",
-        Some(json!({ "presetId": "p1" })),
-    )
-    .await;
+    let (_, del) = app
+        .call(
+            &t,
+            Method::POST,
+            "/api/presets/delete",
+            Some(json!({ "presetId": "p1" })),
+        )
+        .await;
     assert_eq!(del["deletedCount"], 0);
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::POST,
-        "/api/presets",
-        Some(json!({ "presetId": "p1", "title": "Intruder's" })),
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &t,
+            Method::POST,
+            "/api/presets",
+            Some(json!({ "presetId": "p1", "title": "Intruder's" })),
+        )
+        .await;
     assert_eq!(s, 201);
-    let (_, del) = call(
-        &app,
-        &t,
-        Method::POST,
-        "/api/presets/delete",
-        Some(json!({})),
-    )
-    .await;
+    let (_, del) = app
+        .call(&t, Method::POST, "/api/presets/delete", Some(json!({})))
+        .await;
     assert_eq!(del["deletedCount"], 1);
 
     // The owner's data is intact.
-    let (_, got) = call(&app, &o, Method::GET, &format!("/api/convos/{cid}"), None).await;
+    let (_, got) = app
+        .call(&o, Method::GET, &format!("/api/convos/{cid}"), None)
+        .await;
     assert_eq!(got["tags"], json!(["Secret"]));
-    let (_, presets) = call(&app, &o, Method::GET, "/api/presets", None).await;
+    let (_, presets) = app.call(&o, Method::GET, "/api/presets", None).await;
     assert_eq!(presets[0]["title"], "Owner's");
-    let (_, f) = call(
-        &app,
-        &o,
-        Method::GET,
-        &format!("/api/v1/folders/{fid}"),
-        None,
-    )
-    .await;
+    let (_, f) = app
+        .call(&o, Method::GET, &format!("/api/v1/folders/{fid}"), None)
+        .await;
     assert_eq!(
         (f["name"].as_str(), f["conversation_count"].as_u64()),
         (Some("Private"), Some(1))
@@ -270,7 +245,9 @@ async fn bad_input_is_400() {
         ),
     ];
     for (method, path, body) in cases {
-        let (s, b) = call(&app, &t, method.clone(), &path, Some(body.clone())).await;
+        let (s, b) = app
+            .call(&t, method.clone(), &path, Some(body.clone()))
+            .await;
         if path.starts_with("/api/v1/") {
             // The native door: 400 for bodies it cannot read, 422 for invalid values, both
             // problem+json with a stable code.
@@ -284,23 +261,23 @@ async fn bad_input_is_400() {
             );
         }
     }
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::GET,
-        "/api/v1/folders/not-an-id/conversations?limit=0",
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &t,
+            Method::GET,
+            "/api/v1/folders/not-an-id/conversations?limit=0",
+            None,
+        )
+        .await;
     assert_eq!(s, 404);
-    let (_, folder) = call(
-        &app,
-        &t,
-        Method::POST,
-        "/api/v1/folders",
-        Some(json!({ "name": "F" })),
-    )
-    .await;
+    let (_, folder) = app
+        .call(
+            &t,
+            Method::POST,
+            "/api/v1/folders",
+            Some(json!({ "name": "F" })),
+        )
+        .await;
     let fid = folder["id"].as_str().unwrap();
     for query in [
         "limit=0",
@@ -309,34 +286,34 @@ async fn bad_input_is_400() {
         "archived=maybe",
         "sort=asc",
     ] {
-        let (s, b) = call(
-            &app,
-            &t,
-            Method::GET,
-            &format!("/api/v1/folders/{fid}/conversations?{query}"),
-            None,
-        )
-        .await;
+        let (s, b) = app
+            .call(
+                &t,
+                Method::GET,
+                &format!("/api/v1/folders/{fid}/conversations?{query}"),
+                None,
+            )
+            .await;
         assert!(s == 400 || s == 422, "{query}: {s} {b}");
         assert!(b["code"].is_string(), "{query}: {b}");
     }
-    let (s, b) = call(
-        &app,
-        &t,
-        Method::POST,
-        "/api/v1/folders",
-        Some(json!({ "name": "F" })),
-    )
-    .await;
+    let (s, b) = app
+        .call(
+            &t,
+            Method::POST,
+            "/api/v1/folders",
+            Some(json!({ "name": "F" })),
+        )
+        .await;
     assert_eq!((s, b["code"].as_str()), (409, Some("conflict")));
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::PUT,
-        "/api/tags/nothing",
-        Some(json!({ "description": "x" })),
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &t,
+            Method::PUT,
+            "/api/tags/nothing",
+            Some(json!({ "description": "x" })),
+        )
+        .await;
     assert_eq!(s, 404);
 }
 
@@ -355,32 +332,32 @@ async fn folders_file_list_and_release_conversations() {
                 .to_string(),
         );
     }
-    let (_, work) = call(
-        &app,
-        &t,
-        Method::POST,
-        "/api/v1/folders",
-        Some(json!({ "name": "Work" })),
-    )
-    .await;
+    let (_, work) = app
+        .call(
+            &t,
+            Method::POST,
+            "/api/v1/folders",
+            Some(json!({ "name": "Work" })),
+        )
+        .await;
     let fid = work["id"].as_str().unwrap().to_owned();
     assert_eq!(work["conversation_count"], 0);
     for id in &ids[..5] {
-        let (s, c) = call(
-            &app,
-            &t,
-            Method::PUT,
-            &format!("/api/v1/conversations/{id}/folder"),
-            Some(json!({ "folder_id": fid })),
-        )
-        .await;
+        let (s, c) = app
+            .call(
+                &t,
+                Method::PUT,
+                &format!("/api/v1/conversations/{id}/folder"),
+                Some(json!({ "folder_id": fid })),
+            )
+            .await;
         assert_eq!((s, c["folder_id"].as_str()), (200, Some(fid.as_str())));
     }
     // Page through the folder two at a time: newest first, every filed conversation once.
     let mut seen = Vec::new();
     let mut path = format!("/api/v1/folders/{fid}/conversations?limit=2");
     loop {
-        let (s, page) = call(&app, &t, Method::GET, &path, None).await;
+        let (s, page) = app.call(&t, Method::GET, &path, None).await;
         assert_eq!(s, 200, "{page}");
         seen.extend(
             page["data"]
@@ -402,14 +379,14 @@ async fn folders_file_list_and_release_conversations() {
     expected.reverse();
     assert_eq!(seen, expected);
 
-    let (_, renamed) = call(
-        &app,
-        &t,
-        Method::PATCH,
-        &format!("/api/v1/folders/{fid}"),
-        Some(json!({ "name": "Job" })),
-    )
-    .await;
+    let (_, renamed) = app
+        .call(
+            &t,
+            Method::PATCH,
+            &format!("/api/v1/folders/{fid}"),
+            Some(json!({ "name": "Job" })),
+        )
+        .await;
     assert_eq!(
         (
             renamed["name"].as_str(),
@@ -417,39 +394,31 @@ async fn folders_file_list_and_release_conversations() {
         ),
         (Some("Job"), Some(5))
     );
-    let (_, out) = call(
-        &app,
-        &t,
-        Method::PUT,
-        &format!("/api/v1/conversations/{}/folder", ids[0]),
-        Some(json!({ "folder_id": null })),
-    )
-    .await;
+    let (_, out) = app
+        .call(
+            &t,
+            Method::PUT,
+            &format!("/api/v1/conversations/{}/folder", ids[0]),
+            Some(json!({ "folder_id": null })),
+        )
+        .await;
     assert!(out["folder_id"].is_null());
-    let (_, list) = call(&app, &t, Method::GET, "/api/v1/folders", None).await;
+    let (_, list) = app.call(&t, Method::GET, "/api/v1/folders", None).await;
     assert_eq!(list["data"][0]["conversation_count"], 4);
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::DELETE,
-        &format!("/api/v1/folders/{fid}"),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(&t, Method::DELETE, &format!("/api/v1/folders/{fid}"), None)
+        .await;
     assert_eq!(s, 204);
-    let (_, all) = call(&app, &t, Method::GET, "/api/convos?limit=50", None).await;
+    let (_, all) = app
+        .call(&t, Method::GET, "/api/convos?limit=50", None)
+        .await;
     assert_eq!(
         all["conversations"].as_array().unwrap().len(),
         7,
         "conversations outlive their folder"
     );
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::GET,
-        &format!("/api/v1/folders/{fid}"),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(&t, Method::GET, &format!("/api/v1/folders/{fid}"), None)
+        .await;
     assert_eq!(s, 404);
 }

@@ -4,24 +4,7 @@
 use ferrochat_test_support::TestApp;
 use ferrochat_test_support::fixtures::conversation;
 use reqwest::Method;
-use serde_json::{Value, json};
-
-async fn call(
-    app: &TestApp,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
+use serde_json::json;
 
 #[tokio::test]
 async fn list_get_patch_delete_restore() {
@@ -42,7 +25,7 @@ async fn list_get_patch_delete_restore() {
     let mut seen = Vec::new();
     let mut path = "/api/v1/conversations?limit=3".to_owned();
     loop {
-        let (s, page) = call(&app, &t, Method::GET, &path, None).await;
+        let (s, page) = app.call(&t, Method::GET, &path, None).await;
         assert_eq!(s, 200, "{page}");
         seen.extend(
             page["data"]
@@ -64,34 +47,29 @@ async fn list_get_patch_delete_restore() {
     assert_eq!(seen, expected);
 
     let id = &ids[0];
-    let (s, c) = call(
-        &app,
-        &t,
-        Method::PATCH,
-        &format!("/api/v1/conversations/{id}"),
-        Some(json!({ "title": "Renamed", "settings": { "temperature": null, "top_p": 0.9 } })),
-    )
-    .await;
+    let (s, c) = app
+        .call(
+            &t,
+            Method::PATCH,
+            &format!("/api/v1/conversations/{id}"),
+            Some(json!({ "title": "Renamed", "settings": { "temperature": null, "top_p": 0.9 } })),
+        )
+        .await;
     assert_eq!(s, 200, "{c}");
     assert_eq!(c["title"], "Renamed");
     assert_eq!(c["settings"], json!({ "top_p": 0.9 }));
-    let (_, c) = call(
-        &app,
-        &t,
-        Method::PATCH,
-        &format!("/api/v1/conversations/{id}"),
-        Some(json!({ "is_archived": true })),
-    )
-    .await;
+    let (_, c) = app
+        .call(
+            &t,
+            Method::PATCH,
+            &format!("/api/v1/conversations/{id}"),
+            Some(json!({ "is_archived": true })),
+        )
+        .await;
     assert_eq!(c["is_archived"], true);
-    let (_, archived) = call(
-        &app,
-        &t,
-        Method::GET,
-        "/api/v1/conversations?archived=true",
-        None,
-    )
-    .await;
+    let (_, archived) = app
+        .call(&t, Method::GET, "/api/v1/conversations?archived=true", None)
+        .await;
     assert_eq!(archived["data"][0]["id"], id.as_str());
 
     // Bookmark and folder filters.
@@ -101,87 +79,86 @@ async fn list_get_patch_delete_restore() {
         .set_for_conversation(user.id, ids[1].parse().unwrap(), &["work".into()])
         .await
         .unwrap();
-    let (_, tagged) = call(
-        &app,
-        &t,
-        Method::GET,
-        "/api/v1/conversations?tags=work,other",
-        None,
-    )
-    .await;
+    let (_, tagged) = app
+        .call(
+            &t,
+            Method::GET,
+            "/api/v1/conversations?tags=work,other",
+            None,
+        )
+        .await;
     assert_eq!(tagged["data"].as_array().unwrap().len(), 1);
     assert_eq!(tagged["data"][0]["id"], ids[1].as_str());
-    let (_, one) = call(
-        &app,
-        &t,
-        Method::GET,
-        &format!("/api/v1/conversations/{}", ids[1]),
-        None,
-    )
-    .await;
+    let (_, one) = app
+        .call(
+            &t,
+            Method::GET,
+            &format!("/api/v1/conversations/{}", ids[1]),
+            None,
+        )
+        .await;
     assert_eq!(one["tags"], json!(["work"]));
-    let (_, folder) = call(
-        &app,
-        &t,
-        Method::POST,
-        "/api/v1/folders",
-        Some(json!({ "name": "F" })),
-    )
-    .await;
+    let (_, folder) = app
+        .call(
+            &t,
+            Method::POST,
+            "/api/v1/folders",
+            Some(json!({ "name": "F" })),
+        )
+        .await;
     let fid = folder["id"].as_str().unwrap();
-    call(
-        &app,
+    app.call(
         &t,
         Method::PUT,
         &format!("/api/v1/conversations/{}/folder", ids[2]),
         Some(json!({ "folder_id": fid })),
     )
     .await;
-    let (_, filed) = call(
-        &app,
-        &t,
-        Method::GET,
-        &format!("/api/v1/conversations?folder_id={fid}"),
-        None,
-    )
-    .await;
+    let (_, filed) = app
+        .call(
+            &t,
+            Method::GET,
+            &format!("/api/v1/conversations?folder_id={fid}"),
+            None,
+        )
+        .await;
     assert_eq!(filed["data"][0]["id"], ids[2].as_str());
 
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::DELETE,
-        &format!("/api/v1/conversations/{}", ids[3]),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &t,
+            Method::DELETE,
+            &format!("/api/v1/conversations/{}", ids[3]),
+            None,
+        )
+        .await;
     assert_eq!(s, 204);
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::GET,
-        &format!("/api/v1/conversations/{}", ids[3]),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &t,
+            Method::GET,
+            &format!("/api/v1/conversations/{}", ids[3]),
+            None,
+        )
+        .await;
     assert_eq!(s, 404);
-    let (s, _) = call(
-        &app,
-        &t,
-        Method::DELETE,
-        &format!("/api/v1/conversations/{}", ids[3]),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &t,
+            Method::DELETE,
+            &format!("/api/v1/conversations/{}", ids[3]),
+            None,
+        )
+        .await;
     assert_eq!(s, 404, "already deleted");
-    let (s, back) = call(
-        &app,
-        &t,
-        Method::POST,
-        &format!("/api/v1/conversations/{}/restore", ids[3]),
-        None,
-    )
-    .await;
+    let (s, back) = app
+        .call(
+            &t,
+            Method::POST,
+            &format!("/api/v1/conversations/{}/restore", ids[3]),
+            None,
+        )
+        .await;
     assert_eq!((s, back["id"].as_str()), (200, Some(ids[3].as_str())));
 }
 
@@ -198,18 +175,20 @@ async fn other_users_and_bad_input() {
         (Method::PATCH, Some(json!({ "title": "pwned" }))),
         (Method::DELETE, None),
     ] {
-        let (s, b) = call(
-            &app,
-            &t,
-            method.clone(),
-            &format!("/api/v1/conversations/{id}"),
-            body,
-        )
-        .await;
+        let (s, b) = app
+            .call(
+                &t,
+                method.clone(),
+                &format!("/api/v1/conversations/{id}"),
+                body,
+            )
+            .await;
         assert_eq!(s, 404, "{method}: {b}");
         assert_eq!(b["code"], "not_found");
     }
-    let (_, list) = call(&app, &t, Method::GET, "/api/v1/conversations", None).await;
+    let (_, list) = app
+        .call(&t, Method::GET, "/api/v1/conversations", None)
+        .await;
     assert_eq!(list["data"], json!([]));
     assert_eq!(
         app.state
@@ -231,14 +210,14 @@ async fn other_users_and_bad_input() {
         "sort=asc",
         "tags=",
     ] {
-        let (s, b) = call(
-            &app,
-            &o,
-            Method::GET,
-            &format!("/api/v1/conversations?{query}"),
-            None,
-        )
-        .await;
+        let (s, b) = app
+            .call(
+                &o,
+                Method::GET,
+                &format!("/api/v1/conversations?{query}"),
+                None,
+            )
+            .await;
         if query == "tags=" {
             assert_eq!(s, 200, "an empty tag list is no filter");
             continue;
@@ -246,14 +225,14 @@ async fn other_users_and_bad_input() {
         assert!(s == 400 || s == 422, "{query}: {s} {b}");
         assert!(b["code"].is_string(), "{query}: {b}");
     }
-    let (s, _) = call(
-        &app,
-        &o,
-        Method::GET,
-        "/api/v1/conversations?folder_id=0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &o,
+            Method::GET,
+            "/api/v1/conversations?folder_id=0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
+            None,
+        )
+        .await;
     assert_eq!(s, 404, "an unknown folder is not an empty list");
     for body in [
         json!({ "title": "" }),
@@ -262,14 +241,14 @@ async fn other_users_and_bad_input() {
         json!({ "is_archived": "yes" }),
         json!({ "settings": [1] }),
     ] {
-        let (s, b) = call(
-            &app,
-            &o,
-            Method::PATCH,
-            &format!("/api/v1/conversations/{id}"),
-            Some(body.clone()),
-        )
-        .await;
+        let (s, b) = app
+            .call(
+                &o,
+                Method::PATCH,
+                &format!("/api/v1/conversations/{id}"),
+                Some(body.clone()),
+            )
+            .await;
         assert!(s == 400 || s == 422, "{body}: {s} {b}");
     }
     let res = app
@@ -327,7 +306,7 @@ async fn messages_page_through_long_conversations() {
     let mut path = format!("/api/v1/conversations/{}/messages", c.id);
     let mut pages = 0;
     loop {
-        let (s, page) = call(&app, &t, Method::GET, &path, None).await;
+        let (s, page) = app.call(&t, Method::GET, &path, None).await;
         assert_eq!(s, 200, "{page}");
         pages += 1;
         seen.extend(
@@ -358,23 +337,23 @@ async fn messages_page_through_long_conversations() {
         "the same order as the whole tree, nothing skipped or repeated"
     );
 
-    let (s, b) = call(
-        &app,
-        &t,
-        Method::GET,
-        &format!("/api/v1/conversations/{}/messages?limit=501", c.id),
-        None,
-    )
-    .await;
+    let (s, b) = app
+        .call(
+            &t,
+            Method::GET,
+            &format!("/api/v1/conversations/{}/messages?limit=501", c.id),
+            None,
+        )
+        .await;
     assert!(s == 400 || s == 422, "{b}");
     let eve = app.token_for("eve@example.com").await;
-    let (s, _) = call(
-        &app,
-        &eve,
-        Method::GET,
-        &format!("/api/v1/conversations/{}/messages", c.id),
-        None,
-    )
-    .await;
+    let (s, _) = app
+        .call(
+            &eve,
+            Method::GET,
+            &format!("/api/v1/conversations/{}/messages", c.id),
+            None,
+        )
+        .await;
     assert_eq!(s, 404);
 }

@@ -2,29 +2,15 @@
 //! at once, never another user's session.
 
 use ferrochat_test_support::TestApp;
+use reqwest::Method;
 use serde_json::Value;
 
 async fn get(app: &TestApp, token: &str, path: &str) -> (u16, Value) {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
+    app.call(token, Method::GET, path, None).await
 }
 
 async fn delete(app: &TestApp, token: &str, path: &str) -> u16 {
-    let res = app
-        .client
-        .delete(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
-    res.status().as_u16()
+    app.call(token, Method::DELETE, path, None).await.0
 }
 
 #[tokio::test]
