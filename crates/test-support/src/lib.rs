@@ -6,6 +6,7 @@
 
 mod app;
 mod db;
+pub mod fake_llm;
 pub mod fixtures;
 pub mod idp;
 pub mod node;

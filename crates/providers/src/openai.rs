@@ -1,0 +1,275 @@
+//! OpenAI chat completions, streamed: `data: {chunk}` frames ending with `data: [DONE]`.
+//! Azure OpenAI and the OpenAI-compatible servers (Ollama, vLLM, llama.cpp, LM Studio,
+//! OpenRouter, DeepSeek, …) speak the same format; their reasoning output arrives as
+//! `delta.reasoning_content` (DeepSeek, vLLM) or `delta.reasoning` (OpenRouter, Ollama).
+
+use async_trait::async_trait;
+use serde_json::{Map, Value, json};
+
+use crate::sse::Frame;
+use crate::stream::{FrameParser, count, json, send, sse_stream};
+use crate::{
+    ChatProvider, ChatRequest, ChatStream, Kind, ProviderError, Role, StreamItem, Upstream, Usage,
+};
+
+pub(crate) struct OpenAi {
+    upstream: Upstream,
+    client: reqwest::Client,
+}
+
+impl OpenAi {
+    pub(crate) fn new(upstream: Upstream, client: reqwest::Client) -> Self {
+        Self { upstream, client }
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let base = &self.upstream.base_url;
+        let req = match &self.upstream.kind {
+            Kind::Azure {
+                deployment,
+                api_version,
+            } => {
+                let url = if path == "/models" {
+                    format!("{base}/openai/models?api-version={api_version}")
+                } else {
+                    format!(
+                        "{base}/openai/deployments/{deployment}{path}?api-version={api_version}"
+                    )
+                };
+                self.client
+                    .request(method, url)
+                    .header("api-key", &self.upstream.api_key)
+            }
+            _ => {
+                let req = self.client.request(method, format!("{base}{path}"));
+                if self.upstream.api_key.is_empty() {
+                    req
+                } else {
+                    req.bearer_auth(&self.upstream.api_key)
+                }
+            }
+        };
+        crate::with_headers(&self.upstream, req)
+    }
+
+    /// The request body for a streamed completion.
+    pub(crate) fn body(&self, request: &ChatRequest) -> Value {
+        let mut messages = Vec::with_capacity(request.turns.len() + 1);
+        if let Some(system) = &request.system {
+            messages.push(json!({"role": "system", "content": system}));
+        }
+        for turn in &request.turns {
+            let role = match turn.role {
+                Role::User => "user",
+                Role::Assistant => "assistant",
+            };
+            messages.push(json!({"role": role, "content": turn.text}));
+        }
+        let p = &request.params;
+        let mut body = Map::new();
+        body.insert("model".into(), request.model.clone().into());
+        body.insert("messages".into(), messages.into());
+        body.insert("stream".into(), true.into());
+        body.insert("stream_options".into(), json!({"include_usage": true}));
+        if let Some(t) = p.temperature {
+            body.insert("temperature".into(), t.into());
+        }
+        if let Some(t) = p.top_p {
+            body.insert("top_p".into(), t.into());
+        }
+        if let Some(n) = p.max_output_tokens {
+            body.insert("max_tokens".into(), n.into());
+        }
+        if !p.stop.is_empty() {
+            body.insert("stop".into(), p.stop.clone().into());
+        }
+        if let Some(e) = &p.reasoning_effort {
+            body.insert("reasoning_effort".into(), e.clone().into());
+        }
+        crate::adjust_body(&self.upstream, &mut body);
+        Value::Object(body)
+    }
+}
+
+#[async_trait]
+impl ChatProvider for OpenAi {
+    async fn stream(&self, request: &ChatRequest) -> Result<ChatStream, ProviderError> {
+        let req = self
+            .request(reqwest::Method::POST, "/chat/completions")
+            .header("accept", "text/event-stream")
+            .json(&self.body(request));
+        let response = send(req).await?;
+        Ok(sse_stream(response, Chunks))
+    }
+
+    async fn models(&self) -> Result<Vec<String>, ProviderError> {
+        let response = send(self.request(reqwest::Method::GET, "/models")).await?;
+        let body: Value = response
+            .json()
+            .await
+            .map_err(|e| ProviderError::Malformed(e.to_string()))?;
+        let ids = body
+            .get("data")
+            .and_then(Value::as_array)
+            .ok_or_else(|| ProviderError::Malformed("no `data` list in the model list".into()))?
+            .iter()
+            .filter_map(|m| m.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        Ok(ids)
+    }
+}
+
+/// Parses `chat.completion.chunk` frames.
+struct Chunks;
+
+impl FrameParser for Chunks {
+    fn frame(&mut self, frame: Frame, out: &mut Vec<StreamItem>) -> Result<bool, ProviderError> {
+        if !frame.has_data || frame.data.trim().is_empty() {
+            return Ok(false);
+        }
+        if frame.data.trim() == "[DONE]" {
+            return Ok(true);
+        }
+        let chunk = json(&frame)?;
+        if let Some(err) = chunk.get("error") {
+            let (hint, message, _) = crate::stream::error_details(&chunk.to_string());
+            let message = message.unwrap_or_else(|| err.to_string());
+            return Err(
+                match ProviderError::from_status(500, &hint, message.clone(), None) {
+                    ProviderError::Upstream { .. } => {
+                        ProviderError::Upstream { status: 0, message }
+                    }
+                    other => other,
+                },
+            );
+        }
+        for choice in chunk
+            .get("choices")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(delta) = choice.get("delta") {
+                for key in ["reasoning_content", "reasoning"] {
+                    if let Some(text) = delta.get(key).and_then(Value::as_str)
+                        && !text.is_empty()
+                    {
+                        out.push(StreamItem::Reasoning(text.to_owned()));
+                    }
+                }
+                if let Some(text) = delta.get("content").and_then(Value::as_str)
+                    && !text.is_empty()
+                {
+                    out.push(StreamItem::Text(text.to_owned()));
+                }
+            }
+            if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+                out.push(StreamItem::Finish(reason.to_owned()));
+            }
+        }
+        if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
+            out.push(StreamItem::Usage(Usage {
+                prompt_tokens: count(usage, "prompt_tokens").unwrap_or(0),
+                completion_tokens: count(usage, "completion_tokens").unwrap_or(0),
+            }));
+        }
+        Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Params, Turn};
+
+    fn parse(lines: &[&str]) -> Result<(Vec<StreamItem>, bool), ProviderError> {
+        let mut out = Vec::new();
+        let mut done = false;
+        for l in lines {
+            done = Chunks.frame(
+                Frame {
+                    event: String::new(),
+                    data: (*l).into(),
+                    has_data: true,
+                },
+                &mut out,
+            )?;
+        }
+        Ok((out, done))
+    }
+
+    #[test]
+    fn documented_chunks() {
+        let (items, done) = parse(&[
+            r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}"#,
+            r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"reasoning_content":"hmm"},"finish_reason":null}]}"#,
+            r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}"#,
+            r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"#,
+            r#"{"id":"c","object":"chat.completion.chunk","created":1,"model":"m","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":2,"total_tokens":11}}"#,
+            "[DONE]",
+        ])
+        .unwrap();
+        assert!(done);
+        assert_eq!(
+            items,
+            vec![
+                StreamItem::Reasoning("hmm".into()),
+                StreamItem::Text("Hi".into()),
+                StreamItem::Finish("stop".into()),
+                StreamItem::Usage(Usage {
+                    prompt_tokens: 9,
+                    completion_tokens: 2
+                }),
+            ]
+        );
+    }
+
+    #[test]
+    fn error_inside_the_stream() {
+        let err =
+            parse(&[r#"{"error":{"message":"The server had an error","type":"server_error"}}"#])
+                .unwrap_err();
+        assert_eq!(
+            err,
+            ProviderError::Upstream {
+                status: 0,
+                message: "The server had an error".into()
+            }
+        );
+    }
+
+    #[test]
+    fn body_maps_parameters() {
+        let p = OpenAi::new(
+            Upstream {
+                kind: Kind::OpenAi,
+                base_url: "http://x/v1".into(),
+                api_key: String::new(),
+                headers: vec![],
+                add_params: Map::new(),
+                drop_params: vec![],
+            },
+            reqwest::Client::new(),
+        );
+        let body = p.body(&ChatRequest {
+            model: "m".into(),
+            system: Some("be brief".into()),
+            turns: vec![Turn {
+                role: Role::User,
+                text: "hi".into(),
+            }],
+            params: Params {
+                temperature: Some(0.5),
+                max_output_tokens: Some(100),
+                stop: vec!["END".into()],
+                ..Params::default()
+            },
+        });
+        assert_eq!(
+            body,
+            json!({"model":"m","stream":true,"stream_options":{"include_usage":true},
+                "messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hi"}],
+                "temperature":0.5,"max_tokens":100,"stop":["END"]})
+        );
+    }
+}

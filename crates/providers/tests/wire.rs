@@ -1,0 +1,216 @@
+//! Each provider against a fake upstream speaking its documented wire format: answers,
+//! reasoning, usage, model lists, and every failure case sorted into its kind.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use ferrochat_providers::{
+    ChatProvider, ChatRequest, Kind, Params, ProviderError, Role, StreamItem, Turn, Upstream,
+    connect,
+};
+use ferrochat_test_support::fake_llm::{FakeLlm, Format};
+use futures_util::StreamExt;
+
+fn provider(fake: &FakeLlm, format: Format) -> std::sync::Arc<dyn ChatProvider> {
+    let kind = match format {
+        Format::OpenAi => Kind::OpenAi,
+        Format::Anthropic => Kind::Anthropic,
+        Format::Google => Kind::Google,
+    };
+    connect(
+        Upstream {
+            kind,
+            base_url: fake.base_url(),
+            api_key: "test-key".into(),
+            headers: vec![("x-extra".into(), "1".into())],
+            add_params: Default::default(),
+            drop_params: vec![],
+        },
+        reqwest::Client::new(),
+    )
+}
+
+fn request(model: &str) -> ChatRequest {
+    ChatRequest {
+        model: model.into(),
+        system: Some("be nice".into()),
+        turns: vec![
+            Turn {
+                role: Role::User,
+                text: "first".into(),
+            },
+            Turn {
+                role: Role::Assistant,
+                text: "answer".into(),
+            },
+            Turn {
+                role: Role::User,
+                text: "Hello there".into(),
+            },
+        ],
+        params: Params {
+            temperature: Some(0.2),
+            ..Params::default()
+        },
+    }
+}
+
+async fn collect(
+    p: &dyn ChatProvider,
+    model: &str,
+) -> (String, String, Vec<StreamItem>, Option<ProviderError>) {
+    let mut s = match p.stream(&request(model)).await {
+        Ok(s) => s,
+        Err(e) => return (String::new(), String::new(), vec![], Some(e)),
+    };
+    let (mut text, mut reasoning, mut other, mut err) =
+        (String::new(), String::new(), vec![], None);
+    while let Some(item) = s.next().await {
+        match item {
+            Ok(StreamItem::Text(t)) => text.push_str(&t),
+            Ok(StreamItem::Reasoning(t)) => reasoning.push_str(&t),
+            Ok(o) => other.push(o),
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    (text, reasoning, other, err)
+}
+
+const FORMATS: [Format; 3] = [Format::OpenAi, Format::Anthropic, Format::Google];
+
+#[tokio::test]
+async fn every_provider_streams_answer_reasoning_and_usage() {
+    for format in FORMATS {
+        let fake = FakeLlm::start(format).await;
+        let p = provider(&fake, format);
+        let (text, reasoning, other, err) = collect(p.as_ref(), "model-reason").await;
+        assert!(err.is_none(), "{format:?}: {err:?}");
+        assert_eq!(text, "echo: Hello there", "{format:?}");
+        assert_eq!(reasoning, "thinking about it", "{format:?}");
+        assert!(
+            other.contains(&StreamItem::Finish("stop".into())),
+            "{format:?}: {other:?}"
+        );
+        assert!(
+            other.iter().any(|o| matches!(o, StreamItem::Usage(u) if u.prompt_tokens == 11 && u.completion_tokens >= 5)),
+            "{format:?}: {other:?}"
+        );
+        // What went upstream: the key in the provider's header, the system prompt in its place,
+        // the whole branch in order.
+        let req = &fake.requests()[0];
+        assert_eq!(req.headers["x-extra"], "1");
+        let body = &req.body;
+        match format {
+            Format::OpenAi => {
+                assert_eq!(req.path, "/v1/chat/completions");
+                assert_eq!(req.headers["authorization"], "Bearer test-key");
+                assert_eq!(body["messages"][0]["role"], "system");
+                assert_eq!(body["messages"].as_array().unwrap().len(), 4);
+                assert_eq!(body["temperature"], 0.2);
+            }
+            Format::Anthropic => {
+                assert_eq!(req.path, "/v1/messages");
+                assert_eq!(req.headers["x-api-key"], "test-key");
+                assert_eq!(req.headers["anthropic-version"], "2023-06-01");
+                assert_eq!(body["system"], "be nice");
+                assert_eq!(body["messages"].as_array().unwrap().len(), 3);
+            }
+            Format::Google => {
+                assert_eq!(
+                    req.path,
+                    "/v1beta/models/model-reason:streamGenerateContent?alt=sse"
+                );
+                assert_eq!(req.headers["x-goog-api-key"], "test-key");
+                assert_eq!(body["systemInstruction"]["parts"][0]["text"], "be nice");
+                assert_eq!(body["contents"][1]["role"], "model");
+                assert_eq!(body["generationConfig"]["temperature"], 0.2);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_failure_case_is_sorted_for_every_provider() {
+    for format in FORMATS {
+        let fake = FakeLlm::start(format).await;
+        let p = provider(&fake, format);
+        for (model, code) in [
+            ("fail-auth", "provider_auth"),
+            ("fail-rate", "provider_rate_limited"),
+            ("fail-quota", "provider_quota"),
+            ("fail-model", "provider_unknown_model"),
+            ("fail-context", "provider_context_too_long"),
+            ("fail-500", "provider_error"),
+            ("cut", "provider_connection"),
+            ("malformed", "provider_malformed"),
+            ("error-event", "provider_error"),
+        ] {
+            let (text, _, _, err) = collect(p.as_ref(), model).await;
+            let err = err.unwrap_or_else(|| panic!("{format:?} {model}: no error"));
+            assert_eq!(err.code(), code, "{format:?} {model}: {err}");
+            if model == "fail-rate" {
+                assert!(
+                    matches!(err, ProviderError::RateLimited { retry_after: Some(d), .. } if d == Duration::from_secs(20)),
+                    "{format:?}: {err:?}"
+                );
+            }
+            if ["cut", "malformed", "error-event"].contains(&model) {
+                assert_eq!(
+                    text, "echo: He",
+                    "{format:?} {model}: the text before the failure arrives"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_provider_lists_models() {
+    for format in FORMATS {
+        let fake = FakeLlm::start(format).await;
+        let models = provider(&fake, format).models().await.unwrap();
+        assert_eq!(models, vec!["fetched-a", "fetched-b"], "{format:?}");
+    }
+}
+
+#[tokio::test]
+async fn azure_uses_the_deployment_path_and_api_key_header() {
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let p = connect(
+        Upstream {
+            kind: Kind::Azure {
+                deployment: "dep1".into(),
+                api_version: "2024-10-21".into(),
+            },
+            base_url: fake.url.clone(),
+            api_key: "azure-key".into(),
+            headers: vec![],
+            add_params: Default::default(),
+            drop_params: vec![],
+        },
+        reqwest::Client::new(),
+    );
+    let (text, _, _, err) = collect(p.as_ref(), "gpt-4o").await;
+    assert!(err.is_none(), "{err:?}");
+    assert_eq!(text, "echo: Hello there");
+    let req = &fake.requests()[0];
+    assert_eq!(
+        req.path,
+        "/openai/deployments/dep1/chat/completions?api-version=2024-10-21"
+    );
+    assert_eq!(req.headers["api-key"], "azure-key");
+}
+
+#[tokio::test]
+async fn dropping_the_stream_closes_the_upstream_connection() {
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let p = provider(&fake, Format::OpenAi);
+    let mut s = p.stream(&request("slow")).await.unwrap();
+    let _ = s.next().await;
+    assert_eq!(fake.open_streams(), 1);
+    drop(s);
+    fake.wait_closed(Duration::from_secs(2)).await;
+}
