@@ -10,6 +10,7 @@
 #![recursion_limit = "256"]
 
 mod auth;
+mod chat;
 mod convert;
 mod convos;
 mod cookies;
@@ -101,7 +102,20 @@ pub fn router() -> Router<AppState> {
         .route("/api/files", get(startup::list_files))
         .route("/api/files/config", get(startup::files_config))
         .route("/api/files/speech/config/get", get(startup::speech_config))
-        .route("/api/keys", get(startup::get_key))
+        .route(
+            "/api/keys",
+            get(startup::get_key)
+                .put(startup::put_key)
+                .delete(startup::delete_keys),
+        )
+        .route("/api/keys/{name}", delete(startup::delete_key))
+        .route("/api/agents/chat", post(chat::chat))
+        .route("/api/agents/chat/{endpoint}", post(chat::chat))
+        .route("/api/convos/gen_title", post(chat::gen_title))
+        .route(
+            "/api/convos/gen_title/{conversation_id}",
+            get(chat::gen_title_get),
+        )
         .route("/api/agents/tools/calls", get(startup::tool_calls))
         .route("/api/agents/tools/{tool}/auth", get(startup::tool_auth))
         .route(

@@ -9,6 +9,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use ferrochat_config::{Credential, EndpointKind};
 use ferrochat_core::Role;
 use ferrochat_web::{AppState, AuthUser};
 use http::StatusCode;
@@ -112,15 +113,49 @@ pub async fn get_banner() -> Json<Value> {
     Json(Value::Null)
 }
 
-/// `GET /api/endpoints`: the configured model endpoints. None exist until providers are
-/// configured (the chat engine), so the map is empty.
-pub async fn get_endpoints() -> Json<Value> {
-    Json(json!({}))
+/// `GET /api/endpoints`: the configured model endpoints (§4.2), keyed as conversations name
+/// them, in menu order. No auth, as in Node.
+pub async fn get_endpoints(State(state): State<AppState>) -> Json<Value> {
+    let endpoints = state.services.chat.endpoints();
+    let map: Map<String, Value> = endpoints
+        .list()
+        .iter()
+        .enumerate()
+        .map(|(order, e)| {
+            let mut v = json!({
+                "order": order,
+                "userProvide": e.api_key == Credential::UserProvided,
+                "userProvideURL": e.base_url == Credential::UserProvided,
+            });
+            if e.kind == EndpointKind::Custom {
+                v["type"] = "custom".into();
+                v["modelDisplayLabel"] = e
+                    .display_label
+                    .clone()
+                    .unwrap_or_else(|| e.name.clone())
+                    .into();
+            }
+            if matches!(e.kind, EndpointKind::Azure { .. }) {
+                v["azure"] = true.into();
+            }
+            if let Some(icon) = &e.icon_url {
+                v["iconURL"] = icon.clone().into();
+            }
+            (e.name.clone(), v)
+        })
+        .collect();
+    Json(Value::Object(map))
 }
 
-/// `GET /api/models`: models per endpoint, same keys as `/api/endpoints` (never `initial`).
-pub async fn get_models(_auth: AuthUser) -> Json<Value> {
-    Json(json!({}))
+/// `GET /api/models`: models per endpoint, same keys as `/api/endpoints` (never `initial`,
+/// §4.3); fetched lists are cached by the registry.
+pub async fn get_models(State(state): State<AppState>, _auth: AuthUser) -> Json<Value> {
+    let endpoints = state.services.chat.endpoints();
+    let mut map = Map::new();
+    for e in endpoints.list() {
+        map.insert(e.name.clone(), json!(endpoints.models(e).await));
+    }
+    Json(Value::Object(map))
 }
 
 /// `GET /api/roles/{role}`: the permission map for `user` or `admin`. Only administrators may
@@ -176,13 +211,100 @@ pub async fn speech_config(_auth: AuthUser) -> Json<Value> {
 #[derive(Debug, Deserialize)]
 pub struct KeyQuery {
     #[serde(default)]
-    #[allow(dead_code)]
     name: Option<String>,
 }
 
-/// `GET /api/keys?name=`: no user-provided keys are stored yet.
-pub async fn get_key(_auth: AuthUser, Query(_q): Query<KeyQuery>) -> Json<Value> {
-    Json(json!({ "expiresAt": null }))
+/// `GET /api/keys?name=`: `{expiresAt}` of the user's key for that endpoint — `null` both when
+/// it never expires and when there is none, as in Node (the client then asks for one when the
+/// endpoint is `userProvide`).
+pub async fn get_key(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<KeyQuery>,
+) -> Response {
+    let name = q.name.unwrap_or_default();
+    match state.services.keys.expiry(auth.user.id, &name).await {
+        Ok(Some(Some(at))) => Json(json!({ "expiresAt": crate::types::iso(at) })).into_response(),
+        Ok(_) => Json(json!({ "expiresAt": null })).into_response(),
+        Err(e) => crate::convos::from_service(e),
+    }
+}
+
+/// `PUT /api/keys` body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PutKey {
+    name: String,
+    value: String,
+    #[serde(default)]
+    expires_at: Option<String>,
+}
+
+/// `PUT /api/keys {name, value, expiresAt}`: stores the key encrypted; 201 with no body.
+pub async fn put_key(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    crate::json::CompatJson(body): crate::json::CompatJson<PutKey>,
+) -> Response {
+    let expires = match body.expires_at.as_deref().map(str::trim) {
+        None | Some("" | "never") => None,
+        Some(text) => match chrono::DateTime::parse_from_rfc3339(text) {
+            Ok(t) => Some(t.with_timezone(&chrono::Utc)),
+            Err(_) => {
+                return CompatError::new(StatusCode::BAD_REQUEST, "expiresAt must be an ISO date")
+                    .into_response();
+            }
+        },
+    };
+    match state
+        .services
+        .keys
+        .put(auth.user.id, &body.name, &body.value, expires)
+        .await
+    {
+        Ok(()) => StatusCode::CREATED.into_response(),
+        Err(e) => CompatError::from_service(e).into_response(),
+    }
+}
+
+/// `DELETE /api/keys/{name}`: 204.
+pub async fn delete_key(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(name): Path<String>,
+) -> Response {
+    match state.services.keys.delete(auth.user.id, &name).await {
+        Ok(()) | Err(ferrochat_services::ServiceError::NotFound(_)) => {
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(e) => CompatError::from_service(e).into_response(),
+    }
+}
+
+/// `DELETE /api/keys?all=true` query.
+#[derive(Debug, Deserialize)]
+pub struct DeleteAllQuery {
+    #[serde(default)]
+    all: Option<String>,
+}
+
+/// `DELETE /api/keys?all=true`: 204; 400 without `all=true` (Node's contract).
+pub async fn delete_keys(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Query(q): Query<DeleteAllQuery>,
+) -> Response {
+    if q.all.as_deref() != Some("true") {
+        return CompatError::new(
+            StatusCode::BAD_REQUEST,
+            "Specify either all=true to delete.",
+        )
+        .into_response();
+    }
+    match state.services.keys.delete_all(auth.user.id).await {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => CompatError::from_service(e).into_response(),
+    }
 }
 
 /// `GET /api/agents/tools/calls`: no tool calls exist (no tools yet).

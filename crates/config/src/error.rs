@@ -53,6 +53,17 @@ impl Problem {
         }
     }
 
+    /// A problem with a named setting outside the option table (an environment variable, an
+    /// entry of a list).
+    pub fn named(key: &str, message: &str, example: &str) -> Self {
+        Self {
+            key: key.to_owned(),
+            origin: None,
+            message: message.to_owned(),
+            example: Some(example.to_owned()),
+        }
+    }
+
     /// A problem with the configuration file as a whole.
     pub fn file(path: &Path, message: String) -> Self {
         Self {

@@ -7,6 +7,7 @@
 //! do with the result.
 #![warn(missing_docs)]
 
+pub mod endpoints;
 mod error;
 mod model;
 pub mod parse;
@@ -16,6 +17,7 @@ pub mod secrets;
 pub mod sources;
 pub mod spec;
 
+pub use endpoints::{Credential, EndpointConfig, EndpointKind, EndpointsConfig};
 pub use error::{ConfigError, Problem};
 pub use model::{
     AuthConfig, Config, DatabaseConfig, EmailConfig, Limit, LimitsConfig, LogConfig, LogFormat,

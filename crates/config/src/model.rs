@@ -206,6 +206,8 @@ pub struct Config {
     pub email: Option<EmailConfig>,
     /// Configured OpenID Connect providers (`openid`, `google`).
     pub oidc: Vec<OidcConfig>,
+    /// Model endpoints (built-ins from the environment, custom ones from the files).
+    pub endpoints: crate::EndpointsConfig,
     /// Configured OAuth 2.0 providers (`github`, `discord`).
     pub oauth2: Vec<OAuth2Config>,
     /// The raw values with their origins, for `config show`.
@@ -340,6 +342,12 @@ impl Config {
         };
         let metrics_enabled = p.flag("metrics.enabled");
         let conversation_retention = p.duration("conversations.retention");
+        let main_doc = sources::main_document(sources);
+        let endpoints = crate::endpoints::load(
+            main_doc.as_ref().map(|(path, doc)| (path.as_path(), doc)),
+            &sources.env,
+            &mut problems,
+        );
         if !problems.is_empty() {
             return Err(ConfigError { problems });
         }
@@ -361,6 +369,7 @@ impl Config {
             email,
             oidc,
             oauth2,
+            endpoints,
             raw: RawValues(raw),
         })
     }

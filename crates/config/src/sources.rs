@@ -69,6 +69,27 @@ impl Sources {
 /// The default file name looked for in the working directory.
 pub const DEFAULT_FILE: &str = "ferrochat.yaml";
 
+/// The configuration file to read, and whether it must exist (it must when named explicitly).
+pub(crate) fn main_file(sources: &Sources) -> (PathBuf, bool) {
+    match (&sources.file, sources.env.get("FERROCHAT_CONFIG")) {
+        (Some(path), _) => (path.clone(), true),
+        (None, Some(path)) if !path.is_empty() => (PathBuf::from(path), true),
+        _ => (PathBuf::from(DEFAULT_FILE), false),
+    }
+}
+
+/// The main file's YAML document, for the sections that are not flat options (`endpoints`).
+/// Problems reading it were already reported by [`gather`].
+pub(crate) fn main_document(sources: &Sources) -> Option<(PathBuf, Value)> {
+    let (path, _) = main_file(sources);
+    let text = std::fs::read_to_string(&path).ok()?;
+    let doc = serde_yaml::from_str(&text).ok()?;
+    Some((path, doc))
+}
+
+/// Top-level sections of the file read elsewhere, in LibreChat's structured format.
+const STRUCTURED: [&str; 1] = ["endpoints"];
+
 /// Merges the layers into one map keyed by option key, collecting every problem met on the way.
 pub fn gather(sources: &Sources, problems: &mut Vec<Problem>) -> BTreeMap<&'static str, Raw> {
     let mut raw: BTreeMap<&'static str, Raw> = BTreeMap::new();
@@ -84,14 +105,8 @@ pub fn gather(sources: &Sources, problems: &mut Vec<Problem>) -> BTreeMap<&'stat
         }
     }
 
-    let file = match (&sources.file, sources.env.get("FERROCHAT_CONFIG")) {
-        (Some(path), _) => Some((path.clone(), true)),
-        (None, Some(path)) if !path.is_empty() => Some((PathBuf::from(path), true)),
-        _ => Some((PathBuf::from(DEFAULT_FILE), false)),
-    };
-    if let Some((path, required)) = file {
-        read_file(&path, required, &mut raw, problems);
-    }
+    let (path, required) = main_file(sources);
+    read_file(&path, required, &mut raw, problems);
 
     for spec in SPECS {
         if let Some((name, value)) = spec.env.iter().find_map(|name| {
@@ -167,6 +182,12 @@ fn read_file(
     };
     if doc.is_null() {
         return;
+    }
+    let mut doc = doc;
+    if let Value::Mapping(map) = &mut doc {
+        for key in STRUCTURED {
+            map.remove(key);
+        }
     }
     let mut flat = Vec::new();
     flatten("", &doc, &mut flat, path, problems);

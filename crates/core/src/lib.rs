@@ -7,6 +7,7 @@
 
 pub mod auth_token;
 pub mod conversation;
+pub mod generation;
 pub mod id;
 pub mod json_text;
 pub mod organize;
@@ -15,6 +16,7 @@ pub mod user;
 
 pub use auth_token::{AuthToken, TokenPurpose};
 pub use conversation::{Conversation, Message};
+pub use generation::{Generation, Outcome};
 pub use id::{AuthTokenId, ConversationId, FolderId, MessageId, SessionId, TagId, UserId};
 pub use json_text::JsonText;
 pub use organize::{Folder, Preset, Tag};

@@ -150,6 +150,19 @@ pub struct Upstream {
     pub drop_params: Vec<String>,
 }
 
+/// The HTTP client providers share (one connection pool for every upstream).
+pub type HttpClient = reqwest::Client;
+
+/// A client for upstream calls: connection attempts give up after 10 s; there is no overall
+/// timeout, because answers stream for minutes (the engine bounds the wait between chunks).
+pub fn http_client() -> HttpClient {
+    reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .pool_idle_timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap_or_default()
+}
+
 /// The provider for an upstream, sharing `client`'s connection pool.
 pub fn connect(upstream: Upstream, client: reqwest::Client) -> Arc<dyn ChatProvider> {
     match upstream.kind {

@@ -13,6 +13,7 @@ use ferrochat_oidc::{
 };
 use ferrochat_services::auth::external::Providers;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
+use ferrochat_services::chat::Endpoints;
 use ferrochat_services::crypto::SecretBox;
 use ferrochat_services::{Deps, Services, SystemClock};
 use ferrochat_store::DynStore;
@@ -57,6 +58,10 @@ pub async fn app_state(
         secret_box,
         providers: providers(&config)?,
         clock: Arc::new(SystemClock),
+        endpoints: Arc::new(Endpoints::new(
+            config.endpoints.clone(),
+            ferrochat_providers::http_client(),
+        )),
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.

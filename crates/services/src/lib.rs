@@ -7,12 +7,14 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod chat;
 pub mod clock;
 pub mod conversations;
 pub mod crypto;
 mod error;
 pub mod folders;
 pub mod fork;
+pub mod keys;
 pub mod password;
 pub mod presets;
 pub mod tags;
@@ -28,10 +30,12 @@ use crate::auth::external::Providers;
 use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 use crate::crypto::SecretBox;
 
+pub use chat::ChatService;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
 pub use error::{FieldError, ServiceError, ServiceResult};
 pub use folders::FolderService;
+pub use keys::KeyService;
 pub use presets::PresetService;
 pub use tags::TagService;
 pub use users::UserService;
@@ -53,6 +57,10 @@ pub struct Services {
     pub folders: FolderService,
     /// Presets.
     pub presets: PresetService,
+    /// The chat engine.
+    pub chat: ChatService,
+    /// User-provided API keys.
+    pub keys: KeyService,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -71,6 +79,8 @@ pub struct Deps {
     pub providers: Providers,
     /// Time source.
     pub clock: Arc<dyn Clock>,
+    /// Model endpoints.
+    pub endpoints: Arc<chat::Endpoints>,
 }
 
 impl Services {
@@ -81,6 +91,17 @@ impl Services {
         let tags = TagService::new(deps.store.clone(), deps.clock.clone());
         let folders = FolderService::new(deps.store.clone(), deps.clock.clone());
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
+        let chat = ChatService::new(
+            deps.store.clone(),
+            deps.clock.clone(),
+            deps.endpoints.clone(),
+        );
+        let keys = KeyService::new(
+            deps.store.clone(),
+            deps.clock.clone(),
+            deps.secret_box.clone(),
+            deps.endpoints.clone(),
+        );
         let auth = AuthService::new(deps, users.clone());
         Self {
             store: auth.store().clone(),
@@ -90,6 +111,8 @@ impl Services {
             tags,
             folders,
             presets,
+            chat,
+            keys,
         }
     }
 }

@@ -42,6 +42,10 @@ async fn services() -> (Services, tempfile::TempDir) {
             secret_box,
             providers: Default::default(),
             clock: Arc::new(ferrochat_services::SystemClock),
+            endpoints: Arc::new(ferrochat_services::chat::Endpoints::new(
+                Default::default(),
+                ferrochat_providers::http_client(),
+            )),
         }),
         dir,
     )

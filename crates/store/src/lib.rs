@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 mod auth_tokens;
+mod chat;
 mod conversations;
 mod error;
 mod maintenance;
@@ -23,6 +24,7 @@ mod users;
 use std::sync::Arc;
 
 pub use auth_tokens::AuthTokenStore;
+pub use chat::{ChatStore, StoredKey, TurnStart, UserKeyStore};
 pub use conversations::{
     ConversationChange, ConversationCursor, ConversationFilter, ConversationStore,
 };
@@ -45,6 +47,8 @@ pub trait Store:
     + TagStore
     + FolderStore
     + PresetStore
+    + ChatStore
+    + UserKeyStore
     + Maintenance
 {
 }
@@ -58,6 +62,8 @@ impl<T> Store for T where
         + TagStore
         + FolderStore
         + PresetStore
+        + ChatStore
+        + UserKeyStore
         + Maintenance
 {
 }

@@ -105,6 +105,9 @@ mod tests {
             .with_ansi(false)
             .finish();
         let _guard = tracing::subscriber::set_default(subscriber);
+        // Another test thread may have cached this callsite's interest while no subscriber
+        // wanted it (a flake seen under a loaded full-workspace run): ask again.
+        tracing::callsite::rebuild_interest_cache();
         let profiler = Profiler {
             slow_threshold: threshold,
             timeout: None,

@@ -19,6 +19,7 @@ pub struct TestAppBuilder {
     db: Option<TestDb>,
     env: Vec<(String, String)>,
     extra: Option<Router<AppState>>,
+    yaml: String,
 }
 
 impl TestAppBuilder {
@@ -31,6 +32,12 @@ impl TestAppBuilder {
     /// Sets a configuration value by its environment name (`ALLOW_REGISTRATION`, …).
     pub fn env(mut self, name: &str, value: &str) -> Self {
         self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Content of the server's `ferrochat.yaml` (`{addr}` is replaced as in [`Self::env`]).
+    pub fn config_yaml(mut self, yaml: &str) -> Self {
+        self.yaml = yaml.to_owned();
         self
     }
 
@@ -50,7 +57,8 @@ impl TestAppBuilder {
         let data_dir = tempfile::tempdir().expect("temp dir");
         // An empty explicit config file keeps a developer's ./ferrochat.yaml out of the tests.
         let config_file = data_dir.path().join("ferrochat.yaml");
-        std::fs::write(&config_file, "").expect("write config");
+        std::fs::write(&config_file, self.yaml.replace("{addr}", &addr.to_string()))
+            .expect("write config");
         let mut env: std::collections::HashMap<String, String> = self
             .env
             .into_iter()
@@ -125,6 +133,7 @@ impl TestApp {
             db: None,
             env: Vec::new(),
             extra: None,
+            yaml: String::new(),
         }
     }
 

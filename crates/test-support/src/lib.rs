@@ -11,6 +11,7 @@ pub mod fixtures;
 pub mod idp;
 pub mod node;
 pub mod smtp;
+pub mod sse;
 
 pub use app::{TestApp, TestAppBuilder};
 pub use db::TestDb;

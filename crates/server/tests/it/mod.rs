@@ -1,6 +1,7 @@
 mod admin;
 mod auth;
 mod bad_input;
+mod chat;
 mod client;
 mod convos;
 mod errors;

@@ -7,6 +7,8 @@
 //! keeps sqlx out of the domain types (`ferrochat-core`).
 
 pub mod auth_tokens;
+pub mod chat;
+mod chat_impls;
 pub mod conversations;
 pub mod hot;
 pub mod organize;

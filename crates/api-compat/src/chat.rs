@@ -1,0 +1,367 @@
+//! `POST /api/agents/chat/{endpoint}` (§7): the LibreChat client's chat request, answered as
+//! the event stream its `sse.js` parser reads, and `gen_title` (§5.7, §7.9).
+//!
+//! Framing rules that the client proved (§7.3, §12): one `event: message` frame per event with
+//! one-line JSON; never a comment-only frame (it breaks the client's parser), so the heartbeat
+//! is `event: ping` with `{}`; failures before anything is stored are a non-200 JSON `{text}`
+//! answer, never an `event: error` (which leaves a new conversation's page broken).
+
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use ferrochat_services::ServiceError;
+use ferrochat_services::chat::{ChatEvent, ChatInput, PartKind};
+use ferrochat_web::{AppState, AuthUser};
+use futures_util::StreamExt;
+use http::{StatusCode, header};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use crate::convert::{self, NO_PARENT};
+
+/// Conversation settings a chat request may carry (§11.2 "Parameters" and routing extras);
+/// everything else in the payload describes the message or the request, not the conversation.
+const SETTINGS: &[&str] = &[
+    "modelLabel",
+    "chatGptLabel",
+    "userLabel",
+    "promptPrefix",
+    "temperature",
+    "top_p",
+    "topP",
+    "topK",
+    "frequency_penalty",
+    "presence_penalty",
+    "max_tokens",
+    "maxOutputTokens",
+    "maxTokens",
+    "maxContextTokens",
+    "stop",
+    "resendFiles",
+    "imageDetail",
+    "reasoning_effort",
+    "reasoning_summary",
+    "verbosity",
+    "useResponsesApi",
+    "web_search",
+    "disableStreaming",
+    "fileTokenLimit",
+    "promptCache",
+    "thinking",
+    "thinkingBudget",
+    "system",
+    "region",
+    "artifacts",
+    "iconURL",
+    "greeting",
+    "spec",
+    "examples",
+    "context",
+    "instructions",
+    "additional_instructions",
+    "append_current_datetime",
+];
+
+/// How long without an event before a heartbeat frame is sent. Short, because a write is also
+/// how a dropped client is noticed (and its upstream call cancelled).
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How long `gen_title` waits for a title being generated (Node: 20 s).
+const TITLE_WAIT: Duration = Duration::from_secs(20);
+
+/// The chat payload (§7.2): the fields the engine reads; the rest is filtered into settings.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Payload {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    endpoint: Option<String>,
+    #[serde(default)]
+    endpoint_type: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    conversation_id: Option<String>,
+    #[serde(default)]
+    parent_message_id: Option<String>,
+    #[serde(default)]
+    override_parent_message_id: Option<String>,
+    #[serde(default)]
+    is_regenerate: bool,
+    #[serde(default)]
+    is_continued: bool,
+    #[serde(default)]
+    is_temporary: bool,
+    #[serde(flatten)]
+    rest: Map<String, Value>,
+}
+
+/// A failure before streaming: a non-200 JSON `{text}` (the client shows it in an error
+/// bubble and, for a new conversation, stays on `/c/new`).
+fn refuse(status: StatusCode, text: impl Into<String>) -> Response {
+    (status, axum::Json(json!({ "text": text.into() }))).into_response()
+}
+
+fn refuse_service(err: ServiceError) -> Response {
+    match err {
+        ServiceError::Invalid(fields) => {
+            let text: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            refuse(StatusCode::BAD_REQUEST, text.join("; "))
+        }
+        ServiceError::NotFound(_) => refuse(StatusCode::NOT_FOUND, "Conversation not found"),
+        // LibreChat's typed errors, which the client localizes.
+        ServiceError::Forbidden(kind) => {
+            refuse(StatusCode::FORBIDDEN, json!({ "type": kind }).to_string())
+        }
+        ServiceError::Conflict { field } => {
+            refuse(StatusCode::CONFLICT, format!("{field} already in use"))
+        }
+        ServiceError::Unauthenticated => refuse(StatusCode::UNAUTHORIZED, "Unauthorized"),
+        other => {
+            tracing::error!(error = %other, "chat request failed");
+            refuse(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "An error occurred while processing your request. Please contact the Admin.",
+            )
+        }
+    }
+}
+
+/// Reads an optional ID: absent, empty, `new`, `PENDING` and NO_PARENT mean none. The error
+/// is the text of the 400 answer.
+fn optional_id<T: std::str::FromStr>(raw: Option<&str>, field: &str) -> Result<Option<T>, String> {
+    match raw.map(str::trim) {
+        None | Some("" | "new" | "PENDING" | NO_PARENT) => Ok(None),
+        Some(text) => text
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{field} is not a valid ID")),
+    }
+}
+
+/// `POST /api/agents/chat/{endpoint}` (and without the segment): Node ignores the path and
+/// reads `endpoint` from the body; the path is the fallback.
+pub async fn chat(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    path: Option<Path<String>>,
+    body: Bytes,
+) -> Response {
+    let payload: Payload = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("Invalid request: {e}")),
+    };
+    let conversation_id = match optional_id(payload.conversation_id.as_deref(), "conversationId") {
+        Ok(id) => id,
+        Err(text) => return refuse(StatusCode::BAD_REQUEST, text),
+    };
+    let parent_message_id =
+        match optional_id(payload.parent_message_id.as_deref(), "parentMessageId") {
+            Ok(id) => id,
+            Err(text) => return refuse(StatusCode::BAD_REQUEST, text),
+        };
+    // Regenerate and continue re-answer the stored user message (§7.8).
+    let regenerate = if payload.is_regenerate || payload.is_continued {
+        match optional_id(
+            payload.override_parent_message_id.as_deref(),
+            "overrideParentMessageId",
+        ) {
+            Ok(Some(id)) => Some(id),
+            Ok(None) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    "overrideParentMessageId is required to regenerate",
+                );
+            }
+            Err(text) => return refuse(StatusCode::BAD_REQUEST, text),
+        }
+    } else {
+        None
+    };
+    let endpoint = payload
+        .endpoint
+        .filter(|e| !e.is_empty())
+        .or_else(|| path.map(|Path(p)| p))
+        .unwrap_or_default();
+    let settings: Map<String, Value> = payload
+        .rest
+        .into_iter()
+        .filter(|(k, _)| SETTINGS.contains(&k.as_str()))
+        .collect();
+    let input = ChatInput {
+        endpoint,
+        endpoint_type: payload.endpoint_type,
+        model: payload.model,
+        conversation_id,
+        parent_message_id,
+        text: payload.text,
+        regenerate,
+        settings,
+        is_temporary: payload.is_temporary,
+    };
+    let credentials = match state
+        .services
+        .keys
+        .credentials(auth.user.id, &input.endpoint)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return refuse_service(e),
+    };
+    match state
+        .services
+        .chat
+        .start(auth.user.id, input, credentials.as_ref())
+        .await
+    {
+        Ok(rx) => stream(rx),
+        Err(e) => refuse_service(e),
+    }
+}
+
+/// Names the run step of each content part; `runId` is the answer's ID (§7.5).
+struct Frames {
+    response_id: String,
+}
+
+impl Frames {
+    fn step_id(&self, index: u32) -> String {
+        format!("step_{}_{index}", self.response_id.replace('-', ""))
+    }
+
+    fn frame(value: &Value) -> Bytes {
+        Bytes::from(format!("event: message\ndata: {value}\n\n"))
+    }
+
+    fn encode(&mut self, event: ChatEvent) -> Bytes {
+        match event {
+            ChatEvent::Created {
+                user_message,
+                response_id,
+                ..
+            } => {
+                self.response_id = response_id.to_string();
+                Self::frame(&json!({"created": true, "message": convert::message(&user_message)}))
+            }
+            ChatEvent::Part { index, .. } => Self::frame(&json!({
+                "event": "on_run_step",
+                "data": {
+                    "id": self.step_id(index),
+                    "runId": self.response_id,
+                    "index": index,
+                    "stepIndex": index,
+                    "type": "message_creation",
+                    "stepDetails": {
+                        "type": "message_creation",
+                        "message_creation": { "message_id": format!("msg_{}_{index}", self.response_id.replace('-', "")) }
+                    },
+                    "usage": null
+                }
+            })),
+            ChatEvent::Delta { index, kind, text } => {
+                let (event, part) = match kind {
+                    PartKind::Text => ("on_message_delta", json!({"type": "text", "text": text})),
+                    PartKind::Think => (
+                        "on_reasoning_delta",
+                        json!({"type": "think", "think": text}),
+                    ),
+                };
+                Self::frame(&json!({
+                    "event": event,
+                    "data": { "id": self.step_id(index), "delta": { "content": [part] } }
+                }))
+            }
+            ChatEvent::Final(f) => Self::frame(&json!({
+                "final": true,
+                "conversation": convert::conversation(&f.conversation),
+                "title": f.conversation.title,
+                "requestMessage": convert::message(&f.request),
+                "responseMessage": convert::message(&f.response),
+            })),
+        }
+    }
+}
+
+/// The SSE response: events as frames, a heartbeat after a second of silence. Dropping the
+/// body (the client went away) drops the receiver, which cancels the generation.
+fn stream(rx: mpsc::Receiver<ChatEvent>) -> Response {
+    let frames = Frames {
+        response_id: String::new(),
+    };
+    let body = futures_util::stream::unfold((rx, frames), |(mut rx, mut frames)| async move {
+        match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
+            Ok(Some(event)) => {
+                let bytes = frames.encode(event);
+                Some((Ok::<_, std::convert::Infallible>(bytes), (rx, frames)))
+            }
+            Ok(None) => None,
+            Err(_) => Some((
+                Ok(Bytes::from_static(b"event: ping\ndata: {}\n\n")),
+                (rx, frames),
+            )),
+        }
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/event-stream")
+        .header(header::CACHE_CONTROL, "no-cache, no-transform")
+        .header("x-accel-buffering", "no")
+        .body(Body::from_stream(body.boxed()))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// `POST /api/convos/gen_title` body.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TitleRequest {
+    #[serde(default)]
+    conversation_id: Option<String>,
+}
+
+async fn title_for(state: &AppState, auth: &AuthUser, raw: Option<&str>) -> Response {
+    let not_found = || {
+        (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"message": "Title not found or method not implemented for the conversation's endpoint"})),
+        )
+            .into_response()
+    };
+    let Some(id) = raw.and_then(|r| r.parse().ok()) else {
+        return not_found();
+    };
+    match state
+        .services
+        .chat
+        .title(auth.user.id, id, TITLE_WAIT)
+        .await
+    {
+        Ok(Some(title)) => axum::Json(json!({ "title": title })).into_response(),
+        Ok(None) | Err(ServiceError::NotFound(_)) => not_found(),
+        Err(e) => crate::convos::from_service(e),
+    }
+}
+
+/// `POST /api/convos/gen_title {conversationId}`: the title once generated (long-poll, ≤ 20 s),
+/// else 404 `{message}` (§5.7).
+pub async fn gen_title(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    crate::json::CompatJson(body): crate::json::CompatJson<TitleRequest>,
+) -> Response {
+    title_for(&state, &auth, body.conversation_id.as_deref()).await
+}
+
+/// `GET /api/convos/gen_title/{conversationId}`: what data-provider 0.8.5xx calls.
+pub async fn gen_title_get(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+) -> Response {
+    title_for(&state, &auth, Some(&id)).await
+}

@@ -1,0 +1,603 @@
+//! Model endpoints, configured the way LibreChat configures them, so an existing deployment's
+//! settings keep working:
+//! - built-ins from LibreChat's environment names: `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`,
+//!   `GOOGLE_KEY`, `AZURE_API_KEY` + `AZURE_OPENAI_API_INSTANCE_NAME`/`…_DEPLOYMENT_NAME`/
+//!   `…_VERSION`, with `*_MODELS`, `*_REVERSE_PROXY` and `*_TITLE_MODEL`; the value
+//!   `user_provided` makes each user bring their own key;
+//! - custom endpoints in LibreChat's `endpoints.custom` format, from `ferrochat.yaml` and from
+//!   a `librechat.yaml` (the file `CONFIG_PATH` names, else `./librechat.yaml` when present),
+//!   with `${VAR}` expansion in every string;
+//! - `ENDPOINTS` (comma list) limits and orders what is offered; `TITLE_CONVO=false` turns
+//!   titles off everywhere.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use serde_yaml::Value as Yaml;
+
+use crate::error::Problem;
+use crate::{Secret, parse};
+
+/// Which API an endpoint speaks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EndpointKind {
+    /// OpenAI itself (key `openAI`).
+    OpenAi,
+    /// Azure OpenAI (key `azureOpenAI`).
+    Azure {
+        /// Deployment name.
+        deployment: String,
+        /// `api-version`.
+        api_version: String,
+    },
+    /// Anthropic (key `anthropic`).
+    Anthropic,
+    /// Google Gemini (key `google`).
+    Google,
+    /// A custom OpenAI-compatible endpoint (Ollama, vLLM, OpenRouter, …), keyed by its name.
+    Custom,
+}
+
+/// Where a credential comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credential {
+    /// Set by the operator.
+    Configured(Secret),
+    /// Each user stores their own through `/api/keys`.
+    UserProvided,
+}
+
+/// One endpoint as offered to users.
+#[derive(Clone, Debug)]
+pub struct EndpointConfig {
+    /// The key conversations use: `openAI`, `anthropic`, `google`, `azureOpenAI`, or the custom
+    /// endpoint's name.
+    pub name: String,
+    /// Wire format and routing.
+    pub kind: EndpointKind,
+    /// API key (empty `Configured` sends none, for local servers).
+    pub api_key: Credential,
+    /// Base URL (without a trailing slash).
+    pub base_url: Credential,
+    /// Models offered (the first is the default).
+    pub models: Vec<String>,
+    /// Also ask the upstream for its models (cached).
+    pub fetch_models: bool,
+    /// Generate titles for new conversations.
+    pub title_convo: bool,
+    /// Model used for titles (`current_model` or none: the conversation's model).
+    pub title_model: Option<String>,
+    /// Name shown as the answer's sender.
+    pub display_label: Option<String>,
+    /// Icon URL for the client.
+    pub icon_url: Option<String>,
+    /// Extra headers sent upstream.
+    pub headers: Vec<(String, String)>,
+    /// Fields added to every request body.
+    pub add_params: Map<String, Value>,
+    /// Fields removed from every request body.
+    pub drop_params: Vec<String>,
+}
+
+/// All endpoints, in menu order, and engine-wide settings.
+#[derive(Clone, Debug)]
+pub struct EndpointsConfig {
+    /// Offered endpoints, in menu order.
+    pub list: Vec<EndpointConfig>,
+    /// Longest wait for the next piece of a streamed answer (`CHAT_IDLE_TIMEOUT`).
+    pub idle_timeout: Duration,
+    /// Where the custom endpoints came from, for `config show`.
+    pub files: Vec<PathBuf>,
+}
+
+impl Default for EndpointsConfig {
+    /// No endpoints; the default idle timeout.
+    fn default() -> Self {
+        Self {
+            list: Vec::new(),
+            idle_timeout: Duration::from_secs(120),
+            files: Vec::new(),
+        }
+    }
+}
+
+impl EndpointsConfig {
+    /// The endpoint with this key.
+    pub fn get(&self, name: &str) -> Option<&EndpointConfig> {
+        self.list.iter().find(|e| e.name == name)
+    }
+}
+
+/// Built-in endpoint keys, in LibreChat's default menu order.
+const BUILT_INS: [&str; 4] = ["openAI", "azureOpenAI", "google", "anthropic"];
+
+fn env<'a>(vars: &'a HashMap<String, String>, name: &str) -> Option<&'a str> {
+    vars.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+fn list(text: Option<&str>) -> Vec<String> {
+    text.map(|t| {
+        t.split(',')
+            .map(|m| m.trim().to_owned())
+            .filter(|m| !m.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn credential(value: &str) -> Credential {
+    if value == "user_provided" {
+        Credential::UserProvided
+    } else {
+        Credential::Configured(Secret::new(value))
+    }
+}
+
+/// A built-in endpoint from its environment variables, when its key is set.
+fn built_in(
+    name: &str,
+    vars: &HashMap<String, String>,
+    title_convo: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<EndpointConfig> {
+    let (key_var, prefix, default_url, defaults): (&str, &str, &str, &[&str]) = match name {
+        "openAI" => (
+            "OPENAI_API_KEY",
+            "OPENAI",
+            "https://api.openai.com/v1",
+            &[
+                "gpt-4o-mini",
+                "gpt-4o",
+                "gpt-4.1",
+                "gpt-4.1-mini",
+                "o4-mini",
+            ],
+        ),
+        "anthropic" => (
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC",
+            "https://api.anthropic.com",
+            &["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"],
+        ),
+        "google" => (
+            "GOOGLE_KEY",
+            "GOOGLE",
+            "https://generativelanguage.googleapis.com",
+            &["gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash"],
+        ),
+        _ => ("AZURE_API_KEY", "AZURE_OPENAI", "", &["gpt-4o"]),
+    };
+    let key = env(vars, key_var)?;
+    let configured_models = list(env(vars, &format!("{prefix}_MODELS")));
+    let kind = match name {
+        "openAI" => EndpointKind::OpenAi,
+        "anthropic" => EndpointKind::Anthropic,
+        "google" => EndpointKind::Google,
+        _ => {
+            let deployment = env(vars, "AZURE_OPENAI_API_DEPLOYMENT_NAME");
+            let instance = env(vars, "AZURE_OPENAI_API_INSTANCE_NAME");
+            let Some(deployment) = deployment else {
+                problems.push(Problem::named(
+                    "AZURE_OPENAI_API_DEPLOYMENT_NAME",
+                    "AZURE_API_KEY is set, so the deployment name is needed too",
+                    "gpt-4o",
+                ));
+                return None;
+            };
+            if instance.is_none() && env(vars, "AZURE_OPENAI_BASEURL").is_none() {
+                problems.push(Problem::named(
+                    "AZURE_OPENAI_API_INSTANCE_NAME",
+                    "AZURE_API_KEY is set, so the instance name (or AZURE_OPENAI_BASEURL) is needed too",
+                    "my-instance",
+                ));
+                return None;
+            }
+            EndpointKind::Azure {
+                deployment: deployment.to_owned(),
+                api_version: env(vars, "AZURE_OPENAI_API_VERSION")
+                    .unwrap_or("2024-10-21")
+                    .to_owned(),
+            }
+        }
+    };
+    let base_url = match &kind {
+        EndpointKind::Azure { .. } => env(vars, "AZURE_OPENAI_BASEURL")
+            .map(str::to_owned)
+            .unwrap_or_else(|| {
+                format!(
+                    "https://{}.openai.azure.com",
+                    env(vars, "AZURE_OPENAI_API_INSTANCE_NAME").unwrap_or_default()
+                )
+            }),
+        _ => env(vars, &format!("{prefix}_REVERSE_PROXY"))
+            .unwrap_or(default_url)
+            .to_owned(),
+    };
+    let fetch = configured_models.is_empty() && !matches!(kind, EndpointKind::Azure { .. });
+    Some(EndpointConfig {
+        name: name.to_owned(),
+        kind,
+        api_key: credential(key),
+        base_url: Credential::Configured(Secret::new(base_url.trim_end_matches('/'))),
+        models: if configured_models.is_empty() {
+            defaults.iter().map(|m| (*m).to_owned()).collect()
+        } else {
+            configured_models
+        },
+        fetch_models: fetch,
+        title_convo,
+        title_model: env(vars, &format!("{prefix}_TITLE_MODEL")).map(str::to_owned),
+        display_label: None,
+        icon_url: None,
+        headers: Vec::new(),
+        add_params: Map::new(),
+        drop_params: Vec::new(),
+    })
+}
+
+/// Replaces `${VAR}` with the variable's value (empty when unset).
+fn expand(text: &str, vars: &HashMap<String, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                out.push_str(vars.get(&after[..end]).map_or("", |v| v.as_str()));
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push_str(&rest[start..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn yaml_to_json(v: &Yaml, vars: &HashMap<String, String>) -> Value {
+    match v {
+        Yaml::Null => Value::Null,
+        Yaml::Bool(b) => Value::Bool(*b),
+        Yaml::Number(n) => serde_json::to_value(n).unwrap_or(Value::Null),
+        Yaml::String(s) => Value::String(expand(s, vars)),
+        Yaml::Sequence(items) => items.iter().map(|i| yaml_to_json(i, vars)).collect(),
+        Yaml::Mapping(m) => Value::Object(
+            m.iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_owned(), yaml_to_json(v, vars))))
+                .collect(),
+        ),
+        Yaml::Tagged(t) => yaml_to_json(&t.value, vars),
+    }
+}
+
+/// One `endpoints.custom` entry.
+fn custom(
+    entry: &Value,
+    at: &str,
+    title_default: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<EndpointConfig> {
+    let text = |k: &str| entry.get(k).and_then(Value::as_str).map(str::trim);
+    let Some(name) = text("name").filter(|n| !n.is_empty()) else {
+        problems.push(Problem::named(
+            at,
+            "a custom endpoint needs a `name`",
+            "name: Ollama",
+        ));
+        return None;
+    };
+    let at = format!("{at} ({name})");
+    let Some(api_key) = text("apiKey") else {
+        problems.push(Problem::named(
+            &at,
+            "needs `apiKey` (use `ollama` or any text for servers without keys, `user_provided` to let users bring theirs)",
+            "apiKey: \"${OPENROUTER_KEY}\"",
+        ));
+        return None;
+    };
+    let base = match text("baseURL") {
+        Some("user_provided") => Credential::UserProvided,
+        Some(url) => match parse::url(url) {
+            Ok(u) => Credential::Configured(Secret::new(u.trim_end_matches('/'))),
+            Err(_) => {
+                problems.push(Problem::named(
+                    &at,
+                    "`baseURL` must be an http(s) URL",
+                    "baseURL: http://127.0.0.1:11434/v1",
+                ));
+                return None;
+            }
+        },
+        None => {
+            problems.push(Problem::named(
+                &at,
+                "needs `baseURL`",
+                "baseURL: http://127.0.0.1:11434/v1",
+            ));
+            return None;
+        }
+    };
+    let models = entry.get("models").unwrap_or(&Value::Null);
+    let defaults: Vec<String> = models
+        .get("default")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| m.as_str().map(|s| s.trim().to_owned()))
+        .filter(|m| !m.is_empty())
+        .collect();
+    let fetch = models
+        .get("fetch")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if defaults.is_empty() && !fetch {
+        problems.push(Problem::named(
+            &at,
+            "needs `models.default` (a list) or `models.fetch: true`",
+            "models: { default: [llama3.2], fetch: true }",
+        ));
+        return None;
+    }
+    let headers = entry
+        .get("headers")
+        .and_then(Value::as_object)
+        .map(|h| {
+            h.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(EndpointConfig {
+        name: name.to_owned(),
+        kind: EndpointKind::Custom,
+        api_key: credential(api_key),
+        base_url: base,
+        models: defaults,
+        fetch_models: fetch,
+        title_convo: title_default
+            && entry
+                .get("titleConvo")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        title_model: text("titleModel").map(str::to_owned),
+        display_label: text("modelDisplayLabel").map(str::to_owned),
+        icon_url: text("iconURL").map(str::to_owned),
+        headers,
+        add_params: entry
+            .get("addParams")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default(),
+        drop_params: entry
+            .get("dropParams")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str().map(str::to_owned))
+            .collect(),
+    })
+}
+
+/// The `endpoints.custom` list of a YAML document (either file format).
+fn custom_list(
+    doc: &Yaml,
+    path: &Path,
+    vars: &HashMap<String, String>,
+    title_default: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<EndpointConfig> {
+    let Some(list) = doc.get("endpoints").and_then(|e| e.get("custom")) else {
+        return Vec::new();
+    };
+    let Yaml::Sequence(items) = list else {
+        problems.push(Problem::file(
+            path,
+            "`endpoints.custom` must be a list".into(),
+        ));
+        return Vec::new();
+    };
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| {
+            let at = format!("{}: endpoints.custom[{i}]", path.display());
+            custom(&yaml_to_json(item, vars), &at, title_default, problems)
+        })
+        .collect()
+}
+
+/// Reads the endpoints. `main_doc` is `ferrochat.yaml`'s document (when there is one).
+pub(crate) fn load(
+    main_doc: Option<(&Path, &Yaml)>,
+    vars: &HashMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> EndpointsConfig {
+    let title_convo = env(vars, "TITLE_CONVO").is_none_or(|v| !v.eq_ignore_ascii_case("false"));
+    let mut all: Vec<EndpointConfig> = BUILT_INS
+        .iter()
+        .filter_map(|name| built_in(name, vars, title_convo, problems))
+        .collect();
+    let mut files = Vec::new();
+    if let Some((path, doc)) = main_doc {
+        let found = custom_list(doc, path, vars, title_convo, problems);
+        if !found.is_empty() {
+            files.push(path.to_owned());
+        }
+        all.extend(found);
+    }
+    // LibreChat's own file: CONFIG_PATH, else ./librechat.yaml when present.
+    let (librechat, required) = match env(vars, "CONFIG_PATH") {
+        Some(p) => (PathBuf::from(p), true),
+        None => (PathBuf::from("librechat.yaml"), false),
+    };
+    match std::fs::read_to_string(&librechat) {
+        Ok(text) => match serde_yaml::from_str::<Yaml>(&text) {
+            Ok(doc) => {
+                let found = custom_list(&doc, &librechat, vars, title_convo, problems);
+                files.push(librechat.clone());
+                all.extend(found);
+            }
+            Err(e) => problems.push(Problem::file(&librechat, format!("not valid YAML: {e}"))),
+        },
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => problems.push(Problem::file(&librechat, format!("cannot read it: {e}"))),
+    }
+    let mut seen = std::collections::HashSet::new();
+    for e in &all {
+        if !seen.insert(e.name.clone()) {
+            problems.push(Problem::named(
+                &e.name,
+                "two endpoints have this name; names must be unique (built-ins included)",
+                "name: MyOllama",
+            ));
+        }
+    }
+    if let Some(order) = env(vars, "ENDPOINTS") {
+        let wanted = list(Some(order));
+        all.retain(|e| {
+            wanted.contains(&e.name)
+                || e.kind == EndpointKind::Custom && wanted.iter().any(|w| w == "custom")
+        });
+        all.sort_by_key(|e| {
+            wanted
+                .iter()
+                .position(|w| *w == e.name || (w == "custom" && e.kind == EndpointKind::Custom))
+                .unwrap_or(usize::MAX)
+        });
+    }
+    let idle_timeout = match env(vars, "CHAT_IDLE_TIMEOUT") {
+        None => Duration::from_secs(120),
+        Some(v) => parse::duration(v)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .unwrap_or_else(|| {
+                problems.push(Problem::named(
+                    "CHAT_IDLE_TIMEOUT",
+                    "must be a positive duration",
+                    "90s",
+                ));
+                Duration::from_secs(120)
+            }),
+    };
+    EndpointsConfig {
+        list: all,
+        idle_timeout,
+        files,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn built_ins_from_librechat_env_names() {
+        let mut problems = Vec::new();
+        let cfg = load(
+            None,
+            &vars(&[
+                ("OPENAI_API_KEY", "sk-1"),
+                ("OPENAI_MODELS", "a, b"),
+                ("ANTHROPIC_API_KEY", "user_provided"),
+                ("GOOGLE_KEY", "g"),
+                ("GOOGLE_REVERSE_PROXY", "http://127.0.0.1:9/"),
+                ("CONFIG_PATH", "/nonexistent/ok-if-missing-not"),
+            ]),
+            &mut problems,
+        );
+        // CONFIG_PATH names a file that is missing: that is reported.
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let names: Vec<_> = cfg.list.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["openAI", "google", "anthropic"]);
+        let openai = cfg.get("openAI").unwrap();
+        assert_eq!(openai.models, ["a", "b"]);
+        assert!(!openai.fetch_models);
+        assert_eq!(
+            cfg.get("anthropic").unwrap().api_key,
+            Credential::UserProvided
+        );
+        assert_eq!(
+            cfg.get("google").unwrap().base_url,
+            Credential::Configured(Secret::new("http://127.0.0.1:9"))
+        );
+    }
+
+    #[test]
+    fn custom_endpoints_in_librechat_format_with_env_expansion() {
+        let doc: Yaml = serde_yaml::from_str(
+            r#"
+version: 1.2.1
+endpoints:
+  custom:
+    - name: "Ollama"
+      apiKey: "ollama"
+      baseURL: "http://127.0.0.1:11434/v1/"
+      models: { default: ["llama3.2"], fetch: true }
+      titleConvo: true
+      titleModel: "current_model"
+      modelDisplayLabel: "Llama"
+      headers: { X-Team: "${TEAM}" }
+      addParams: { keep_alive: "5m" }
+      dropParams: ["stop", "user"]
+    - name: "OpenRouter"
+      apiKey: "${OPENROUTER_KEY}"
+      baseURL: "https://openrouter.ai/api/v1"
+      models: { default: ["meta/llama"] }
+    - name: "Broken"
+      baseURL: "http://x"
+"#,
+        )
+        .unwrap();
+        let mut problems = Vec::new();
+        let cfg = load(
+            Some((Path::new("f.yaml"), &doc)),
+            &vars(&[("TEAM", "red"), ("OPENROUTER_KEY", "or-1")]),
+            &mut problems,
+        );
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].message.contains("apiKey"));
+        let o = cfg.get("Ollama").unwrap();
+        assert_eq!(
+            o.base_url,
+            Credential::Configured(Secret::new("http://127.0.0.1:11434/v1"))
+        );
+        assert!(o.fetch_models && o.title_convo);
+        assert_eq!(o.headers, [("X-Team".to_owned(), "red".to_owned())]);
+        assert_eq!(o.add_params["keep_alive"], "5m");
+        assert_eq!(o.drop_params, ["stop", "user"]);
+        assert_eq!(
+            cfg.get("OpenRouter").unwrap().api_key,
+            Credential::Configured(Secret::new("or-1"))
+        );
+        assert!(!cfg.get("OpenRouter").unwrap().title_convo);
+    }
+
+    #[test]
+    fn endpoints_env_filters_and_orders() {
+        let mut problems = Vec::new();
+        let cfg = load(
+            None,
+            &vars(&[
+                ("OPENAI_API_KEY", "k"),
+                ("GOOGLE_KEY", "k"),
+                ("ANTHROPIC_API_KEY", "k"),
+                ("ENDPOINTS", "anthropic,openAI"),
+            ]),
+            &mut problems,
+        );
+        let names: Vec<_> = cfg.list.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["anthropic", "openAI"]);
+    }
+}

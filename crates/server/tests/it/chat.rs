@@ -1,0 +1,814 @@
+//! The chat protocol of §7 end to end: the real server, fake upstreams speaking each provider's
+//! wire format, and a client that reads the stream as the LibreChat client's `sse.js` does.
+
+use std::time::Duration;
+
+use ferrochat_test_support::TestApp;
+use ferrochat_test_support::fake_llm::{FakeLlm, Format};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const NO_PARENT: &str = "00000000-0000-0000-0000-000000000000";
+
+struct Fakes {
+    openai: FakeLlm,
+    anthropic: FakeLlm,
+    google: FakeLlm,
+}
+
+async fn setup() -> (TestApp, String, Fakes) {
+    setup_with(&[]).await
+}
+
+async fn setup_with(extra_env: &[(&str, &str)]) -> (TestApp, String, Fakes) {
+    let fakes = Fakes {
+        openai: FakeLlm::start(Format::OpenAi).await,
+        anthropic: FakeLlm::start(Format::Anthropic).await,
+        google: FakeLlm::start(Format::Google).await,
+    };
+    let yaml = format!(
+        r#"
+endpoints:
+  custom:
+    - name: "Fake"
+      apiKey: "${{FAKE_KEY}}"
+      baseURL: "{}"
+      models: {{ default: ["fake-model"], fetch: true }}
+      titleConvo: true
+      modelDisplayLabel: "Faker"
+      headers: {{ X-Team: "red" }}
+      addParams: {{ keep_alive: "5m" }}
+      dropParams: ["stream_options"]
+    - name: "Mine"
+      apiKey: "user_provided"
+      baseURL: "{}"
+      models: {{ default: ["mine-model"] }}
+"#,
+        fakes.openai.base_url(),
+        fakes.openai.base_url()
+    );
+    let mut b = TestApp::builder()
+        .config_yaml(&yaml)
+        .env("FAKE_KEY", "fake-key")
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("OPENAI_REVERSE_PROXY", &fakes.openai.base_url())
+        .env("OPENAI_MODELS", "gpt-4o-mini,gpt-4o")
+        .env("ANTHROPIC_API_KEY", "ant-test")
+        .env("ANTHROPIC_REVERSE_PROXY", &fakes.anthropic.base_url())
+        .env("ANTHROPIC_MODELS", "claude-test")
+        .env("GOOGLE_KEY", "goog-test")
+        .env("GOOGLE_REVERSE_PROXY", &fakes.google.base_url())
+        .env("GOOGLE_MODELS", "gemini-test");
+    for (k, v) in extra_env {
+        b = b.env(k, v);
+    }
+    let app = b.spawn().await;
+    let user = app.user().create().await;
+    let token = app.token_for(&user.email).await;
+    (app, token, fakes)
+}
+
+/// The payload the client sends for a new message (§7.11).
+fn payload(endpoint: &str, model: &str, text: &str) -> Value {
+    json!({
+        "text": text, "sender": "User", "clientTimestamp": "2025-06-01T10:00:00",
+        "isCreatedByUser": true, "parentMessageId": NO_PARENT,
+        "messageId": "6c0a0000-0000-4000-8000-000000000001", "error": false,
+        "endpoint": endpoint, "model": model, "resendFiles": true, "key": "never",
+        "isTemporary": false, "isRegenerate": false, "isContinued": false,
+        "ephemeralAgent": {"execute_code": false, "web_search": false, "file_search": false, "artifacts": false}
+    })
+}
+
+async fn wait_for_live_generations(app: &TestApp, n: usize) {
+    for _ in 0..200 {
+        if app.state.services.chat.live_generations() == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!(
+        "{} generations still live",
+        app.state.services.chat.live_generations()
+    );
+}
+
+#[tokio::test]
+async fn worked_example_first_message_event_by_event() {
+    let (app, token, fakes) = setup().await;
+    let reply = app
+        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "Hi"))
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.events);
+    assert_eq!(reply.content_type, "text/event-stream");
+    let events = reply.messages();
+    // 1. created: the user message as saved, with a server-minted ID (not the client's).
+    let created = reply.created();
+    let u1 = created["messageId"].as_str().unwrap().to_owned();
+    let c1 = created["conversationId"].as_str().unwrap().to_owned();
+    assert_ne!(u1, "6c0a0000-0000-4000-8000-000000000001");
+    assert_eq!(created["parentMessageId"], NO_PARENT);
+    assert_eq!(created["sender"], "User");
+    assert_eq!(created["text"], "Hi");
+    assert_eq!(created["isCreatedByUser"], true);
+    assert!(events[0].get("created").is_some(), "created comes first");
+    // 2. on_run_step announcing part 0, runId = the response ID.
+    let step = &events[1];
+    assert_eq!(step["event"], "on_run_step");
+    let d = &step["data"];
+    assert_eq!(d["index"], 0);
+    assert_eq!(d["type"], "message_creation");
+    assert_eq!(d["stepDetails"]["type"], "message_creation");
+    let step_id = d["id"].as_str().unwrap();
+    let r1 = d["runId"].as_str().unwrap().to_owned();
+    // 3. on_message_delta chunks on that step.
+    let deltas: Vec<&Value> = events
+        .iter()
+        .copied()
+        .filter(|e| e["event"] == "on_message_delta")
+        .collect();
+    assert!(deltas.len() >= 2);
+    assert!(deltas.iter().all(|e| e["data"]["id"] == step_id));
+    assert_eq!(reply.streamed_text(), "echo: Hi");
+    // 4. final, last.
+    let fin = reply.final_event();
+    assert!(
+        std::ptr::eq(fin, *events.last().unwrap()),
+        "final is the last event"
+    );
+    assert_eq!(fin["conversation"]["conversationId"], c1.as_str());
+    assert_eq!(fin["conversation"]["title"], "New Chat");
+    assert_eq!(fin["conversation"]["endpoint"], "openAI");
+    assert_eq!(fin["conversation"]["model"], "gpt-4o-mini");
+    assert_eq!(fin["requestMessage"]["messageId"], u1.as_str());
+    assert!(fin["requestMessage"]["tokenCount"].as_i64().unwrap() > 0);
+    let resp = &fin["responseMessage"];
+    assert_eq!(resp["messageId"], r1.as_str());
+    assert_eq!(resp["parentMessageId"], u1.as_str());
+    assert_eq!(resp["conversationId"], c1.as_str());
+    assert_eq!(resp["isCreatedByUser"], false);
+    assert_eq!(resp["sender"], "GPT-4o-mini");
+    assert_eq!(resp["endpoint"], "openAI");
+    assert_eq!(resp["text"], "");
+    assert_eq!(
+        resp["content"],
+        json!([{"type": "text", "text": "echo: Hi"}])
+    );
+    // Only message frames (and no comment-only keep-alives) reached the client.
+    assert!(
+        reply
+            .events
+            .iter()
+            .all(|(e, _)| e == "message" || e == "ping")
+    );
+
+    // What went upstream: the branch, the key, streaming with usage.
+    let up = &fakes.openai.requests()[0];
+    assert_eq!(up.headers["authorization"], "Bearer sk-test");
+    assert_eq!(
+        up.body["messages"],
+        json!([{"role": "user", "content": "Hi"}])
+    );
+    assert_eq!(up.body["stream"], true);
+
+    // gen_title: the title once generated, and the list shows it.
+    let (status, title) = app
+        .call(
+            &token,
+            Method::POST,
+            "/api/convos/gen_title",
+            Some(json!({"conversationId": c1})),
+        )
+        .await;
+    assert_eq!(status, 200, "{title}");
+    let title = title["title"].as_str().unwrap().to_owned();
+    assert!(!title.is_empty() && title != "New Chat");
+    let (_, same) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/convos/gen_title/{c1}"),
+            None,
+        )
+        .await;
+    assert_eq!(same["title"], title.as_str());
+    let (_, list) = app.call(&token, Method::GET, "/api/convos", None).await;
+    assert_eq!(list["conversations"][0]["title"], title.as_str());
+
+    // Reload: [U1, R1] in that order, the answer with its content.
+    let (_, msgs) = app
+        .call(&token, Method::GET, &format!("/api/messages/{c1}"), None)
+        .await;
+    let ids: Vec<&str> = msgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [u1.as_str(), r1.as_str()]);
+    assert_eq!(msgs[1]["content"][0]["text"], "echo: Hi");
+
+    // The generation record: completed, upstream usage, timings.
+    let generation = app
+        .state
+        .services
+        .store
+        .generation(user_id(&app, &token).await, r1.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(generation.outcome, ferrochat_core::Outcome::Completed);
+    assert!(generation.usage_reported);
+    assert_eq!(generation.prompt_tokens, 11);
+    assert_eq!(generation.finish_reason.as_deref(), Some("stop"));
+    assert!(generation.ttft_ms.is_some());
+    wait_for_live_generations(&app, 0).await;
+}
+
+async fn user_id(app: &TestApp, token: &str) -> ferrochat_core::UserId {
+    let (_, me) = app.call(token, Method::GET, "/api/user", None).await;
+    me["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Sends a follow-up to `parent` in `conversation`.
+fn follow_up(endpoint: &str, model: &str, text: &str, conversation: &str, parent: &str) -> Value {
+    let mut p = payload(endpoint, model, text);
+    p["conversationId"] = conversation.into();
+    p["parentMessageId"] = parent.into();
+    p
+}
+
+/// The last upstream request whose final user turn is `text` (title requests ask otherwise).
+fn chat_request(fake: &FakeLlm, text: &str) -> Value {
+    fake.requests()
+        .into_iter()
+        .rev()
+        .find(|r| {
+            r.body["messages"].as_array().and_then(|m| m.last())
+                == Some(&json!({"role": "user", "content": text}))
+        })
+        .unwrap_or_else(|| panic!("no upstream request answering {text:?}"))
+        .body
+}
+
+#[tokio::test]
+async fn follow_up_regenerate_and_edit_build_the_tree_and_send_only_the_branch() {
+    let (app, token, fakes) = setup().await;
+    let first = app
+        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "one"))
+        .await;
+    let fin = first.final_event();
+    let c = fin["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let u1 = fin["requestMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r1 = fin["responseMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Follow-up: the model sees the branch, oldest first, with the answer's text parts.
+    let mut p = follow_up("openAI", "gpt-4o-mini", "two", &c, &r1);
+    p["promptPrefix"] = "Be brief.".into();
+    p["temperature"] = json!(0.3);
+    let second = app.chat(&token, "openAI", &p).await;
+    let u2 = second.final_event()["requestMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        second.final_event()["requestMessage"]["parentMessageId"],
+        r1.as_str()
+    );
+    assert_eq!(
+        second.final_event()["conversation"]["conversationId"],
+        c.as_str()
+    );
+    assert_eq!(
+        second.final_event()["conversation"]["promptPrefix"],
+        "Be brief."
+    );
+    let body = &chat_request(&fakes.openai, "two");
+    assert_eq!(
+        body["messages"],
+        json!([
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "one"},
+            {"role": "assistant", "content": "echo: one"},
+            {"role": "user", "content": "two"},
+        ])
+    );
+    assert_eq!(body["temperature"], 0.3);
+
+    // Regenerate the second answer (§7.8): the same user message, a new sibling answer.
+    let mut regen = follow_up("openAI", "gpt-4o-mini", "two", &c, &r1);
+    regen["isRegenerate"] = true.into();
+    regen["overrideParentMessageId"] = u2.as_str().into();
+    regen["responseMessageId"] = format!(
+        "{}_",
+        second.final_event()["responseMessage"]["messageId"]
+            .as_str()
+            .unwrap()
+    )
+    .into();
+    let third = app.chat(&token, "openAI", &regen).await;
+    assert_eq!(
+        third.created()["messageId"],
+        u2.as_str(),
+        "created carries the existing user message"
+    );
+    let r2b = &third.final_event()["responseMessage"];
+    assert_eq!(r2b["parentMessageId"], u2.as_str());
+    assert_ne!(
+        r2b["messageId"],
+        second.final_event()["responseMessage"]["messageId"]
+    );
+    let answered: Vec<_> = fakes
+        .openai
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.body["messages"].as_array().and_then(|m| m.last())
+                == Some(&json!({"role": "user", "content": "two"}))
+        })
+        .collect();
+    assert_eq!(answered.len(), 2, "the regenerate re-sent the same branch");
+    assert_eq!(answered[1].body["messages"], answered[0].body["messages"]);
+
+    // Edit the first message and resubmit: a new root, a sibling of u1; history is just it.
+    let edited = follow_up("openAI", "gpt-4o-mini", "one, edited", &c, NO_PARENT);
+    let fourth = app.chat(&token, "openAI", &edited).await;
+    assert_eq!(
+        fourth.final_event()["requestMessage"]["parentMessageId"],
+        NO_PARENT
+    );
+    assert_ne!(
+        fourth.final_event()["requestMessage"]["messageId"],
+        u1.as_str()
+    );
+    assert_eq!(
+        chat_request(&fakes.openai, "one, edited")["messages"],
+        json!([
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "one, edited"}
+        ]),
+        "the conversation's stored promptPrefix still applies"
+    );
+    assert!(
+        fourth.final_event()["conversation"]["conversationId"] == c.as_str(),
+        "no new conversation for an edit"
+    );
+
+    // The tree: u1 → r1 → u2 → {r2, r2b}; u1' → r1'. Seven messages, parents first.
+    let (_, msgs) = app
+        .call(&token, Method::GET, &format!("/api/messages/{c}"), None)
+        .await;
+    assert_eq!(msgs.as_array().unwrap().len(), 7);
+    // No title job for follow-ups: only the first exchange asked for one.
+    wait_for_live_generations(&app, 0).await;
+}
+
+#[tokio::test]
+async fn reasoning_streams_as_its_own_part_for_every_provider() {
+    let (app, token, _fakes) = setup().await;
+    for (endpoint, model) in [
+        ("openAI", "model-reason"),
+        ("anthropic", "claude-reason"),
+        ("google", "gemini-reason"),
+    ] {
+        let reply = app
+            .chat(&token, endpoint, &payload(endpoint, model, "why?"))
+            .await;
+        assert_eq!(reply.status, 200, "{endpoint}");
+        let steps: Vec<i64> = reply
+            .messages()
+            .iter()
+            .filter(|m| m["event"] == "on_run_step")
+            .map(|m| m["data"]["index"].as_i64().unwrap())
+            .collect();
+        assert_eq!(steps, [0, 1], "{endpoint}: reasoning part 0, text part 1");
+        assert_eq!(
+            reply.streamed_reasoning(),
+            "thinking about it",
+            "{endpoint}"
+        );
+        assert_eq!(reply.streamed_text(), "echo: why?", "{endpoint}");
+        let resp = &reply.final_event()["responseMessage"];
+        assert_eq!(
+            resp["content"],
+            json!([{"type": "think", "think": "thinking about it"}, {"type": "text", "text": "echo: why?"}]),
+            "{endpoint}"
+        );
+        let sender = match endpoint {
+            "anthropic" => "Claude",
+            "google" => "Gemini",
+            _ => "GPT",
+        };
+        assert_eq!(resp["sender"], sender);
+    }
+}
+
+#[tokio::test]
+async fn upstream_failures_become_a_stored_error_part_for_every_provider() {
+    let (app, token, _fakes) = setup().await;
+    for (endpoint, prefix) in [
+        ("openAI", "gpt"),
+        ("anthropic", "claude"),
+        ("google", "gemini"),
+    ] {
+        for (case, code, words) in [
+            ("fail-auth", "provider_auth", "refused the API key"),
+            ("fail-rate", "provider_rate_limited", "retry in 20 s"),
+            ("fail-quota", "provider_quota", "no quota left"),
+            ("fail-model", "provider_unknown_model", "unknown model"),
+            (
+                "fail-context",
+                "provider_context_too_long",
+                "too long for the model",
+            ),
+            ("fail-500", "provider_error", "provider failed"),
+            (
+                "cut",
+                "provider_connection",
+                "connection to the provider failed",
+            ),
+            ("malformed", "provider_malformed", "malformed stream"),
+            ("error-event", "provider_error", "provider failed"),
+        ] {
+            let model = format!("{prefix}-{case}");
+            let reply = app
+                .chat(&token, endpoint, &payload(endpoint, &model, "hello"))
+                .await;
+            assert_eq!(reply.status, 200, "{endpoint} {case}");
+            let fin = reply.final_event();
+            let content = fin["responseMessage"]["content"].as_array().unwrap();
+            let err = content.last().unwrap();
+            assert_eq!(err["type"], "error", "{endpoint} {case}: {content:?}");
+            let text = err["error"].as_str().unwrap();
+            assert!(
+                text.starts_with("An error occurred while processing the request: "),
+                "{text}"
+            );
+            assert!(text.contains(words), "{endpoint} {case}: {text}");
+            assert!(
+                !text.contains("sk-test") && !text.contains("ant-test"),
+                "no key in errors"
+            );
+            if ["cut", "malformed", "error-event"].contains(&case) {
+                // What streamed before the failure is kept before the error part.
+                assert_eq!(content[0]["text"], "echo: he", "{endpoint} {case}");
+            }
+            // Stored, so it survives the reload the client does right after `final`.
+            let c = fin["conversation"]["conversationId"].as_str().unwrap();
+            let (_, msgs) = app
+                .call(&token, Method::GET, &format!("/api/messages/{c}"), None)
+                .await;
+            assert_eq!(msgs[1]["content"], fin["responseMessage"]["content"]);
+            let r: ferrochat_core::MessageId = fin["responseMessage"]["messageId"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            let g = app
+                .state
+                .services
+                .store
+                .generation(user_id(&app, &token).await, r)
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(g.outcome, ferrochat_core::Outcome::Error);
+            assert_eq!(g.error_code.as_deref(), Some(code), "{endpoint} {case}");
+        }
+    }
+    wait_for_live_generations(&app, 0).await;
+}
+
+#[tokio::test]
+async fn a_stalled_upstream_times_out_into_an_error_part() {
+    // Titles off: a title call to the same stalled model would hold a connection too.
+    let (app, token, fakes) =
+        setup_with(&[("CHAT_IDLE_TIMEOUT", "400ms"), ("TITLE_CONVO", "false")]).await;
+    let reply = app
+        .chat(&token, "openAI", &payload("openAI", "gpt-hang", "hello"))
+        .await;
+    let content = &reply.final_event()["responseMessage"]["content"];
+    assert_eq!(content[0]["text"], "echo: he");
+    assert!(
+        content[1]["error"]
+            .as_str()
+            .unwrap()
+            .contains("did not respond in time")
+    );
+    fakes.openai.wait_closed(Duration::from_secs(2)).await;
+}
+
+#[tokio::test]
+async fn stop_by_disconnect_cancels_the_upstream_and_keeps_the_partial_answer() {
+    let (app, token, fakes) = setup().await;
+    // An existing conversation, so no title call follows the abort.
+    let first = app
+        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "hello"))
+        .await;
+    let conversation = first.final_event()["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let parent = first.final_event()["responseMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = app
+        .call(
+            &token,
+            Method::POST,
+            "/api/convos/gen_title",
+            Some(json!({"conversationId": conversation})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    fakes.openai.wait_closed(Duration::from_secs(2)).await;
+    let mut res = app
+        .client
+        .post(app.url("/api/agents/chat/openAI"))
+        .bearer_auth(&token)
+        .json(&follow_up(
+            "openAI",
+            "gpt-slow",
+            "go",
+            &conversation,
+            &parent,
+        ))
+        .send()
+        .await
+        .unwrap();
+    let mut seen = String::new();
+    while !seen.contains("on_message_delta") || seen.matches("on_message_delta").count() < 3 {
+        let chunk = res.chunk().await.unwrap().unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert_eq!(fakes.openai.open_streams(), 1);
+    let dropped = std::time::Instant::now();
+    drop(res);
+    // The upstream connection closes within a second of the client going away.
+    fakes.openai.wait_closed(Duration::from_secs(1)).await;
+    println!(
+        "upstream closed {:?} after the client left",
+        dropped.elapsed()
+    );
+    wait_for_live_generations(&app, 0).await;
+    // The user message and the partial answer are stored.
+    let (_, msgs) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/messages/{conversation}"),
+            None,
+        )
+        .await;
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 4, "{msgs:?}");
+    assert_eq!(msgs[2]["text"], "go");
+    let partial = msgs[3]["content"][0]["text"].as_str().unwrap();
+    assert!(partial.starts_with("slow slow slow"), "{partial}");
+    assert!(
+        partial.len() < "slow ".len() * 50,
+        "partial, not the whole answer"
+    );
+    let r = msgs[3]["messageId"].as_str().unwrap().parse().unwrap();
+    let g = app
+        .state
+        .services
+        .store
+        .generation(user_id(&app, &token).await, r)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.outcome, ferrochat_core::Outcome::Aborted);
+}
+
+#[tokio::test]
+async fn preflight_failures_answer_non_200_json_text_and_store_nothing() {
+    let (app, token, _fakes) = setup().await;
+    let other = app.user().email("other@example.com").create().await;
+    let other_token = app.token_for(&other.email).await;
+    let theirs = app
+        .chat(
+            &other_token,
+            "openAI",
+            &payload("openAI", "gpt-4o-mini", "mine"),
+        )
+        .await;
+    let their_c = theirs.final_event()["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let their_r = theirs.final_event()["responseMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let mut cases: Vec<(Value, u16, &str)> = vec![
+        (payload("nope", "m", "hi"), 400, "endpoint"),
+        (payload("openAI", "gpt-4o-mini", "   "), 400, "text"),
+        (
+            follow_up("openAI", "gpt-4o-mini", "hi", &their_c, &their_r),
+            404,
+            "Conversation not found",
+        ),
+        (
+            follow_up("openAI", "gpt-4o-mini", "hi", "not-a-uuid", NO_PARENT),
+            400,
+            "conversationId",
+        ),
+        (payload("Mine", "mine-model", "hi"), 403, "no_user_key"),
+    ];
+    let mut hot = payload("openAI", "gpt-4o-mini", "hi");
+    hot["temperature"] = json!(7);
+    cases.push((hot, 400, "temperature"));
+    let mut regen = payload("openAI", "gpt-4o-mini", "hi");
+    regen["isRegenerate"] = true.into();
+    cases.push((regen, 400, "overrideParentMessageId"));
+    for (body, status, words) in cases {
+        let reply = app.chat(&token, "openAI", &body).await;
+        assert_eq!(reply.status, status, "{body}: {:?}", reply.events);
+        let text = reply.events[0].1["text"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{:?}", reply.events));
+        assert!(text.contains(words), "{text}");
+    }
+    // Not JSON at all.
+    let res = app
+        .client
+        .post(app.url("/api/agents/chat/openAI"))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["text"].is_string());
+    // No token: 401 (the client refreshes and resends).
+    let res = app
+        .client
+        .post(app.url("/api/agents/chat/openAI"))
+        .json(&payload("openAI", "gpt-4o-mini", "hi"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    // Nothing was stored for the caller.
+    let (_, list) = app.call(&token, Method::GET, "/api/convos", None).await;
+    assert_eq!(list["conversations"], json!([]));
+    // And the other user's conversation did not change.
+    let (_, msgs) = app
+        .call(
+            &other_token,
+            Method::GET,
+            &format!("/api/messages/{their_c}"),
+            None,
+        )
+        .await;
+    assert_eq!(msgs.as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn endpoints_models_custom_settings_and_user_provided_keys() {
+    let (app, token, fakes) = setup().await;
+    let endpoints: Value = app.get("/api/endpoints").await.json().await.unwrap();
+    let keys: Vec<&String> = endpoints.as_object().unwrap().keys().collect();
+    assert_eq!(keys.len(), 5, "{endpoints}");
+    assert_eq!(endpoints["openAI"]["userProvide"], false);
+    assert_eq!(endpoints["Fake"]["type"], "custom");
+    assert_eq!(endpoints["Fake"]["modelDisplayLabel"], "Faker");
+    assert_eq!(endpoints["Mine"]["userProvide"], true);
+    let (status, models) = app.call(&token, Method::GET, "/api/models", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(models["openAI"], json!(["gpt-4o-mini", "gpt-4o"]));
+    assert_eq!(
+        models["Fake"],
+        json!(["fake-model", "fetched-a", "fetched-b"]),
+        "configured, then fetched"
+    );
+    assert!(models.get("initial").is_none());
+
+    // A custom endpoint: its key, headers, addParams and dropParams reach the upstream.
+    let before = fakes.openai.requests().len();
+    let mut p = payload("Fake", "fake-model", "hello custom");
+    p["endpointType"] = "custom".into();
+    let reply = app.chat(&token, "Fake", &p).await;
+    assert_eq!(reply.streamed_text(), "echo: hello custom");
+    assert_eq!(reply.final_event()["responseMessage"]["sender"], "Faker");
+    assert_eq!(
+        reply.final_event()["conversation"]["endpointType"],
+        "custom"
+    );
+    let up = fakes
+        .openai
+        .requests()
+        .into_iter()
+        .skip(before)
+        .find(|r| r.path.ends_with("/chat/completions"))
+        .unwrap();
+    assert_eq!(up.headers["authorization"], "Bearer fake-key");
+    assert_eq!(up.headers["x-team"], "red");
+    assert_eq!(up.body["keep_alive"], "5m");
+    assert!(up.body.get("stream_options").is_none());
+
+    // User-provided: no key → no_user_key; after PUT /api/keys the user's key is used.
+    let (status, key) = app
+        .call(&token, Method::GET, "/api/keys?name=Mine", None)
+        .await;
+    assert_eq!((status, key), (200, json!({"expiresAt": null})));
+    let (status, _) = app
+        .call(
+            &token,
+            Method::PUT,
+            "/api/keys",
+            Some(json!({"name": "Mine", "value": "sk-users-own", "expiresAt": ""})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, _) = app
+        .call(
+            &token,
+            Method::PUT,
+            "/api/keys",
+            Some(json!({"name": "openAI", "value": "x", "expiresAt": ""})),
+        )
+        .await;
+    assert_eq!(status, 400, "the server's own endpoints take no user key");
+    let reply = app
+        .chat(
+            &token,
+            "Mine",
+            &payload("Mine", "mine-model", "with my key"),
+        )
+        .await;
+    assert_eq!(reply.streamed_text(), "echo: with my key");
+    let up = fakes.openai.requests().into_iter().last().unwrap();
+    assert_eq!(up.headers["authorization"], "Bearer sk-users-own");
+    // Encrypted at rest: the plaintext is nowhere in the database file.
+    let db = std::fs::read(app.data_dir().join("ferrochat.db")).unwrap_or_default();
+    let wal = std::fs::read(app.data_dir().join("ferrochat.db-wal")).unwrap_or_default();
+    let needle = b"sk-users-own";
+    assert!(!db.windows(needle.len()).any(|w| w == needle));
+    assert!(!wal.windows(needle.len()).any(|w| w == needle));
+    // An expired key is refused as such.
+    let (status, _) = app
+        .call(
+            &token,
+            Method::PUT,
+            "/api/keys",
+            Some(json!({"name": "Mine", "value": "k", "expiresAt": "2020-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(status, 400, "an expiry in the past is refused");
+    let (status, _) = app
+        .call(&token, Method::DELETE, "/api/keys/Mine", None)
+        .await;
+    assert_eq!(status, 204);
+    let reply = app
+        .chat(&token, "Mine", &payload("Mine", "mine-model", "again"))
+        .await;
+    assert_eq!(reply.status, 403);
+    let (status, _) = app.call(&token, Method::DELETE, "/api/keys", None).await;
+    assert_eq!(status, 400);
+    let (status, _) = app
+        .call(&token, Method::DELETE, "/api/keys?all=true", None)
+        .await;
+    assert_eq!(status, 204);
+}
+
+#[tokio::test]
+async fn titles_can_be_turned_off() {
+    let (app, token, _fakes) = setup_with(&[("TITLE_CONVO", "false")]).await;
+    let reply = app
+        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "Hi"))
+        .await;
+    let c = reply.final_event()["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let started = std::time::Instant::now();
+    let (status, body) = app
+        .call(
+            &token,
+            Method::POST,
+            "/api/convos/gen_title",
+            Some(json!({"conversationId": c})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    assert!(body["message"].is_string());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "no long-poll when titles are off"
+    );
+}

@@ -1,0 +1,432 @@
+//! The chat engine: a user sends a message and the answer streams in from the endpoint's
+//! provider, and nothing they wrote is ever lost.
+//!
+//! [`ChatService::start`] checks the request, stores the user's message (with the conversation,
+//! in one transaction) **before** any upstream call, then spawns a generation task that owns
+//! the upstream stream and writes [`ChatEvent`]s into a bounded channel; the front doors only
+//! forward them in their own framing. The task stores the answer when the upstream finishes,
+//! when the client goes away (the partial answer; dropping the receiver cancels the upstream
+//! call) and when the upstream fails (the error recorded as a content part and in the
+//! generation record), then ends: no task, channel or connection outlives a generation.
+
+mod context;
+pub mod endpoints;
+mod run;
+mod title;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use ferrochat_core::{
+    Conversation, ConversationId, Generation, JsonText, Message, MessageId, UserId,
+};
+use ferrochat_providers::{ChatRequest, tokens};
+use ferrochat_store::{DynStore, StoreError, TurnStart};
+use serde_json::{Map, Value};
+use tokio::sync::mpsc;
+
+pub use context::context_window;
+pub use endpoints::{Endpoints, UserCredentials, sender_label};
+
+use crate::{Clock, ServiceError, ServiceResult};
+
+/// Longest user message, in bytes.
+pub const MAX_TEXT_BYTES: usize = 512 * 1024;
+/// Events buffered per generation before the upstream is made to wait for a slow client.
+const CHANNEL: usize = 64;
+
+/// A request to answer.
+#[derive(Clone, Debug, Default)]
+pub struct ChatInput {
+    /// Endpoint key.
+    pub endpoint: String,
+    /// `custom` for custom endpoints (stored on the conversation as the client sent it).
+    pub endpoint_type: Option<String>,
+    /// Model; the endpoint's first model when absent.
+    pub model: Option<String>,
+    /// The conversation; `None` starts a new one.
+    pub conversation_id: Option<ConversationId>,
+    /// The message answered or continued from; `None` for a root.
+    pub parent_message_id: Option<MessageId>,
+    /// The user's text (ignored on regenerate, which re-answers a stored message).
+    pub text: String,
+    /// Regenerate: answer this stored user message again (a sibling of its old answers).
+    pub regenerate: Option<MessageId>,
+    /// Conversation settings from the request (model parameters, `promptPrefix`, …), merged
+    /// into the stored ones.
+    pub settings: Map<String, Value>,
+    /// A temporary chat: no title is generated.
+    pub is_temporary: bool,
+}
+
+/// Which kind of content part a run step carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartKind {
+    /// Answer text.
+    Text,
+    /// Reasoning.
+    Think,
+}
+
+/// The end of a generation.
+#[derive(Clone, Debug)]
+pub struct FinalEvent {
+    /// The conversation as stored.
+    pub conversation: Conversation,
+    /// The user's message.
+    pub request: Message,
+    /// The answer as stored (content parts complete).
+    pub response: Message,
+    /// Its generation record.
+    pub generation: Generation,
+}
+
+/// What a generation tells the door, in order: `Created`, then `Part`/`Delta`s, then `Final`.
+#[derive(Clone, Debug)]
+pub enum ChatEvent {
+    /// The user's message is stored; the answer will have `response_id`.
+    Created {
+        /// The conversation (new or existing).
+        conversation: Box<Conversation>,
+        /// The stored user message.
+        user_message: Box<Message>,
+        /// The answer's ID, known before the first token.
+        response_id: MessageId,
+        /// Whether the conversation was created by this request.
+        is_new: bool,
+    },
+    /// A new content part starts at `index`.
+    Part {
+        /// Position in the answer's content.
+        index: u32,
+        /// Its kind.
+        kind: PartKind,
+    },
+    /// Text appended to the part at `index`.
+    Delta {
+        /// Position in the answer's content.
+        index: u32,
+        /// The part's kind.
+        kind: PartKind,
+        /// The new text.
+        text: String,
+    },
+    /// The answer is stored; nothing follows.
+    Final(Box<FinalEvent>),
+}
+
+/// The engine.
+#[derive(Clone)]
+pub struct ChatService {
+    store: DynStore,
+    clock: Arc<dyn Clock>,
+    endpoints: Arc<Endpoints>,
+    live: Arc<AtomicUsize>,
+}
+
+/// Counts a generation while its task runs.
+pub(crate) struct Live(Arc<AtomicUsize>);
+
+impl Live {
+    fn new(counter: &Arc<AtomicUsize>) -> Self {
+        counter.fetch_add(1, Ordering::SeqCst);
+        Self(counter.clone())
+    }
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Everything a generation task needs.
+pub(crate) struct Job {
+    pub store: DynStore,
+    pub clock: Arc<dyn Clock>,
+    pub provider: Arc<dyn ferrochat_providers::ChatProvider>,
+    pub request: ChatRequest,
+    pub prompt_estimate: u32,
+    pub conversation: Conversation,
+    pub user_message: Message,
+    pub response_id: MessageId,
+    pub sender: String,
+    pub endpoint: String,
+    pub model: String,
+    pub idle_timeout: Duration,
+    pub title: Option<title::TitleJob>,
+    /// Held for the task's life; dropping it uncounts the generation.
+    pub _live: Live,
+}
+
+fn not_found(e: StoreError) -> ServiceError {
+    match e {
+        StoreError::NotFound => ServiceError::NotFound("conversation"),
+        other => other.into(),
+    }
+}
+
+impl ChatService {
+    /// Builds the engine.
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>, endpoints: Arc<Endpoints>) -> Self {
+        Self {
+            store,
+            clock,
+            endpoints,
+            live: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// The endpoints registry.
+    pub fn endpoints(&self) -> &Arc<Endpoints> {
+        &self.endpoints
+    }
+
+    /// Generations running now (a leak shows up here).
+    pub fn live_generations(&self) -> usize {
+        self.live.load(Ordering::SeqCst)
+    }
+
+    /// Checks a request, stores the user's message, and starts the answer. Errors here happen
+    /// before anything is stored. The first event is always [`ChatEvent::Created`].
+    pub async fn start(
+        &self,
+        user: UserId,
+        input: ChatInput,
+        credentials: Option<&UserCredentials>,
+    ) -> ServiceResult<mpsc::Receiver<ChatEvent>> {
+        let endpoint = self
+            .endpoints
+            .get(&input.endpoint)
+            .ok_or_else(|| ServiceError::invalid("endpoint", "no such endpoint is configured"))?;
+        let model = match input.model.as_deref().map(str::trim) {
+            Some(m) if !m.is_empty() => m.to_owned(),
+            _ => endpoint
+                .models
+                .first()
+                .cloned()
+                .ok_or_else(|| ServiceError::invalid("model", "missing_model"))?,
+        };
+        if model.len() > 256 || model.chars().any(char::is_control) {
+            return Err(ServiceError::invalid("model", "is not a model name"));
+        }
+        if input.regenerate.is_none() && input.text.trim().is_empty() {
+            return Err(ServiceError::invalid("text", "must not be empty"));
+        }
+        if input.text.len() > MAX_TEXT_BYTES {
+            return Err(ServiceError::invalid(
+                "text",
+                format!("must be at most {MAX_TEXT_BYTES} bytes"),
+            ));
+        }
+        let provider = self.endpoints.provider(endpoint, credentials)?;
+
+        let now = self.clock.now();
+        // The conversation: existing (the user's own, live) or new.
+        let (mut conversation, history, is_new) = match input.conversation_id {
+            Some(id) => {
+                let c = self.store.conversation(user, id).await.map_err(not_found)?;
+                let messages = self.store.messages(user, id).await?;
+                (c, messages, false)
+            }
+            None => (
+                Conversation {
+                    id: ConversationId::new(),
+                    user_id: user,
+                    title: "New Chat".into(),
+                    endpoint: None,
+                    endpoint_type: None,
+                    model: None,
+                    is_archived: false,
+                    settings: JsonText::empty_object(),
+                    folder_id: None,
+                    tags: Vec::new(),
+                    created_at: now,
+                    updated_at: now,
+                },
+                Vec::new(),
+                true,
+            ),
+        };
+        let mut settings = match conversation.settings.to_value() {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        for (k, v) in input.settings {
+            if v.is_null() {
+                settings.remove(&k);
+            } else {
+                settings.insert(k, v);
+            }
+        }
+        let parsed = context::settings(&settings)?;
+        let settings_json = JsonText::from_value(&Value::Object(settings));
+        if settings_json.as_str().len() > crate::conversations::SETTINGS_MAX_BYTES {
+            return Err(ServiceError::invalid("settings", "are too large"));
+        }
+        conversation.endpoint = Some(endpoint.name.clone());
+        conversation.endpoint_type = input.endpoint_type.clone();
+        conversation.model = Some(model.clone());
+        conversation.settings = settings_json;
+        conversation.updated_at = now;
+
+        // The user's message: stored again for a regenerate, new otherwise.
+        let (user_message, store_user_message) = match input.regenerate {
+            Some(id) => {
+                let m = history
+                    .iter()
+                    .find(|m| m.id == id && m.is_created_by_user)
+                    .cloned()
+                    .ok_or_else(|| {
+                        ServiceError::invalid(
+                            "overrideParentMessageId",
+                            "is not a message of yours in this conversation",
+                        )
+                    })?;
+                (m, false)
+            }
+            None => {
+                if let Some(parent) = input.parent_message_id
+                    && !history.iter().any(|m| m.id == parent)
+                {
+                    return Err(ServiceError::invalid(
+                        "parentMessageId",
+                        "is not a message of this conversation",
+                    ));
+                }
+                let text = input.text.trim().to_owned();
+                let tokens = i64::from(tokens::estimate(&text));
+                (
+                    Message {
+                        id: MessageId::new(),
+                        conversation_id: conversation.id,
+                        user_id: user,
+                        parent_id: input.parent_message_id,
+                        sender: "User".into(),
+                        text,
+                        content: None,
+                        is_created_by_user: true,
+                        error: false,
+                        unfinished: false,
+                        model: None,
+                        endpoint: None,
+                        token_count: Some(tokens),
+                        feedback: None,
+                        created_at: now,
+                        updated_at: now,
+                    },
+                    true,
+                )
+            }
+        };
+
+        // The prompt: the branch ending at the user's message, fitted to the window.
+        let mut chain =
+            context::branch(&history, user_message.parent_id.unwrap_or(user_message.id));
+        if user_message.parent_id.is_none() {
+            chain.clear();
+        }
+        chain.push(&user_message);
+        let window = parsed.max_context.unwrap_or_else(|| context_window(&model));
+        let reserve = parsed
+            .params
+            .max_output_tokens
+            .unwrap_or(1024)
+            .min(window / 2);
+        let (turns, prompt_estimate) = context::fit(
+            parsed.system.as_deref(),
+            context::turns(&chain),
+            window,
+            reserve,
+        )?;
+        let request = ChatRequest {
+            model: model.clone(),
+            system: parsed.system.clone(),
+            turns,
+            params: parsed.params,
+        };
+        let sender = sender_label(endpoint, &model, parsed.model_label.as_deref());
+
+        let conversation = self
+            .store
+            .start_turn(TurnStart {
+                conversation: &conversation,
+                is_new,
+                user_message: store_user_message.then_some(&user_message),
+            })
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::NotFound("conversation"),
+                StoreError::Conflict { .. } => ServiceError::Conflict {
+                    field: "conversationId",
+                },
+                other => other.into(),
+            })?;
+
+        let title = (is_new
+            && !input.is_temporary
+            && user_message.parent_id.is_none()
+            && endpoint.title_convo)
+            .then(|| title::TitleJob {
+                model: match endpoint.title_model.as_deref() {
+                    Some(m) if m != "current_model" => m.to_owned(),
+                    _ => model.clone(),
+                },
+                prompt: user_message.text.clone(),
+            });
+        let response_id = MessageId::new();
+        let (tx, rx) = mpsc::channel(CHANNEL);
+        // Cannot fail: the channel is new and has room.
+        let _ = tx.try_send(ChatEvent::Created {
+            conversation: Box::new(conversation.clone()),
+            user_message: Box::new(user_message.clone()),
+            response_id,
+            is_new,
+        });
+        let job = Job {
+            store: self.store.clone(),
+            clock: self.clock.clone(),
+            provider,
+            request,
+            prompt_estimate,
+            conversation,
+            user_message,
+            response_id,
+            sender,
+            endpoint: endpoint.name.clone(),
+            model,
+            idle_timeout: self.endpoints.idle_timeout(),
+            title,
+            _live: Live::new(&self.live),
+        };
+        tokio::spawn(run::run(job, tx));
+        Ok(rx)
+    }
+
+    /// The conversation's title once it is no longer the default, waiting up to `wait` for a
+    /// title being generated; `None` when there is none (titles off, or not ready in time).
+    pub async fn title(
+        &self,
+        user: UserId,
+        id: ConversationId,
+        wait: Duration,
+    ) -> ServiceResult<Option<String>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let c = self.store.conversation(user, id).await.map_err(not_found)?;
+            if c.title != "New Chat" {
+                return Ok(Some(c.title));
+            }
+            let titled = c
+                .endpoint
+                .as_deref()
+                .and_then(|e| self.endpoints.get(e))
+                .is_some_and(|e| e.title_convo);
+            if !titled || tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+}

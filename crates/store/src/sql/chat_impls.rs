@@ -1,0 +1,213 @@
+//! `ChatStore` for both engines, stamped by [`impl_sql_stores!`](crate::impl_sql_stores) like
+//! the other aggregates (see `shared_impls`).
+
+/// Implements `ChatStore` for an engine's store type.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! impl_sql_chat_store {
+    ($store:ident) => {
+        const _: () = {
+            use async_trait::async_trait;
+            use chrono::{DateTime, Utc};
+            use ferrochat_core::{
+                Conversation, ConversationId, Generation, Message, MessageId, UserId,
+            };
+            use ferrochat_store::sql::chat::{self as q, GenerationRow};
+            use ferrochat_store::sql::conversations::{self as cq, ConversationRow};
+            use ferrochat_store::sql::time::to_millis;
+            use ferrochat_store::{ChatStore, StoreError, StoreResult, TurnStart};
+
+            #[async_trait]
+            impl ChatStore for $store {
+                async fn start_turn(&self, start: TurnStart<'_>) -> StoreResult<Conversation> {
+                    self.profiler
+                        .run("chat.start_turn", async {
+                            let c = start.conversation;
+                            let mut tx = self.pool.begin().await?;
+                            let stored = if start.is_new {
+                                $crate::__bind_conversation!(sqlx::query(cq::INSERT), c)
+                                    .execute(&mut *tx)
+                                    .await?;
+                                c.clone()
+                            } else {
+                                let row: Option<ConversationRow> = sqlx::query_as(q::ROUTE)
+                                    .bind(c.user_id.to_string())
+                                    .bind(c.id.to_string())
+                                    .bind(&c.endpoint)
+                                    .bind(&c.endpoint_type)
+                                    .bind(&c.model)
+                                    .bind(c.settings.as_str())
+                                    .bind(to_millis(c.updated_at))
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                                let mut stored =
+                                    Conversation::try_from(row.ok_or(StoreError::NotFound)?)?;
+                                stored.tags = c.tags.clone();
+                                stored
+                            };
+                            if let Some(m) = start.user_message {
+                                $crate::__bind_message!(sqlx::query(cq::INSERT_MESSAGE), m)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                            tx.commit().await?;
+                            Ok(stored)
+                        })
+                        .await
+                }
+
+                async fn finish_turn(
+                    &self,
+                    answer: &Message,
+                    g: &Generation,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    self.profiler
+                        .run("chat.finish_turn", async {
+                            let mut tx = self.pool.begin().await?;
+                            $crate::__bind_message!(sqlx::query(cq::INSERT_MESSAGE), answer)
+                                .execute(&mut *tx)
+                                .await?;
+                            sqlx::query(q::INSERT_GENERATION)
+                                .bind(g.message_id.to_string())
+                                .bind(g.conversation_id.to_string())
+                                .bind(g.user_id.to_string())
+                                .bind(&g.endpoint)
+                                .bind(&g.model)
+                                .bind(g.outcome.as_str())
+                                .bind(&g.error_code)
+                                .bind(&g.finish_reason)
+                                .bind(g.prompt_tokens)
+                                .bind(g.completion_tokens)
+                                .bind(g.usage_reported)
+                                .bind(g.ttft_ms)
+                                .bind(g.duration_ms)
+                                .bind(to_millis(g.created_at))
+                                .execute(&mut *tx)
+                                .await?;
+                            sqlx::query(q::TOUCH)
+                                .bind(answer.user_id.to_string())
+                                .bind(answer.conversation_id.to_string())
+                                .bind(to_millis(now))
+                                .execute(&mut *tx)
+                                .await?;
+                            tx.commit().await?;
+                            Ok(())
+                        })
+                        .await
+                }
+
+                async fn set_generated_title(
+                    &self,
+                    user_id: UserId,
+                    id: ConversationId,
+                    title: &str,
+                ) -> StoreResult<bool> {
+                    self.profiler
+                        .run("chat.set_generated_title", async {
+                            let done = sqlx::query(q::GENERATED_TITLE)
+                                .bind(user_id.to_string())
+                                .bind(id.to_string())
+                                .bind(title)
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected() == 1)
+                        })
+                        .await
+                }
+
+                async fn generation(
+                    &self,
+                    user_id: UserId,
+                    message_id: MessageId,
+                ) -> StoreResult<Option<Generation>> {
+                    self.profiler
+                        .run("chat.generation", async {
+                            let row: Option<GenerationRow> = sqlx::query_as(q::GENERATION)
+                                .bind(user_id.to_string())
+                                .bind(message_id.to_string())
+                                .fetch_optional(&self.pool)
+                                .await?;
+                            row.map(Generation::try_from).transpose()
+                        })
+                        .await
+                }
+            }
+
+            #[async_trait]
+            impl ferrochat_store::UserKeyStore for $store {
+                async fn put_user_key(
+                    &self,
+                    user_id: UserId,
+                    name: &str,
+                    key: &ferrochat_store::StoredKey,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    self.profiler
+                        .run("user_keys.put", async {
+                            sqlx::query(q::PUT_KEY)
+                                .bind(user_id.to_string())
+                                .bind(name)
+                                .bind(&key.ciphertext)
+                                .bind(key.expires_at.map(to_millis))
+                                .bind(to_millis(now))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(())
+                        })
+                        .await
+                }
+
+                async fn user_key(
+                    &self,
+                    user_id: UserId,
+                    name: &str,
+                ) -> StoreResult<Option<ferrochat_store::StoredKey>> {
+                    self.profiler
+                        .run("user_keys.get", async {
+                            let row: Option<(String, Option<i64>)> = sqlx::query_as(q::KEY)
+                                .bind(user_id.to_string())
+                                .bind(name)
+                                .fetch_optional(&self.pool)
+                                .await?;
+                            row.map(|(ciphertext, expires)| {
+                                Ok(ferrochat_store::StoredKey {
+                                    ciphertext,
+                                    expires_at: ferrochat_store::sql::time::from_millis_opt(
+                                        expires,
+                                    )?,
+                                })
+                            })
+                            .transpose()
+                        })
+                        .await
+                }
+
+                async fn delete_user_key(&self, user_id: UserId, name: &str) -> StoreResult<bool> {
+                    self.profiler
+                        .run("user_keys.delete", async {
+                            let done = sqlx::query(q::DELETE_KEY)
+                                .bind(user_id.to_string())
+                                .bind(name)
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected() == 1)
+                        })
+                        .await
+                }
+
+                async fn delete_user_keys(&self, user_id: UserId) -> StoreResult<u64> {
+                    self.profiler
+                        .run("user_keys.delete_all", async {
+                            let done = sqlx::query(q::DELETE_KEYS)
+                                .bind(user_id.to_string())
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected())
+                        })
+                        .await
+                }
+            }
+        };
+    };
+}
