@@ -90,6 +90,9 @@ pub struct EndpointsConfig {
     pub idle_timeout: Duration,
     /// Where the custom endpoints came from, for `config show`.
     pub files: Vec<PathBuf>,
+    /// Private addresses and hosts that user-supplied URLs may reach anyway
+    /// (`EGRESS_ALLOWLIST`: comma-separated CIDRs, addresses or host names).
+    pub egress_allowlist: String,
 }
 
 impl Default for EndpointsConfig {
@@ -99,6 +102,7 @@ impl Default for EndpointsConfig {
             list: Vec::new(),
             idle_timeout: Duration::from_secs(120),
             files: Vec::new(),
+            egress_allowlist: String::new(),
         }
     }
 }
@@ -488,6 +492,7 @@ pub(crate) fn load(
         list: all,
         idle_timeout,
         files,
+        egress_allowlist: env(vars, "EGRESS_ALLOWLIST").unwrap_or("").to_owned(),
     }
 }
 

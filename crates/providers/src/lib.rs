@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 mod anthropic;
+pub mod egress;
 mod error;
 mod google;
 mod openai;

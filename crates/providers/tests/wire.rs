@@ -214,3 +214,27 @@ async fn dropping_the_stream_closes_the_upstream_connection() {
     drop(s);
     fake.wait_closed(Duration::from_secs(2)).await;
 }
+
+#[tokio::test]
+async fn the_guarded_client_resolves_through_the_guard() {
+    use ferrochat_providers::egress::EgressGuard;
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let port = fake.url.rsplit(':').next().unwrap().to_owned();
+    let url = format!("http://localhost:{port}/v1/models");
+    // A name that resolves to loopback is refused when connecting, not just when checked.
+    let err = EgressGuard::default()
+        .client()
+        .get(&url)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.is_connect() || err.to_string().contains("dns"),
+        "{err:?}"
+    );
+    assert!(fake.requests().is_empty());
+    // The operator can allow it by name.
+    let (allowed, _) = EgressGuard::new("localhost");
+    let res = allowed.client().get(&url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}

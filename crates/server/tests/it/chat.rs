@@ -812,3 +812,60 @@ async fn titles_can_be_turned_off() {
         "no long-poll when titles are off"
     );
 }
+
+#[tokio::test]
+async fn user_supplied_base_urls_pass_the_ssrf_guard() {
+    for allow in ["", "127.0.0.1,::1"] {
+        let fake = FakeLlm::start(Format::OpenAi).await;
+        let yaml = r#"
+endpoints:
+  custom:
+    - name: "Open"
+      apiKey: "user_provided"
+      baseURL: "user_provided"
+      models: { default: ["open-model"] }
+"#;
+        let app = TestApp::builder()
+            .config_yaml(yaml)
+            .env("EGRESS_ALLOWLIST", allow)
+            .spawn()
+            .await;
+        let user = app.user().create().await;
+        let token = app.token_for(&user.email).await;
+        let endpoints: Value = app.get("/api/endpoints").await.json().await.unwrap();
+        assert_eq!(endpoints["Open"]["userProvideURL"], true);
+        for base in [
+            fake.base_url(),
+            fake.base_url().replace("127.0.0.1", "localhost"),
+        ] {
+            let value = json!({"apiKey": "mine", "baseURL": base}).to_string();
+            let (status, _) = app
+                .call(
+                    &token,
+                    Method::PUT,
+                    "/api/keys",
+                    Some(json!({"name": "Open", "value": value})),
+                )
+                .await;
+            assert_eq!(status, 201);
+            let reply = app
+                .chat(&token, "Open", &payload("Open", "open-model", "hi"))
+                .await;
+            if allow.is_empty() {
+                // Loopback by address, or by a name resolving to it: refused before anything
+                // is stored or sent.
+                assert_eq!(reply.status, 400, "{allow:?} {base}: {:?}", reply.events);
+                assert!(
+                    reply.events[0].1["text"]
+                        .as_str()
+                        .unwrap()
+                        .contains("baseURL")
+                );
+            } else {
+                assert_eq!(reply.streamed_text(), "echo: hi");
+            }
+        }
+        let answered = fake.requests().len();
+        assert_eq!(answered, if allow.is_empty() { 0 } else { 2 }, "{allow:?}");
+    }
+}

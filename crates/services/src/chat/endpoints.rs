@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ferrochat_config::{Credential, EndpointConfig, EndpointKind, EndpointsConfig};
+use ferrochat_providers::egress::EgressGuard;
 use ferrochat_providers::{ChatProvider, HttpClient, Kind, Upstream};
 
 use crate::{ServiceError, ServiceResult};
@@ -27,17 +28,45 @@ pub struct UserCredentials {
 pub struct Endpoints {
     config: EndpointsConfig,
     client: HttpClient,
+    /// For user-supplied base URLs: resolves through the guard, follows no redirects.
+    guarded: HttpClient,
+    guard: EgressGuard,
     fetched: Mutex<HashMap<String, (Instant, Vec<String>)>>,
 }
 
 impl Endpoints {
     /// Builds the registry.
     pub fn new(config: EndpointsConfig, client: HttpClient) -> Self {
+        let (guard, bad) = EgressGuard::new(&config.egress_allowlist);
+        for entry in bad {
+            tracing::warn!(%entry, "EGRESS_ALLOWLIST entry ignored: not an address, CIDR or host name");
+        }
         Self {
             config,
             client,
+            guarded: guard.client(),
+            guard,
             fetched: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Checks the base URL a user supplied for an endpoint against the SSRF guard (operator
+    /// URLs are trusted: local model servers must work).
+    pub async fn check_user_url(
+        &self,
+        endpoint: &EndpointConfig,
+        user: Option<&UserCredentials>,
+    ) -> ServiceResult<()> {
+        if endpoint.base_url != Credential::UserProvided {
+            return Ok(());
+        }
+        let Some(url) = user.and_then(|u| u.base_url.as_deref()) else {
+            return Ok(());
+        };
+        self.guard
+            .check_url(url)
+            .await
+            .map_err(|e| ServiceError::invalid("baseURL", format!("is not allowed: {e}")))
     }
 
     /// Every endpoint, in menu order.
@@ -113,11 +142,15 @@ impl Endpoints {
                 .and_then(|u| u.api_key.clone())
                 .ok_or(ServiceError::Forbidden("no_user_key"))?,
         };
-        let base_url = match &endpoint.base_url {
-            Credential::Configured(u) => u.expose().to_owned(),
-            Credential::UserProvided => user
-                .and_then(|u| u.base_url.clone())
-                .ok_or(ServiceError::Forbidden("no_base_url"))?,
+        let (base_url, client) = match &endpoint.base_url {
+            Credential::Configured(u) => (u.expose().to_owned(), &self.client),
+            Credential::UserProvided => (
+                user.and_then(|u| u.base_url.clone())
+                    .ok_or(ServiceError::Forbidden("no_base_url"))?
+                    .trim_end_matches('/')
+                    .to_owned(),
+                &self.guarded,
+            ),
         };
         let kind = match &endpoint.kind {
             EndpointKind::OpenAi | EndpointKind::Custom => Kind::OpenAi,
@@ -140,7 +173,7 @@ impl Endpoints {
                 add_params: endpoint.add_params.clone(),
                 drop_params: endpoint.drop_params.clone(),
             },
-            self.client.clone(),
+            client.clone(),
         ))
     }
 

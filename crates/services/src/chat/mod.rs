@@ -221,6 +221,7 @@ impl ChatService {
             ));
         }
         let provider = self.endpoints.provider(endpoint, credentials)?;
+        self.endpoints.check_user_url(endpoint, credentials).await?;
 
         let now = self.clock.now();
         // The conversation: existing (the user's own, live) or new.
