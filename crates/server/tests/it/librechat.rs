@@ -101,3 +101,53 @@ async fn seeded_suite(app: &TestApp, file: &'static str, count: usize) -> Option
         .await
         .unwrap()
 }
+
+/// A whole chat exchange through the client's own layers (`chat.test.mjs`): data-provider for
+/// REST, sse.js for the stream, against a fake OpenAI-compatible upstream.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_client_layers_chat_on_sqlite() {
+    chat_suite(None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_client_layers_chat_on_postgres() {
+    let Some(db) = TestDb::postgres("librechat client layers chat").await else {
+        return;
+    };
+    chat_suite(Some(db)).await;
+}
+
+async fn chat_suite(db: Option<TestDb>) {
+    use ferrochat_test_support::fake_llm::{FakeLlm, Format};
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let yaml = format!(
+        "endpoints:\n  custom:\n    - name: \"Fake LLM\"\n      apiKey: \"k\"\n      baseURL: \"{}\"\n      models: {{ default: [\"fake\"] }}\n      titleConvo: true\n",
+        fake.base_url()
+    );
+    let mut builder = TestApp::builder().config_yaml(&yaml);
+    if let Some(db) = db {
+        builder = builder.db(db);
+    }
+    let app = builder.spawn().await;
+    let email = "chat@example.com";
+    app.user().email(email).create().await;
+    let url = app.url("");
+    let env = [
+        ("FERROCHAT_EMAIL", email.to_owned()),
+        (
+            "FERROCHAT_PASSWORD",
+            ferrochat_test_support::fixtures::PASSWORD.to_owned(),
+        ),
+        ("FERROCHAT_ENDPOINT", "Fake LLM".to_owned()),
+    ];
+    let out = tokio::task::spawn_blocking(move || {
+        node::run_suite_with("librechat", &["chat.test.mjs"], &url, &env)
+    })
+    .await
+    .unwrap();
+    if let Some(out) = out {
+        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
+    }
+    fake.wait_closed(std::time::Duration::from_secs(2)).await;
+    assert_eq!(app.state.services.chat.live_generations(), 0);
+}
