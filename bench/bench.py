@@ -2,7 +2,7 @@
 """ferrochat benchmark driver: starts the release binary on a scratch data directory, measures,
 and prints a Markdown table. Standard library only; the load generator is wrk.
 
-Scenarios (issue 2's first figures):
+Scenarios (issue 2's first figures; `streams` runs the Rust chat-bench, see crates/bench):
   - start-to-ready: process spawn until GET /ready answers 200, on an already-migrated database
     (median of several starts; polled every millisecond over a raw socket);
   - idle RSS: resident memory after start, before any load;
@@ -167,10 +167,12 @@ def main():
     ap.add_argument("--starts", type=int, default=10, help="starts measured for start-to-ready")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--auth-rounds", type=int, default=40, help="requests per kind in the timing comparison")
-    ap.add_argument("--only", choices=["startup", "auth", "lists"], action="append",
+    ap.add_argument("--only", choices=["startup", "auth", "lists", "streams"], action="append",
                     help="run only these scenario groups (repeatable; default: all)")
+    ap.add_argument("--chat-bench", help="the chat-bench binary (streams group)")
+    ap.add_argument("--stream-args", default="", help="extra chat-bench flags, e.g. '--streams 1000 --leak 0'")
     args = ap.parse_args()
-    groups = set(args.only or ["startup", "auth", "lists"])
+    groups = set(args.only or ["startup", "auth", "lists", "streams"])
     if not shutil.which("wrk"):
         sys.exit("wrk not found: run bench/run.sh, which installs it")
 
@@ -268,10 +270,17 @@ def main():
 
     cpu = os.cpu_count()
     print(f"\nferrochat benchmark ({cpu} cores, binary {args.binary})\n")
-    print("| scenario | result | notes |")
-    print("|---|---|---|")
-    for name, value, note in rows:
-        print(f"| {name} | {value} | {note} |")
+    if rows:
+        print("| scenario | result | notes |")
+        print("|---|---|---|")
+        for name, value, note in rows:
+            print(f"| {name} | {value} | {note} |")
+    if "streams" in groups:
+        # Chat streaming has its own driver (Rust: thousands of concurrent streams and a fake
+        # upstream in one process); it prints its own table.
+        print()
+        sys.stdout.flush()
+        subprocess.run([args.chat_bench, "--binary", args.binary, *args.stream_args.split()], check=True)
 
 
 if __name__ == "__main__":

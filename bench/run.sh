@@ -4,6 +4,8 @@
 #
 #   bench/run.sh                 # all scenarios
 #   bench/run.sh --duration 20   # longer load phases
+#   bench/run.sh --only streams  # chat streaming: time to first token added, 1,000 and 5,000
+#                                # concurrent streams with RSS, 10,000 streams for leaks
 #
 # Figures are for comparison within one run and one machine; they are never asserted by tests.
 set -euo pipefail
@@ -14,6 +16,6 @@ if ! command -v wrk >/dev/null 2>&1; then
   if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; else sudo apt-get install -y -qq wrk >/dev/null; fi
 fi
 
-cargo build --release --quiet -p ferrochat
+cargo build --release --quiet -p ferrochat -p ferrochat-bench
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-exec python3 bench/bench.py --binary "$target_dir/release/ferrochat" "$@"
+exec python3 bench/bench.py --binary "$target_dir/release/ferrochat" --chat-bench "$target_dir/release/chat-bench" "$@"

@@ -68,6 +68,8 @@ const SETTINGS: &[&str] = &[
 /// How long without an event before a heartbeat frame is sent. Short, because a write is also
 /// how a dropped client is noticed (and its upstream call cancelled).
 const HEARTBEAT: Duration = Duration::from_secs(1);
+/// Largest write assembled from events that were already waiting.
+const BATCH_BYTES: usize = 8 * 1024;
 /// How long `gen_title` waits for a title being generated (Node: 20 s).
 const TITLE_WAIT: Duration = Duration::from_secs(20);
 
@@ -297,8 +299,18 @@ fn stream(rx: mpsc::Receiver<ChatEvent>) -> Response {
     let body = futures_util::stream::unfold((rx, frames), |(mut rx, mut frames)| async move {
         match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
             Ok(Some(event)) => {
-                let bytes = frames.encode(event);
-                Some((Ok::<_, std::convert::Infallible>(bytes), (rx, frames)))
+                // Events already waiting go out in the same write.
+                let mut bytes = frames.encode(event).to_vec();
+                while bytes.len() < BATCH_BYTES {
+                    match rx.try_recv() {
+                        Ok(event) => bytes.extend_from_slice(&frames.encode(event)),
+                        Err(_) => break,
+                    }
+                }
+                Some((
+                    Ok::<_, std::convert::Infallible>(Bytes::from(bytes)),
+                    (rx, frames),
+                ))
             }
             Ok(None) => None,
             Err(_) => Some((

@@ -21,6 +21,9 @@ pub struct Decoder {
     current: Frame,
 }
 
+/// Buffer capacity kept between chunks.
+const SHRINK_ABOVE: usize = 16 * 1024;
+
 /// Longest line accepted; an upstream sending more without a line break is broken.
 pub const MAX_LINE: usize = 4 * 1024 * 1024;
 
@@ -52,6 +55,11 @@ impl Decoder {
             }
         }
         self.buf.drain(..start);
+        // A burst can grow the buffer to a whole socket read; a stream lives for minutes and
+        // thousands run at once, so give the memory back once it is drained.
+        if self.buf.capacity() > SHRINK_ABOVE && self.buf.len() < SHRINK_ABOVE / 4 {
+            self.buf.shrink_to(SHRINK_ABOVE / 4);
+        }
         if self.buf.len() > MAX_LINE {
             return Err(format!("a line longer than {MAX_LINE} bytes"));
         }

@@ -18,6 +18,8 @@ const READY_TIMEOUT: Duration = Duration::from_secs(2);
 pub const POOL_CONNECTIONS_METRIC: &str = "ferrochat_db_pool_connections";
 /// Gauge of the configured pool maximum.
 pub const POOL_MAX_METRIC: &str = "ferrochat_db_pool_max_connections";
+/// Gauge of chat generations running now.
+pub const LIVE_GENERATIONS_METRIC: &str = "ferrochat_chat_live_generations";
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -65,6 +67,9 @@ async fn metrics(State(state): State<AppState>) -> Response {
     metrics::gauge!(POOL_CONNECTIONS_METRIC, "engine" => engine, "state" => "in_use")
         .set(f64::from(in_use));
     metrics::gauge!(POOL_MAX_METRIC, "engine" => engine).set(f64::from(stats.max));
+    // Generations running now: tasks, channels and upstream connections in flight. It returns
+    // to 0 when streams end, so a climb without load is a leak.
+    metrics::gauge!(LIVE_GENERATIONS_METRIC).set(state.services.chat.live_generations() as f64);
     handle.run_upkeep();
     (
         StatusCode::OK,

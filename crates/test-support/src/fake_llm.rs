@@ -9,6 +9,7 @@
 //! | `reason` | first streams `thinking about it` as reasoning |
 //! | `chunks-N` | answers N chunks `tok ` (benchmarks) |
 //! | `slow` | waits 100 ms between chunks (50 chunks) |
+//! | `every-Nms` | waits N ms between chunks (combine with `chunks-N`) |
 //! | `hang` | sends headers and one chunk, then nothing |
 //! | `fail-auth` / `fail-rate` / `fail-quota` / `fail-model` / `fail-context` / `fail-500` | the provider's HTTP error answer for that case (rate: `retry-after: 20`) |
 //! | `cut` | two chunks, then closes the connection without the end marker |
@@ -83,6 +84,10 @@ impl FakeLlm {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {
+            // Real providers flush each event at once; so does the fake.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             axum::serve(listener, app).await.ok();
         });
         Self {
@@ -365,7 +370,14 @@ impl Plan {
                 .contains("reason")
                 .then(|| "thinking about it".to_owned()),
             chunks,
-            delay: if model.contains("slow") {
+            delay: if let Some(ms) = model
+                .split("every-")
+                .nth(1)
+                .and_then(|rest| rest.strip_suffix("ms").or_else(|| rest.split("ms").next()))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                Duration::from_millis(ms)
+            } else if model.contains("slow") {
                 Duration::from_millis(100)
             } else {
                 Duration::ZERO

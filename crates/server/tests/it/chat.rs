@@ -96,8 +96,11 @@ async fn wait_for_live_generations(app: &TestApp, n: usize) {
 #[tokio::test]
 async fn worked_example_first_message_event_by_event() {
     let (app, token, fakes) = setup().await;
+    // Paced upstream chunks (5 ms apart) arrive one by one, so the deltas are the upstream's
+    // two chunks, as in §7.11 (chunks that arrive together are sent as one delta).
+    let model = "gpt-4o-mini-every-5ms";
     let reply = app
-        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "Hi"))
+        .chat(&token, "openAI", &payload("openAI", model, "Hi"))
         .await;
     assert_eq!(reply.status, 200, "{:?}", reply.events);
     assert_eq!(reply.content_type, "text/event-stream");
@@ -127,7 +130,11 @@ async fn worked_example_first_message_event_by_event() {
         .copied()
         .filter(|e| e["event"] == "on_message_delta")
         .collect();
-    assert!(deltas.len() >= 2);
+    assert_eq!(deltas.len(), 2, "{deltas:?}");
+    assert_eq!(
+        deltas[0]["data"]["delta"]["content"],
+        json!([{"type": "text", "text": "echo"}])
+    );
     assert!(deltas.iter().all(|e| e["data"]["id"] == step_id));
     assert_eq!(reply.streamed_text(), "echo: Hi");
     // 4. final, last.
@@ -139,7 +146,7 @@ async fn worked_example_first_message_event_by_event() {
     assert_eq!(fin["conversation"]["conversationId"], c1.as_str());
     assert_eq!(fin["conversation"]["title"], "New Chat");
     assert_eq!(fin["conversation"]["endpoint"], "openAI");
-    assert_eq!(fin["conversation"]["model"], "gpt-4o-mini");
+    assert_eq!(fin["conversation"]["model"], model);
     assert_eq!(fin["requestMessage"]["messageId"], u1.as_str());
     assert!(fin["requestMessage"]["tokenCount"].as_i64().unwrap() > 0);
     let resp = &fin["responseMessage"];
@@ -147,7 +154,7 @@ async fn worked_example_first_message_event_by_event() {
     assert_eq!(resp["parentMessageId"], u1.as_str());
     assert_eq!(resp["conversationId"], c1.as_str());
     assert_eq!(resp["isCreatedByUser"], false);
-    assert_eq!(resp["sender"], "GPT-4o-mini");
+    assert_eq!(resp["sender"], "GPT-4o-mini-every-5ms");
     assert_eq!(resp["endpoint"], "openAI");
     assert_eq!(resp["text"], "");
     assert_eq!(

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use ferrochat_core::{Generation, JsonText, Message, Outcome};
 use ferrochat_providers::{ChatStream, ProviderError, StreamItem, Usage, tokens};
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
@@ -75,11 +75,16 @@ async fn pump(
     state: &mut Progress,
     started: Instant,
 ) -> End {
+    // An item read ahead while coalescing that belongs to the next event.
+    let mut pending: Option<Option<Result<StreamItem, ProviderError>>> = None;
     loop {
-        let next = tokio::select! {
-            biased;
-            () = tx.closed() => return End::Aborted,
-            next = tokio::time::timeout(job.idle_timeout, stream.next()) => next,
+        let next = match pending.take() {
+            Some(item) => Ok(item),
+            None => tokio::select! {
+                biased;
+                () = tx.closed() => return End::Aborted,
+                next = tokio::time::timeout(job.idle_timeout, stream.next()) => next,
+            },
         };
         let item = match next {
             Err(_) => return End::Failed(ProviderError::Timeout),
@@ -87,7 +92,7 @@ async fn pump(
             Ok(Some(Err(e))) => return End::Failed(e),
             Ok(Some(Ok(item))) => item,
         };
-        let (kind, text) = match item {
+        let (kind, mut text) = match item {
             StreamItem::Text(t) => (PartKind::Text, t),
             StreamItem::Reasoning(t) => (PartKind::Think, t),
             StreamItem::Usage(u) => {
@@ -99,6 +104,25 @@ async fn pump(
                 continue;
             }
         };
+        // Whatever else of the same kind has already arrived goes out in the same delta: when
+        // the server falls behind, it catches up with fewer, larger events instead of queueing
+        // one per upstream chunk (CPU and memory under load; the client appends either way).
+        let mut held = None;
+        while text.len() < COALESCE_MAX {
+            match stream.next().now_or_never() {
+                Some(Some(Ok(StreamItem::Text(t)))) if kind == PartKind::Text => text.push_str(&t),
+                Some(Some(Ok(StreamItem::Reasoning(t)))) if kind == PartKind::Think => {
+                    text.push_str(&t);
+                }
+                Some(Some(Ok(StreamItem::Usage(u)))) => state.usage = Some(u),
+                Some(Some(Ok(StreamItem::Finish(r)))) => state.finish = Some(r),
+                Some(other) => {
+                    held = Some(other);
+                    break;
+                }
+                None => break,
+            }
+        }
         if kind == PartKind::Text && state.ttft_ms.is_none() {
             state.ttft_ms = Some(millis(started));
         }
@@ -109,8 +133,14 @@ async fn pump(
         if !send(tx, ChatEvent::Delta { index, kind, text }).await {
             return End::Aborted;
         }
+        if let Some(item) = held {
+            pending = Some(item);
+        }
     }
 }
+
+/// Largest delta built from chunks that arrived together.
+const COALESCE_MAX: usize = 16 * 1024;
 
 #[derive(Default)]
 struct Progress {

@@ -1,0 +1,396 @@
+//! `chat-bench`: measures chat streaming through a release `ferrochat` against a fake OpenAI
+//! upstream (in this process) that sends 500 chunks per answer, and prints a Markdown table:
+//!
+//! - time to first token, calling the upstream directly and through ferrochat, interleaved
+//!   one request at a time (p50 and p99 of each, and the difference: what ferrochat adds —
+//!   auth, storing the user message, the upstream call, re-framing);
+//! - 1,000 and 5,000 streams at once (answers paced 20 ms per chunk — 50 tokens/s, a fast
+//!   model — so all are open together): how many completed, wall time, ferrochat's peak RSS;
+//! - 10,000 streams, 500 at a time: RSS before and after and the live-generation gauge after,
+//!   so a leak shows.
+//!
+//! Usage: `chat-bench --binary target/release/ferrochat [--rounds 200] [--streams 1000,5000]
+//! [--leak 10000]` (bench/run.sh --only streams builds and runs it). Figures compare within one
+//! run on one machine; nothing here is asserted by tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use ferrochat_test_support::fake_llm::{FakeLlm, Format};
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+struct Args {
+    binary: PathBuf,
+    rounds: usize,
+    streams: Vec<usize>,
+    leak: usize,
+    pace_ms: u64,
+    chunks: usize,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        binary: PathBuf::from("target/release/ferrochat"),
+        rounds: 200,
+        streams: vec![1000, 5000],
+        leak: 10_000,
+        pace_ms: 20,
+        chunks: 500,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().unwrap_or_default();
+        match flag.as_str() {
+            "--binary" => a.binary = PathBuf::from(value),
+            "--rounds" => a.rounds = value.parse().expect("--rounds N"),
+            "--streams" => {
+                a.streams = value
+                    .split(',')
+                    .map(|n| n.trim().parse().expect("--streams N,M"))
+                    .collect();
+            }
+            "--leak" => a.leak = value.parse().expect("--leak N"),
+            "--pace-ms" => a.pace_ms = value.parse().expect("--pace-ms N"),
+            "--chunks" => a.chunks = value.parse().expect("--chunks N"),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    a
+}
+
+fn rss_kib(pid: u32, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(field))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn mb(kib: u64) -> String {
+    format!("{:.1} MB", kib as f64 / 1024.0)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn payload(model: &str) -> Value {
+    json!({
+        "text": "Hello, please answer at length.", "sender": "User", "isCreatedByUser": true,
+        "parentMessageId": "00000000-0000-0000-0000-000000000000", "error": false,
+        "endpoint": "Bench", "endpointType": "custom", "model": model, "key": "never",
+        "isTemporary": false, "isRegenerate": false, "isContinued": false
+    })
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Streams one chat through ferrochat to its end; returns the time to the first answer text.
+async fn via(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    model: &str,
+) -> Result<Duration, String> {
+    let started = Instant::now();
+    let res = client
+        .post(format!("{base}/api/agents/chat/Bench"))
+        .bearer_auth(token)
+        .json(&payload(model))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if res.status() != 200 {
+        return Err(format!("status {}", res.status()));
+    }
+    let mut body = res.bytes_stream();
+    let mut first = None;
+    let mut tail = Vec::new();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        if first.is_none() && contains(&chunk, b"on_message_delta") {
+            first = Some(started.elapsed());
+        }
+        tail.extend_from_slice(&chunk);
+        if tail.len() > 4096 {
+            tail.drain(..tail.len() - 4096);
+        }
+    }
+    if !contains(&tail, b"\"final\":true") {
+        return Err("no final event".into());
+    }
+    first.ok_or_else(|| format!("no text: {}", String::from_utf8_lossy(&tail)))
+}
+
+/// The same request shape sent straight to the upstream.
+async fn direct(client: &reqwest::Client, upstream: &str, model: &str) -> Result<Duration, String> {
+    let started = Instant::now();
+    let res = client
+        .post(format!("{upstream}/chat/completions"))
+        .json(&json!({"model": model, "stream": true, "messages": [{"role": "user", "content": "Hello, please answer at length."}]}))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut body = res.bytes_stream();
+    let mut first = None;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| e.to_string())?;
+        if first.is_none() && contains(&chunk, b"\"content\":\"t") {
+            first = Some(started.elapsed());
+        }
+    }
+    first.ok_or_else(|| "no text".into())
+}
+
+async fn gauge(client: &reqwest::Client, base: &str) -> String {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find(|l| l.starts_with("ferrochat_chat_live_generations"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap_or("?")
+        .to_owned()
+}
+
+/// Runs `n` streams, at most `at_once` together; returns (completed, errors, wall, peak RSS).
+async fn many(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    pid: u32,
+    n: usize,
+    at_once: usize,
+    model: &str,
+) -> (usize, usize, Duration, u64, Option<String>) {
+    let ok = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicU64::new(0));
+    let first_error = Arc::new(std::sync::Mutex::new(None));
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (peak.clone(), done.clone());
+        tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(pid, "VmRSS"), Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let limit = Arc::new(tokio::sync::Semaphore::new(at_once));
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        // Connect in waves so the listen backlog is not the thing measured.
+        if i % 250 == 249 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let permit = limit.clone().acquire_owned().await.unwrap();
+        let (client, base, token, model) = (
+            client.clone(),
+            base.to_owned(),
+            token.to_owned(),
+            model.to_owned(),
+        );
+        let (ok, failed, first_error) = (ok.clone(), failed.clone(), first_error.clone());
+        tasks.push(tokio::spawn(async move {
+            match via(&client, &base, &token, &model).await {
+                Ok(_) => ok.fetch_add(1, Ordering::Relaxed),
+                Err(e) => {
+                    first_error.lock().unwrap().get_or_insert(e);
+                    failed.fetch_add(1, Ordering::Relaxed)
+                }
+            };
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let wall = started.elapsed();
+    done.store(true, Ordering::Relaxed);
+    sampler.await.unwrap();
+    let e = first_error.lock().unwrap().take();
+    (
+        ok.load(Ordering::Relaxed),
+        failed.load(Ordering::Relaxed),
+        wall,
+        peak.load(Ordering::Relaxed),
+        e,
+    )
+}
+
+#[tokio::main]
+async fn main() {
+    let args = args();
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "endpoints:\n  custom:\n    - name: Bench\n      apiKey: bench\n      baseURL: \"{}\"\n      models: {{ default: [chunks-500] }}\n      titleConvo: false\n",
+        fake.base_url()
+    );
+    std::fs::write(dir.path().join("ferrochat.yaml"), yaml).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = tokio::process::Command::new(&args.binary)
+        .arg("serve")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PORT", port.to_string())
+        .env("DATA_DIR", dir.path().join("data"))
+        .env("LOG_LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start ferrochat");
+    let pid = server.id().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(usize::MAX)
+        .build()
+        .unwrap();
+    for _ in 0..300 {
+        if client
+            .get(format!("{base}/ready"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let creds = json!({"name": "Bench", "email": "bench@example.com", "username": "bench",
+        "password": "bench-password-1", "confirm_password": "bench-password-1"});
+    client
+        .post(format!("{base}/api/auth/register"))
+        .json(&creds)
+        .send()
+        .await
+        .unwrap();
+    let login: Value = client
+        .post(format!("{base}/api/auth/login"))
+        .json(&json!({"email": "bench@example.com", "password": "bench-password-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().expect("token").to_owned();
+    let upstream = fake.base_url();
+
+    // Warm-up: connections, statement caches, allocator.
+    for _ in 0..30 {
+        via(&client, &base, &token, "chunks-500").await.unwrap();
+        direct(&client, &upstream, "chunks-500").await.unwrap();
+    }
+    let idle_rss = rss_kib(pid, "VmRSS");
+
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let (mut d, mut v) = (Vec::new(), Vec::new());
+    for _ in 0..args.rounds.max(1) {
+        d.push(direct(&client, &upstream, "chunks-500").await.unwrap());
+        v.push(via(&client, &base, &token, "chunks-500").await.unwrap());
+    }
+    d.sort();
+    v.sort();
+    let added = |p| pct(&v, p).saturating_sub(pct(&d, p));
+    rows.push((
+        format!(
+            "time to first token, upstream direct ({} streams of 500 chunks)",
+            args.rounds
+        ),
+        format!("p50 {}, p99 {}", ms(pct(&d, 0.5)), ms(pct(&d, 0.99))),
+    ));
+    rows.push((
+        "time to first token, through ferrochat".into(),
+        format!("p50 {}, p99 {}", ms(pct(&v, 0.5)), ms(pct(&v, 0.99))),
+    ));
+    rows.push((
+        "**added by ferrochat**".into(),
+        format!("**p50 {}, p99 {}**", ms(added(0.5)), ms(added(0.99))),
+    ));
+    rows.push(("ferrochat RSS after warm-up".into(), mb(idle_rss)));
+
+    for &n in &args.streams {
+        let (ok, failed, wall, peak, err) = many(
+            &client,
+            &base,
+            &token,
+            pid,
+            n,
+            n,
+            &format!("chunks-{}-every-{}ms", args.chunks, args.pace_ms),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        rows.push((
+            format!(
+                "{n} concurrent streams ({} chunks, {} ms apart)",
+                args.chunks, args.pace_ms
+            ),
+            format!(
+                "{ok} completed, {failed} failed{}, {:.1} s, peak RSS {}, after {}",
+                err.map(|e| format!(" (first: {e})")).unwrap_or_default(),
+                wall.as_secs_f64(),
+                mb(peak),
+                mb(rss_kib(pid, "VmRSS"))
+            ),
+        ));
+    }
+
+    if args.leak > 0 {
+        let before = rss_kib(pid, "VmRSS");
+        let (ok, failed, wall, peak, err) =
+            many(&client, &base, &token, pid, args.leak, 500, "chunks-500").await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        rows.push((
+            format!("{} streams, 500 at a time", args.leak),
+            format!(
+                "{ok} completed, {failed} failed{}, {:.1} s; RSS before {}, peak {}, after {}; live generations after: {}",
+                err.map(|e| format!(" (first: {e})")).unwrap_or_default(),
+                wall.as_secs_f64(),
+                mb(before),
+                mb(peak),
+                mb(rss_kib(pid, "VmRSS")),
+                gauge(&client, &base).await
+            ),
+        ));
+    }
+    rows.push((
+        "ferrochat peak RSS (VmHWM)".into(),
+        mb(rss_kib(pid, "VmHWM")),
+    ));
+
+    println!("| chat streaming (fake OpenAI upstream, 500 chunks) | result |\n|---|---|");
+    for (k, v) in rows {
+        println!("| {k} | {v} |");
+    }
+    let _ = server.start_kill();
+    let _ = server.wait().await;
+}
