@@ -121,6 +121,11 @@ fn refuse_service(err: ServiceError) -> Response {
         ServiceError::Forbidden(kind) => {
             refuse(StatusCode::FORBIDDEN, json!({ "type": kind }).to_string())
         }
+        // LibreChat's typed error, which the client words for the user.
+        ServiceError::InsufficientBalance { balance, cost } => refuse(
+            StatusCode::PAYMENT_REQUIRED,
+            json!({ "type": "token_balance", "balance": balance, "tokenCost": cost }).to_string(),
+        ),
         ServiceError::Conflict { field } => {
             refuse(StatusCode::CONFLICT, format!("{field} already in use"))
         }

@@ -58,6 +58,10 @@ impl CompatError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Email not verified")
             }
             ServiceError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, why),
+            ServiceError::InsufficientBalance { balance, cost } => Self::new(
+                StatusCode::PAYMENT_REQUIRED,
+                format!("Insufficient balance: {balance} credits left, about {cost} needed"),
+            ),
             ServiceError::Unavailable(reason) => {
                 tracing::warn!(%reason, "dependency unavailable");
                 Self::new(

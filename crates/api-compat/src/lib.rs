@@ -95,6 +95,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/config", get(startup::get_config))
         .route("/api/banner", get(startup::get_banner))
+        .route("/api/balance", get(startup::get_balance))
         .route("/api/endpoints", get(startup::get_endpoints))
         .route("/api/models", get(startup::get_models))
         .route("/api/roles/{role}", get(startup::get_role))

@@ -77,7 +77,7 @@ pub async fn get_config(State(state): State<AppState>) -> Json<Value> {
         "showBirthdayIcon": false,
         "helpAndFaqURL": server.help_and_faq_url,
         "interface": interface(),
-        "balance": { "enabled": false },
+        "balance": balance_config(&state),
         "sharedLinksEnabled": false,
         "publicSharedLinksEnabled": false,
         "instanceProjectId": "ferrochat",
@@ -105,6 +105,45 @@ fn interface() -> Value {
         "fileCitations": false,
         "marketplace": { "use": false }
     })
+}
+
+/// The startup config's `balance` section, in LibreChat's names.
+fn balance_config(state: &AppState) -> Value {
+    let b = state.services.chat.balances().config();
+    json!({
+        "enabled": b.enabled,
+        "startBalance": b.start_balance,
+        "autoRefillEnabled": b.auto_refill,
+        "refillIntervalValue": b.refill_interval.0,
+        "refillIntervalUnit": b.refill_interval.1,
+        "refillAmount": b.refill_amount,
+    })
+}
+
+/// `GET /api/balance`: the user's token credits (created with the start balance on first use;
+/// refilled when due). 404 when balances are off — the client only asks when they are on.
+pub async fn get_balance(State(state): State<AppState>, auth: AuthUser) -> Response {
+    let balances = state.services.chat.balances();
+    match balances.current(auth.user.id).await {
+        Ok(Some(b)) => {
+            let c = balances.config();
+            let mut out = json!({
+                "tokenCredits": b.token_credits,
+                "autoRefillEnabled": c.auto_refill,
+            });
+            if c.auto_refill {
+                out["refillIntervalValue"] = c.refill_interval.0.into();
+                out["refillIntervalUnit"] = c.refill_interval.1.clone().into();
+                out["refillAmount"] = c.refill_amount.into();
+                out["lastRefill"] = crate::types::iso(b.last_refill).into();
+            }
+            Json(out).into_response()
+        }
+        Ok(None) => {
+            CompatError::new(StatusCode::NOT_FOUND, "Balances are not enabled").into_response()
+        }
+        Err(e) => CompatError::from_service(e).into_response(),
+    }
 }
 
 /// `GET /api/banner`: no banners exist, so `null`, with or without a token (a 401 here would

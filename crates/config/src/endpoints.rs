@@ -81,6 +81,23 @@ pub struct EndpointConfig {
     pub drop_params: Vec<String>,
 }
 
+/// Token balances, in LibreChat's `balance` settings (1,000,000 credits = 1 USD of usage).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BalanceConfig {
+    /// Whether answers cost credits (and users without credits are refused).
+    pub enabled: bool,
+    /// Credits a new balance starts with.
+    pub start_balance: i64,
+    /// Whether balances are topped up on a schedule.
+    pub auto_refill: bool,
+    /// Credits added per refill.
+    pub refill_amount: i64,
+    /// Interval between refills, in seconds.
+    pub refill_interval_secs: i64,
+    /// The interval as configured (`refillIntervalValue`, `refillIntervalUnit`), for the client.
+    pub refill_interval: (i64, String),
+}
+
 /// All endpoints, in menu order, and engine-wide settings.
 #[derive(Clone, Debug)]
 pub struct EndpointsConfig {
@@ -93,6 +110,8 @@ pub struct EndpointsConfig {
     /// Private addresses and hosts that user-supplied URLs may reach anyway
     /// (`EGRESS_ALLOWLIST`: comma-separated CIDRs, addresses or host names).
     pub egress_allowlist: String,
+    /// Token balances.
+    pub balance: BalanceConfig,
 }
 
 impl Default for EndpointsConfig {
@@ -103,6 +122,7 @@ impl Default for EndpointsConfig {
             idle_timeout: Duration::from_secs(120),
             files: Vec::new(),
             egress_allowlist: String::new(),
+            balance: BalanceConfig::default(),
         }
     }
 }
@@ -415,6 +435,60 @@ fn custom_list(
         .collect()
 }
 
+/// The `balance` section (LibreChat's keys), from the last file that has one; LibreChat's
+/// older `CHECK_BALANCE`/`START_BALANCE` variables still switch it on.
+fn balance(
+    docs: &[(&Path, Value)],
+    vars: &HashMap<String, String>,
+    problems: &mut Vec<Problem>,
+) -> BalanceConfig {
+    let section = docs
+        .iter()
+        .rev()
+        .find_map(|(path, d)| d.get("balance").map(|b| (*path, b)));
+    let flag = |v: Option<&Value>| v.and_then(Value::as_bool).unwrap_or(false);
+    let num = |v: Option<&Value>, default: i64| v.and_then(Value::as_i64).unwrap_or(default);
+    let env_on = env(vars, "CHECK_BALANCE").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let env_start = env(vars, "START_BALANCE").and_then(|v| v.parse::<i64>().ok());
+    let Some((path, b)) = section else {
+        return BalanceConfig {
+            enabled: env_on,
+            start_balance: env_start.unwrap_or(20_000),
+            ..BalanceConfig::default()
+        };
+    };
+    let unit = b
+        .get("refillIntervalUnit")
+        .and_then(Value::as_str)
+        .unwrap_or("days")
+        .to_ascii_lowercase();
+    let value = num(b.get("refillIntervalValue"), 30);
+    let unit_secs = match unit.trim_end_matches('s') {
+        "second" => 1,
+        "minute" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        "week" => 7 * 86_400,
+        "month" => 30 * 86_400,
+        _ => {
+            problems.push(Problem::named(
+                &format!("{}: balance.refillIntervalUnit", path.display()),
+                "must be seconds, minutes, hours, days, weeks or months",
+                "days",
+            ));
+            86_400
+        }
+    };
+    BalanceConfig {
+        enabled: flag(b.get("enabled")) || env_on,
+        start_balance: num(b.get("startBalance"), env_start.unwrap_or(20_000)),
+        auto_refill: flag(b.get("autoRefillEnabled")),
+        refill_amount: num(b.get("refillAmount"), 10_000),
+        refill_interval_secs: value.max(1).saturating_mul(unit_secs),
+        refill_interval: (value, unit),
+    }
+}
+
 /// Reads the endpoints. `main_doc` is `ferrochat.yaml`'s document (when there is one).
 pub(crate) fn load(
     main_doc: Option<(&Path, &Yaml)>,
@@ -427,7 +501,9 @@ pub(crate) fn load(
         .filter_map(|name| built_in(name, vars, title_convo, problems))
         .collect();
     let mut files = Vec::new();
+    let mut docs: Vec<(&Path, Value)> = Vec::new();
     if let Some((path, doc)) = main_doc {
+        docs.push((path, yaml_to_json(doc, vars)));
         let found = custom_list(doc, path, vars, title_convo, problems);
         if !found.is_empty() {
             files.push(path.to_owned());
@@ -435,6 +511,7 @@ pub(crate) fn load(
         all.extend(found);
     }
     // LibreChat's own file: CONFIG_PATH, else ./librechat.yaml when present.
+    let mut librechat_doc = None;
     let (librechat, required) = match env(vars, "CONFIG_PATH") {
         Some(p) => (PathBuf::from(p), true),
         None => (PathBuf::from("librechat.yaml"), false),
@@ -445,12 +522,17 @@ pub(crate) fn load(
                 let found = custom_list(&doc, &librechat, vars, title_convo, problems);
                 files.push(librechat.clone());
                 all.extend(found);
+                librechat_doc = Some(yaml_to_json(&doc, vars));
             }
             Err(e) => problems.push(Problem::file(&librechat, format!("not valid YAML: {e}"))),
         },
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => problems.push(Problem::file(&librechat, format!("cannot read it: {e}"))),
     }
+    if let Some(doc) = librechat_doc {
+        docs.push((librechat.as_path(), doc));
+    }
+    let balance = balance(&docs, vars, problems);
     let mut seen = std::collections::HashSet::new();
     for e in &all {
         if !seen.insert(e.name.clone()) {
@@ -493,6 +575,7 @@ pub(crate) fn load(
         idle_timeout,
         files,
         egress_allowlist: env(vars, "EGRESS_ALLOWLIST").unwrap_or("").to_owned(),
+        balance,
     }
 }
 
@@ -587,6 +670,37 @@ endpoints:
             Credential::Configured(Secret::new("or-1"))
         );
         assert!(!cfg.get("OpenRouter").unwrap().title_convo);
+    }
+
+    #[test]
+    fn balance_settings_in_librechat_format() {
+        let doc: Yaml = serde_yaml::from_str(
+            "balance:\n  enabled: true\n  startBalance: 5000\n  autoRefillEnabled: true\n  refillIntervalValue: 2\n  refillIntervalUnit: hours\n  refillAmount: 700\n",
+        )
+        .unwrap();
+        let mut problems = Vec::new();
+        let cfg = load(Some((Path::new("f.yaml"), &doc)), &vars(&[]), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(
+            cfg.balance,
+            BalanceConfig {
+                enabled: true,
+                start_balance: 5000,
+                auto_refill: true,
+                refill_amount: 700,
+                refill_interval_secs: 7200,
+                refill_interval: (2, "hours".into()),
+            }
+        );
+        let off = load(None, &vars(&[]), &mut problems);
+        assert!(!off.balance.enabled);
+        let legacy = load(
+            None,
+            &vars(&[("CHECK_BALANCE", "true"), ("START_BALANCE", "9")]),
+            &mut problems,
+        );
+        assert!(legacy.balance.enabled);
+        assert_eq!(legacy.balance.start_balance, 9);
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub mod secrets;
 pub mod sources;
 pub mod spec;
 
-pub use endpoints::{Credential, EndpointConfig, EndpointKind, EndpointsConfig};
+pub use endpoints::{BalanceConfig, Credential, EndpointConfig, EndpointKind, EndpointsConfig};
 pub use error::{ConfigError, Problem};
 pub use model::{
     AuthConfig, Config, DatabaseConfig, EmailConfig, Limit, LimitsConfig, LogConfig, LogFormat,

@@ -69,6 +69,8 @@ pub struct Generation {
     pub ttft_ms: Option<i64>,
     /// Milliseconds from the request to the end.
     pub duration_ms: i64,
+    /// Credits charged (0 when balances are off).
+    pub token_cost: i64,
     /// When it ended.
     pub created_at: DateTime<Utc>,
 }

@@ -39,6 +39,14 @@ pub enum ServiceError {
     /// The caller is known but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// The user's token balance cannot pay for the request (balances are on).
+    #[error("insufficient token balance: {balance} credits, about {cost} needed")]
+    InsufficientBalance {
+        /// Credits left.
+        balance: i64,
+        /// Estimated cost of the prompt alone.
+        cost: i64,
+    },
     /// A dependency (database, upstream) is down or overloaded; retrying later may work.
     #[error("service unavailable: {0}")]
     Unavailable(String),

@@ -16,6 +16,8 @@ create table generations (
     usage_reported    boolean not null,
     ttft_ms           bigint,
     duration_ms       bigint not null,
+    -- Credits charged (LibreChat's tokenCredits: 1,000,000 = 1 USD); 0 when balances are off.
+    token_cost        bigint not null,
     created_at        bigint not null
 );
 -- Per-user usage over time (analytics, balances).
@@ -31,4 +33,13 @@ create table user_keys (
     expires_at bigint,
     updated_at bigint not null,
     primary key (user_id, name)
+);
+
+-- Token balances (LibreChat's `balance` settings). A row is created with the start balance the
+-- first time a user needs one; answers debit it in the same transaction that stores them.
+create table balances (
+    user_id       text primary key references users (id) on delete cascade,
+    token_credits bigint not null,
+    last_refill   bigint not null,
+    updated_at    bigint not null
 );

@@ -28,11 +28,13 @@ pub trait ChatStore: Send + Sync {
     async fn start_turn(&self, start: TurnStart<'_>) -> StoreResult<Conversation>;
 
     /// Stores an answer and its generation record in one transaction and bumps the
-    /// conversation's `updated_at` to `now`.
+    /// conversation's `updated_at` to `now`; with `debit`, the generation's `token_cost` is
+    /// taken from the user's balance in the same transaction.
     async fn finish_turn(
         &self,
         answer: &Message,
         generation: &Generation,
+        debit: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
@@ -82,4 +84,46 @@ pub trait UserKeyStore: Send + Sync {
 
     /// Removes all of a user's keys; returns how many.
     async fn delete_user_keys(&self, user_id: UserId) -> StoreResult<u64>;
+}
+
+/// A user's token balance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    /// Credits left (may go below zero: an answer is charged in full).
+    pub token_credits: i64,
+    /// Last automatic refill (or creation).
+    pub last_refill: DateTime<Utc>,
+}
+
+/// Token balances.
+#[async_trait]
+pub trait BalanceStore: Send + Sync {
+    /// A user's balance, if one was created.
+    async fn balance(&self, user_id: UserId) -> StoreResult<Option<Balance>>;
+
+    /// Creates a balance with `credits` unless one exists.
+    async fn create_balance(
+        &self,
+        user_id: UserId,
+        credits: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Adds `amount` when the last refill is at or before `due`; `true` if it did (two
+    /// instances racing refill once).
+    async fn refill_balance(
+        &self,
+        user_id: UserId,
+        amount: i64,
+        due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Adds (or with a negative amount removes) credits; `false` when there is no balance.
+    async fn adjust_balance(
+        &self,
+        user_id: UserId,
+        amount: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
 }

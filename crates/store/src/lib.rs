@@ -24,7 +24,7 @@ mod users;
 use std::sync::Arc;
 
 pub use auth_tokens::AuthTokenStore;
-pub use chat::{ChatStore, StoredKey, TurnStart, UserKeyStore};
+pub use chat::{Balance, BalanceStore, ChatStore, StoredKey, TurnStart, UserKeyStore};
 pub use conversations::{
     ConversationChange, ConversationCursor, ConversationFilter, ConversationStore,
 };
@@ -49,6 +49,7 @@ pub trait Store:
     + PresetStore
     + ChatStore
     + UserKeyStore
+    + BalanceStore
     + Maintenance
 {
 }
@@ -64,6 +65,7 @@ impl<T> Store for T where
         + PresetStore
         + ChatStore
         + UserKeyStore
+        + BalanceStore
         + Maintenance
 {
 }

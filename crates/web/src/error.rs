@@ -56,6 +56,7 @@ error_codes! {
     RouteNotFound => ("route_not_found", NOT_FOUND, "No route matches the request path."),
     MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "The route exists but not with this HTTP method."),
     Conflict => ("conflict", CONFLICT, "The change clashes with existing data, e.g. an email already registered."),
+    InsufficientBalance => ("insufficient_balance", PAYMENT_REQUIRED, "Balances are on and the user's token credits cannot pay for the request."),
     PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The request body exceeds the allowed size."),
     RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again."),
     Internal => ("internal", INTERNAL_SERVER_ERROR, "An unexpected server error; the `request_id` finds it in the logs."),
@@ -117,6 +118,10 @@ impl From<ServiceError> for ApiError {
                 Self::new(ErrorCode::Conflict, format!("{field} is already in use"))
             }
             ServiceError::Forbidden(why) => Self::new(ErrorCode::Forbidden, why),
+            ServiceError::InsufficientBalance { balance, cost } => Self::new(
+                ErrorCode::InsufficientBalance,
+                format!("{balance} credits left, about {cost} needed"),
+            ),
             ServiceError::Unauthenticated => {
                 Self::new(ErrorCode::Unauthenticated, "invalid credentials")
             }

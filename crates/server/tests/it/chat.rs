@@ -876,3 +876,81 @@ endpoints:
         assert_eq!(answered, if allow.is_empty() { 0 } else { 2 }, "{allow:?}");
     }
 }
+
+#[tokio::test]
+async fn balances_refuse_an_empty_account_before_the_upstream_and_debit_each_answer() {
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let yaml = format!(
+        r#"
+balance:
+  enabled: true
+  startBalance: 100
+endpoints:
+  custom:
+    - name: "Paid"
+      apiKey: "k"
+      baseURL: "{}"
+      models: {{ default: ["gpt-4o"] }}
+"#,
+        fake.base_url()
+    );
+    let app = TestApp::builder()
+        .config_yaml(&yaml)
+        .env("TITLE_CONVO", "false")
+        .spawn()
+        .await;
+    let user = app.user().create().await;
+    let token = app.token_for(&user.email).await;
+    let config: Value = app.get("/api/config").await.json().await.unwrap();
+    assert_eq!(config["balance"]["enabled"], true);
+    assert_eq!(config["balance"]["startBalance"], 100);
+    let (status, balance) = app.call(&token, Method::GET, "/api/balance", None).await;
+    assert_eq!((status, &balance["tokenCredits"]), (200, &json!(100)));
+
+    // gpt-4o: 2.5 / 10 credits per token (USD per million). The fake reports 11 prompt and 2
+    // completion tokens for "echo: hi" (two chunks): 28 + 20 = 48 credits.
+    let reply = app
+        .chat(&token, "Paid", &payload("Paid", "gpt-4o", "hi"))
+        .await;
+    assert_eq!(reply.streamed_text(), "echo: hi");
+    let r = reply.final_event()["responseMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let g = app
+        .state
+        .services
+        .store
+        .generation(user.id, r)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.token_cost, 48);
+    let (_, balance) = app.call(&token, Method::GET, "/api/balance", None).await;
+    assert_eq!(balance["tokenCredits"], 52);
+
+    // Another answer takes it below zero (an answer is charged in full)…
+    let reply = app
+        .chat(&token, "Paid", &payload("Paid", "gpt-4o", "hi"))
+        .await;
+    assert_eq!(reply.status, 200);
+    let (_, balance) = app.call(&token, Method::GET, "/api/balance", None).await;
+    assert_eq!(balance["tokenCredits"], 4);
+    // …and now the prompt alone costs more than what is left: refused before the upstream.
+    let calls = fake.requests().len();
+    let reply = app
+        .chat(&token, "Paid", &payload("Paid", "gpt-4o", "hi"))
+        .await;
+    assert_eq!(reply.status, 402, "{:?}", reply.events);
+    let text: Value = serde_json::from_str(reply.events[0].1["text"].as_str().unwrap()).unwrap();
+    assert_eq!(text["type"], "token_balance");
+    assert_eq!(text["balance"], 4);
+    assert_eq!(fake.requests().len(), calls, "no upstream call");
+    let (_, list) = app.call(&token, Method::GET, "/api/convos", None).await;
+    assert_eq!(
+        list["conversations"].as_array().unwrap().len(),
+        2,
+        "nothing stored"
+    );
+}

@@ -79,6 +79,11 @@ impl Endpoints {
         self.config.get(name)
     }
 
+    /// Token balance settings.
+    pub fn balance_config(&self) -> &ferrochat_config::BalanceConfig {
+        &self.config.balance
+    }
+
     /// Longest wait for the next piece of an answer.
     pub fn idle_timeout(&self) -> Duration {
         self.config.idle_timeout

@@ -9,6 +9,7 @@
 //! call) and when the upstream fails (the error recorded as a content part and in the
 //! generation record), then ends: no task, channel or connection outlives a generation.
 
+pub mod balance;
 mod context;
 pub mod endpoints;
 mod run;
@@ -122,6 +123,7 @@ pub struct ChatService {
     store: DynStore,
     clock: Arc<dyn Clock>,
     endpoints: Arc<Endpoints>,
+    balances: balance::Balances,
     live: Arc<AtomicUsize>,
 }
 
@@ -155,6 +157,8 @@ pub(crate) struct Job {
     pub endpoint: String,
     pub model: String,
     pub idle_timeout: Duration,
+    /// Debit the user's balance for the answer.
+    pub charge: bool,
     pub title: Option<title::TitleJob>,
     /// Held for the task's life; dropping it uncounts the generation.
     pub _live: Live,
@@ -170,12 +174,23 @@ fn not_found(e: StoreError) -> ServiceError {
 impl ChatService {
     /// Builds the engine.
     pub fn new(store: DynStore, clock: Arc<dyn Clock>, endpoints: Arc<Endpoints>) -> Self {
+        let balances = balance::Balances::new(
+            store.clone(),
+            clock.clone(),
+            endpoints.balance_config().clone(),
+        );
         Self {
             store,
             clock,
             endpoints,
+            balances,
             live: Arc::new(AtomicUsize::new(0)),
         }
+    }
+
+    /// Token balances.
+    pub fn balances(&self) -> &balance::Balances {
+        &self.balances
     }
 
     /// The endpoints registry.
@@ -348,6 +363,20 @@ impl ChatService {
             params: parsed.params,
         };
         let sender = sender_label(endpoint, &model, parsed.model_label.as_deref());
+        // With balances on, the prompt alone must be affordable before anything is stored.
+        let charge = match self.balances.current(user).await? {
+            Some(b) => {
+                let cost = balance::cost(&model, prompt_estimate, 0);
+                if b.token_credits <= 0 || b.token_credits < cost {
+                    return Err(ServiceError::InsufficientBalance {
+                        balance: b.token_credits,
+                        cost,
+                    });
+                }
+                true
+            }
+            None => false,
+        };
 
         let conversation = self
             .store
@@ -398,6 +427,7 @@ impl ChatService {
             endpoint: endpoint.name.clone(),
             model,
             idle_timeout: self.endpoints.idle_timeout(),
+            charge,
             title,
             _live: Live::new(&self.live),
         };

@@ -223,9 +223,18 @@ pub(crate) async fn run(job: Job, tx: mpsc::Sender<ChatEvent>) {
         usage_reported,
         ttft_ms: progress.ttft_ms,
         duration_ms: millis(started),
+        token_cost: if job.charge {
+            super::balance::cost(&job.model, usage.prompt_tokens, usage.completion_tokens)
+        } else {
+            0
+        },
         created_at: now,
     };
-    if let Err(e) = job.store.finish_turn(&response, &generation, now).await {
+    if let Err(e) = job
+        .store
+        .finish_turn(&response, &generation, job.charge, now)
+        .await
+    {
         tracing::error!(error = %e, conversation = %response.conversation_id, "storing an answer failed");
     }
     if outcome != Outcome::Aborted {

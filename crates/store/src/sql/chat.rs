@@ -20,12 +20,12 @@ pub const GENERATED_TITLE: &str = "UPDATE conversations SET title = $3 \
 /// Inserts a generation record.
 pub const INSERT_GENERATION: &str = "INSERT INTO generations (message_id, conversation_id, user_id, \
      endpoint, model, outcome, error_code, finish_reason, prompt_tokens, completion_tokens, \
-     usage_reported, ttft_ms, duration_ms, created_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+     usage_reported, ttft_ms, duration_ms, token_cost, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
 /// The generation record of message $2 of user $1.
 pub const GENERATION: &str = "SELECT message_id, conversation_id, user_id, endpoint, model, outcome, \
      error_code, finish_reason, prompt_tokens, completion_tokens, usage_reported, ttft_ms, \
-     duration_ms, created_at FROM generations WHERE user_id = $1 AND message_id = $2";
+     duration_ms, token_cost, created_at FROM generations WHERE user_id = $1 AND message_id = $2";
 
 /// A `generations` row.
 #[derive(sqlx::FromRow)]
@@ -43,6 +43,7 @@ pub struct GenerationRow {
     usage_reported: bool,
     ttft_ms: Option<i64>,
     duration_ms: i64,
+    token_cost: i64,
     created_at: i64,
 }
 
@@ -66,6 +67,7 @@ impl TryFrom<GenerationRow> for Generation {
             usage_reported: r.usage_reported,
             ttft_ms: r.ttft_ms,
             duration_ms: r.duration_ms,
+            token_cost: r.token_cost,
             created_at: from_millis(r.created_at)?,
         })
     }
@@ -82,3 +84,18 @@ pub const KEY: &str =
 pub const DELETE_KEY: &str = "DELETE FROM user_keys WHERE user_id = $1 AND name = $2";
 /// Deletes every key of user $1.
 pub const DELETE_KEYS: &str = "DELETE FROM user_keys WHERE user_id = $1";
+
+/// The balance row of user $1.
+pub const BALANCE: &str = "SELECT token_credits, last_refill FROM balances WHERE user_id = $1";
+/// Creates user $1's balance with $2 credits at $3 unless it exists.
+pub const CREATE_BALANCE: &str = "INSERT INTO balances (user_id, token_credits, last_refill, updated_at) \
+     VALUES ($1, $2, $3, $3) ON CONFLICT (user_id) DO NOTHING";
+/// Adds $2 credits to user $1's balance at $3 when its last refill is older than $4.
+pub const REFILL: &str = "UPDATE balances SET token_credits = token_credits + $2, last_refill = $3, \
+     updated_at = $3 WHERE user_id = $1 AND last_refill <= $4";
+/// Debits $2 credits from user $1's balance at $3.
+pub const DEBIT: &str = "UPDATE balances SET token_credits = token_credits - $2, updated_at = $3 \
+     WHERE user_id = $1";
+/// Adds $2 credits (negative: removes) to user $1's balance at $3.
+pub const ADJUST: &str = "UPDATE balances SET token_credits = token_credits + $2, updated_at = $3 \
+     WHERE user_id = $1";

@@ -60,6 +60,7 @@ macro_rules! impl_sql_chat_store {
                     &self,
                     answer: &Message,
                     g: &Generation,
+                    debit: bool,
                     now: DateTime<Utc>,
                 ) -> StoreResult<()> {
                     self.profiler
@@ -82,9 +83,18 @@ macro_rules! impl_sql_chat_store {
                                 .bind(g.usage_reported)
                                 .bind(g.ttft_ms)
                                 .bind(g.duration_ms)
+                                .bind(g.token_cost)
                                 .bind(to_millis(g.created_at))
                                 .execute(&mut *tx)
                                 .await?;
+                            if debit {
+                                sqlx::query(q::DEBIT)
+                                    .bind(g.user_id.to_string())
+                                    .bind(g.token_cost)
+                                    .bind(to_millis(now))
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
                             sqlx::query(q::TOUCH)
                                 .bind(answer.user_id.to_string())
                                 .bind(answer.conversation_id.to_string())
@@ -129,6 +139,89 @@ macro_rules! impl_sql_chat_store {
                                 .fetch_optional(&self.pool)
                                 .await?;
                             row.map(Generation::try_from).transpose()
+                        })
+                        .await
+                }
+            }
+
+            #[async_trait]
+            impl ferrochat_store::BalanceStore for $store {
+                async fn balance(
+                    &self,
+                    user_id: UserId,
+                ) -> StoreResult<Option<ferrochat_store::Balance>> {
+                    self.profiler
+                        .run("balances.get", async {
+                            let row: Option<(i64, i64)> = sqlx::query_as(q::BALANCE)
+                                .bind(user_id.to_string())
+                                .fetch_optional(&self.pool)
+                                .await?;
+                            row.map(|(token_credits, last)| {
+                                Ok(ferrochat_store::Balance {
+                                    token_credits,
+                                    last_refill: ferrochat_store::sql::time::from_millis(last)?,
+                                })
+                            })
+                            .transpose()
+                        })
+                        .await
+                }
+
+                async fn create_balance(
+                    &self,
+                    user_id: UserId,
+                    credits: i64,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    self.profiler
+                        .run("balances.create", async {
+                            sqlx::query(q::CREATE_BALANCE)
+                                .bind(user_id.to_string())
+                                .bind(credits)
+                                .bind(to_millis(now))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(())
+                        })
+                        .await
+                }
+
+                async fn refill_balance(
+                    &self,
+                    user_id: UserId,
+                    amount: i64,
+                    due: DateTime<Utc>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    self.profiler
+                        .run("balances.refill", async {
+                            let done = sqlx::query(q::REFILL)
+                                .bind(user_id.to_string())
+                                .bind(amount)
+                                .bind(to_millis(now))
+                                .bind(to_millis(due))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected() == 1)
+                        })
+                        .await
+                }
+
+                async fn adjust_balance(
+                    &self,
+                    user_id: UserId,
+                    amount: i64,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<bool> {
+                    self.profiler
+                        .run("balances.adjust", async {
+                            let done = sqlx::query(q::ADJUST)
+                                .bind(user_id.to_string())
+                                .bind(amount)
+                                .bind(to_millis(now))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected() == 1)
                         })
                         .await
                 }
