@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 #![warn(missing_docs)]
 
+pub mod chat;
 pub mod conversations;
 pub mod organize;
 pub mod sessions;

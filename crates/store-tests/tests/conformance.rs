@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
-use ferrochat_store_tests::{conversations, organize, sessions, users};
+use ferrochat_store_tests::{chat, conversations, organize, sessions, users};
 use ferrochat_test_support::TestDb;
 
 async fn sqlite(db: &TestDb) -> (DynStore, SqliteStore) {
@@ -72,6 +72,8 @@ stories!(
     organize::folders,
     organize::presets,
     organize::copy_is_atomic,
+    chat::turns,
+    chat::keys_and_balances,
 );
 
 #[test]
