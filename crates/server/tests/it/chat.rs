@@ -954,3 +954,115 @@ endpoints:
         "nothing stored"
     );
 }
+
+#[tokio::test]
+async fn librechat_yaml_from_config_path_and_azure_from_librechat_env_names() {
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let dir = tempfile::tempdir().unwrap();
+    let librechat = dir.path().join("librechat.yaml");
+    std::fs::write(
+        &librechat,
+        format!(
+            "version: 1.2.1\ncache: true\ninterface:\n  privacyPolicy: {{ externalUrl: x }}\nendpoints:\n  custom:\n    - name: \"FromLibreChat\"\n      apiKey: \"${{LC_KEY}}\"\n      baseURL: \"{}\"\n      models: {{ default: [\"lc-model\"] }}\n",
+            fake.base_url()
+        ),
+    )
+    .unwrap();
+    let app = TestApp::builder()
+        .env("CONFIG_PATH", librechat.to_str().unwrap())
+        .env("LC_KEY", "lc-secret")
+        .env("AZURE_API_KEY", "az-key")
+        .env("AZURE_OPENAI_API_INSTANCE_NAME", "my-instance")
+        .env("AZURE_OPENAI_API_DEPLOYMENT_NAME", "dep1")
+        .env("AZURE_OPENAI_API_VERSION", "2024-10-21")
+        .env("AZURE_OPENAI_BASEURL", &fake.url)
+        .env("TITLE_CONVO", "false")
+        .spawn()
+        .await;
+    let user = app.user().create().await;
+    let token = app.token_for(&user.email).await;
+    let endpoints: Value = app.get("/api/endpoints").await.json().await.unwrap();
+    assert_eq!(endpoints["FromLibreChat"]["type"], "custom");
+    assert_eq!(endpoints["azureOpenAI"]["azure"], true);
+
+    let reply = app
+        .chat(
+            &token,
+            "FromLibreChat",
+            &payload("FromLibreChat", "lc-model", "from yaml"),
+        )
+        .await;
+    assert_eq!(reply.streamed_text(), "echo: from yaml");
+    assert_eq!(
+        fake.requests()[0].headers["authorization"],
+        "Bearer lc-secret"
+    );
+
+    let reply = app
+        .chat(
+            &token,
+            "azureOpenAI",
+            &payload("azureOpenAI", "gpt-4o", "via azure"),
+        )
+        .await;
+    assert_eq!(reply.streamed_text(), "echo: via azure");
+    let up = fake.requests().into_iter().last().unwrap();
+    assert_eq!(
+        up.path,
+        "/openai/deployments/dep1/chat/completions?api-version=2024-10-21"
+    );
+    assert_eq!(up.headers["api-key"], "az-key");
+}
+
+#[tokio::test]
+async fn a_long_history_is_fitted_to_the_context_window_oldest_turns_first() {
+    let (app, token, fakes) = setup().await;
+    let mut p = payload("openAI", "gpt-4o-mini", &"a".repeat(800));
+    p["promptPrefix"] = "System rules.".into();
+    p["maxContextTokens"] = json!(800);
+    p["max_tokens"] = json!(100);
+    let first = app.chat(&token, "openAI", &p).await;
+    let c = first.final_event()["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut parent = first.final_event()["responseMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for text in ["b".repeat(800), "c".repeat(800)] {
+        let reply = app
+            .chat(
+                &token,
+                "openAI",
+                &follow_up("openAI", "gpt-4o-mini", &text, &c, &parent),
+            )
+            .await;
+        parent = reply.final_event()["responseMessage"]["messageId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    }
+    // ~204 tokens per question, ~206 per echoed answer, 8 for the system prompt: 700 tokens of
+    // budget (800 less 100 for the answer) keep the system prompt, the newest question and the
+    // exchange before it; the first exchange is dropped.
+    let sent = chat_request(&fakes.openai, &"c".repeat(800));
+    let roles: Vec<&str> = sent["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"], "{sent}");
+    assert_eq!(sent["messages"][1]["content"], "b".repeat(800));
+    // A message that cannot fit at all is refused before anything is stored.
+    let huge = follow_up("openAI", "gpt-4o-mini", &"z".repeat(4000), &c, &parent);
+    let reply = app.chat(&token, "openAI", &huge).await;
+    assert_eq!(reply.status, 400);
+    assert!(
+        reply.events[0].1["text"]
+            .as_str()
+            .unwrap()
+            .contains("too long")
+    );
+}
