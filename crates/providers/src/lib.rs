@@ -160,6 +160,8 @@ pub fn http_client() -> HttpClient {
     reqwest::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
         .pool_idle_timeout(std::time::Duration::from_secs(60))
+        // After a burst of thousands of streams, keep a few warm connections, not thousands.
+        .pool_max_idle_per_host(64)
         .build()
         .unwrap_or_default()
 }

@@ -500,18 +500,25 @@ async fn a_stalled_upstream_times_out_into_an_error_part() {
     // Titles off: a title call to the same stalled model would hold a connection too.
     let (app, token, fakes) =
         setup_with(&[("CHAT_IDLE_TIMEOUT", "400ms"), ("TITLE_CONVO", "false")]).await;
-    let reply = app
-        .chat(&token, "openAI", &payload("openAI", "gpt-hang", "hello"))
-        .await;
-    let content = &reply.final_event()["responseMessage"]["content"];
-    assert_eq!(content[0]["text"], "echo: he");
-    assert!(
-        content[1]["error"]
-            .as_str()
-            .unwrap()
-            .contains("did not respond in time")
-    );
-    fakes.openai.wait_closed(Duration::from_secs(2)).await;
+    for (endpoint, model, fake) in [
+        ("openAI", "gpt-hang", &fakes.openai),
+        ("anthropic", "claude-hang", &fakes.anthropic),
+        ("google", "gemini-hang", &fakes.google),
+    ] {
+        let reply = app
+            .chat(&token, endpoint, &payload(endpoint, model, "hello"))
+            .await;
+        let content = &reply.final_event()["responseMessage"]["content"];
+        assert_eq!(content[0]["text"], "echo: he", "{endpoint}");
+        let error = content[1]["error"].as_str().unwrap();
+        assert!(
+            error.contains("did not respond in time"),
+            "{endpoint}: {error}"
+        );
+        // The stalled upstream connection is closed, not left hanging.
+        fake.wait_closed(Duration::from_secs(2)).await;
+    }
+    wait_for_live_generations(&app, 0).await;
 }
 
 #[tokio::test]
