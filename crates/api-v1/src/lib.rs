@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod chat;
 mod conversations;
 pub mod dto;
 mod folders;
@@ -24,6 +25,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/admin/users/{id}/role", put(admin::set_role))
         .route("/api/v1/admin/users/{id}/ban", put(admin::set_banned))
+        .route("/api/v1/chat", axum::routing::post(chat::chat))
         .route("/api/v1/me", get(me::get))
         .route("/api/v1/me/sessions", get(me::sessions))
         .route(

@@ -67,9 +67,15 @@ impl ChatReply {
 impl TestApp {
     /// Posts a chat payload to `/api/agents/chat/{endpoint}` and reads the whole stream.
     pub async fn chat(&self, token: &str, endpoint: &str, payload: &Value) -> ChatReply {
+        self.sse_post(token, &format!("/api/agents/chat/{endpoint}"), payload)
+            .await
+    }
+
+    /// Posts JSON to `path` and reads the whole event stream (or the error body).
+    pub async fn sse_post(&self, token: &str, path: &str, payload: &Value) -> ChatReply {
         let mut res = self
             .client
-            .post(self.url(&format!("/api/agents/chat/{endpoint}")))
+            .post(self.url(path))
             .bearer_auth(token)
             .json(payload)
             .send()

@@ -15,5 +15,6 @@ mod recovery;
 mod shutdown;
 mod startup;
 mod two_factor;
+mod v1_chat;
 mod v1_conversations;
 mod v1_me;
