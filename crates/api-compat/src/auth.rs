@@ -159,9 +159,13 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, CompatError> {
     check_origin(&state, &headers)?;
+    // The extractor accepts only session tokens on this door, so there always is one.
+    let session_id = auth
+        .session_id
+        .ok_or_else(|| CompatError::new(StatusCode::UNAUTHORIZED, "Unauthorized"))?;
     let services = &state.services.auth;
     services
-        .logout(auth.session_id)
+        .logout(session_id)
         .await
         .map_err(CompatError::from_service)?;
     if let Some(token) = cookies::get(&headers, cookies::REFRESH) {
@@ -169,7 +173,7 @@ pub async fn logout(
             .session_for_refresh_token(&token)
             .await
             .map_err(CompatError::from_service)?;
-        if let Some(id) = cookie_session.filter(|id| *id != auth.session_id) {
+        if let Some(id) = cookie_session.filter(|id| *id != session_id) {
             services
                 .logout(id)
                 .await

@@ -4,7 +4,7 @@ use ferrochat_core::User;
 use serde::{Deserialize, Serialize};
 
 /// Timestamps on the wire: RFC 3339 in UTC with milliseconds.
-fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -214,10 +214,10 @@ pub struct SessionDto {
 
 impl SessionDto {
     /// The session as its owner sees it; `current` marks the one in use.
-    pub fn new(s: &ferrochat_core::Session, current: ferrochat_core::SessionId) -> Self {
+    pub fn new(s: &ferrochat_core::Session, current: Option<ferrochat_core::SessionId>) -> Self {
         SessionDto {
             id: s.id.to_string(),
-            current: s.id == current,
+            current: Some(s.id) == current,
             user_agent: s.user_agent.clone(),
             ip: s.ip.clone(),
             created_at: rfc3339(s.created_at),

@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 mod admin;
+mod api_keys;
 mod chat;
 mod conversations;
 pub mod dto;
@@ -27,6 +28,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/admin/users/{id}/ban", put(admin::set_banned))
         .route("/api/v1/chat", axum::routing::post(chat::chat))
         .route("/api/v1/me", get(me::get))
+        .route(
+            "/api/v1/me/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route(
+            "/api/v1/me/api-keys/{id}",
+            axum::routing::delete(api_keys::revoke),
+        )
         .route("/api/v1/me/sessions", get(me::sessions))
         .route(
             "/api/v1/me/sessions/{id}",

@@ -70,6 +70,10 @@ uuid_id!(
     /// Identifies a folder.
     FolderId
 );
+uuid_id!(
+    /// Identifies a personal API key.
+    ApiKeyId
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 //! runtime in.
 #![warn(missing_docs)]
 
+pub mod api_key;
 pub mod auth_token;
 pub mod conversation;
 pub mod generation;
@@ -14,10 +15,13 @@ pub mod organize;
 pub mod session;
 pub mod user;
 
+pub use api_key::{ApiKey, Scope};
 pub use auth_token::{AuthToken, TokenPurpose};
 pub use conversation::{Conversation, Message};
 pub use generation::{Generation, Outcome};
-pub use id::{AuthTokenId, ConversationId, FolderId, MessageId, SessionId, TagId, UserId};
+pub use id::{
+    ApiKeyId, AuthTokenId, ConversationId, FolderId, MessageId, SessionId, TagId, UserId,
+};
 pub use json_text::JsonText;
 pub use organize::{Folder, Preset, Tag};
 pub use session::Session;

@@ -6,6 +6,7 @@
 //! place whichever door a request came through.
 #![warn(missing_docs)]
 
+pub mod api_keys;
 pub mod auth;
 pub mod chat;
 pub mod clock;
@@ -30,6 +31,7 @@ use crate::auth::external::Providers;
 use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 use crate::crypto::SecretBox;
 
+pub use api_keys::ApiKeyService;
 pub use chat::ChatService;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
@@ -61,6 +63,8 @@ pub struct Services {
     pub chat: ChatService,
     /// User-provided API keys.
     pub keys: KeyService,
+    /// Personal API keys for the native API.
+    pub api_keys: ApiKeyService,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -91,6 +95,7 @@ impl Services {
         let tags = TagService::new(deps.store.clone(), deps.clock.clone());
         let folders = FolderService::new(deps.store.clone(), deps.clock.clone());
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
+        let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
         let chat = ChatService::new(
             deps.store.clone(),
             deps.clock.clone(),
@@ -113,6 +118,7 @@ impl Services {
             presets,
             chat,
             keys,
+            api_keys,
         }
     }
 }

@@ -205,3 +205,39 @@ pub async fn keys_and_balances(store: &dyn Store) {
     assert!(!store.adjust_balance(other, 5, at(11)).await.unwrap());
     assert_eq!(store.balance(other).await.unwrap(), None);
 }
+
+/// Personal API keys: found by token hash only, listed per owner, deleted by the owner only.
+pub async fn api_keys(store: &dyn Store) {
+    use ferrochat_core::{ApiKey, ApiKeyId, Scope};
+    let u = user(store, "keys@example.com").await;
+    let other = user(store, "other@example.com").await;
+    let key = |name: &str, minute| ApiKey {
+        id: ApiKeyId::new(),
+        user_id: u,
+        name: name.into(),
+        prefix: "fck_abcd1234".into(),
+        scopes: vec![Scope::Read, Scope::Chat],
+        expires_at: Some(at(600)),
+        created_at: at(minute),
+    };
+    let (a, b) = (key("a", 1), key("b", 2));
+    store.create_api_key(&a, "hash-a").await.unwrap();
+    store.create_api_key(&b, "hash-b").await.unwrap();
+    assert!(
+        store
+            .create_api_key(&key("dup", 3), "hash-a")
+            .await
+            .is_err(),
+        "hashes are unique"
+    );
+    assert_eq!(store.api_keys(u).await.unwrap(), vec![a.clone(), b.clone()]);
+    assert_eq!(
+        store.api_key_by_hash("hash-b").await.unwrap(),
+        Some(b.clone())
+    );
+    assert_eq!(store.api_key_by_hash("nope").await.unwrap(), None);
+    assert!(!store.delete_api_key(other, a.id).await.unwrap());
+    assert!(store.delete_api_key(u, a.id).await.unwrap());
+    assert_eq!(store.api_key_by_hash("hash-a").await.unwrap(), None);
+    assert!(store.api_keys(other).await.unwrap().is_empty());
+}

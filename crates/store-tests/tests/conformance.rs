@@ -74,6 +74,7 @@ stories!(
     organize::copy_is_atomic,
     chat::turns,
     chat::keys_and_balances,
+    chat::api_keys,
 );
 
 #[test]

@@ -8,6 +8,7 @@
 //! services.
 #![warn(missing_docs)]
 
+mod api_keys;
 mod auth_tokens;
 mod chat;
 mod conversations;
@@ -23,6 +24,7 @@ mod users;
 
 use std::sync::Arc;
 
+pub use api_keys::ApiKeyStore;
 pub use auth_tokens::AuthTokenStore;
 pub use chat::{Balance, BalanceStore, ChatStore, StoredKey, TurnStart, UserKeyStore};
 pub use conversations::{
@@ -50,6 +52,7 @@ pub trait Store:
     + ChatStore
     + UserKeyStore
     + BalanceStore
+    + ApiKeyStore
     + Maintenance
 {
 }
@@ -66,6 +69,7 @@ impl<T> Store for T where
         + ChatStore
         + UserKeyStore
         + BalanceStore
+        + ApiKeyStore
         + Maintenance
 {
 }

@@ -6,20 +6,41 @@
 //! The one cookie-authenticated action, refreshing, has its own route with an origin check.
 
 use axum::extract::FromRequestParts;
-use ferrochat_core::{Role, SessionId, User};
+use ferrochat_core::{ApiKeyId, Role, Scope, SessionId, User};
 use ferrochat_services::ServiceError;
 use http::header;
 use http::request::Parts;
 
 use crate::{ApiError, AppState, ErrorCode};
 
-/// The caller, authenticated by a bearer access token.
+/// The caller, authenticated by a bearer access token (a session) or, on the native API, by
+/// a personal API key whose scopes allow the request.
 #[derive(Clone, Debug)]
 pub struct AuthUser {
     /// The user, loaded for this request.
     pub user: User,
-    /// The session the token belongs to.
-    pub session_id: SessionId,
+    /// The session the token belongs to; `None` for an API key.
+    pub session_id: Option<SessionId>,
+    /// The API key used, if the credential was one.
+    pub api_key: Option<ApiKeyId>,
+}
+
+/// The scope a request needs when made with an API key: `admin` under `/api/v1/admin`, `chat`
+/// for `/api/v1/chat`, `read` for GET and HEAD, `write` for everything else.
+pub fn required_scope(method: &http::Method, path: &str) -> Scope {
+    if path.starts_with("/api/v1/admin") {
+        Scope::Admin
+    } else if path == "/api/v1/chat" || path.starts_with("/api/v1/chat/") {
+        Scope::Chat
+    } else if method == http::Method::GET || method == http::Method::HEAD {
+        Scope::Read
+    } else {
+        Scope::Write
+    }
+}
+
+fn unauthenticated(detail: &str) -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, detail)
 }
 
 /// The bearer token of a request, if it has a well-formed `Authorization: Bearer …` header.
@@ -39,13 +60,42 @@ impl FromRequestParts<AppState> for AuthUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts).ok_or_else(|| {
-            ApiError::new(ErrorCode::Unauthenticated, "a bearer token is required")
-        })?;
+        let token =
+            bearer_token(parts).ok_or_else(|| unauthenticated("a bearer token is required"))?;
+        if token.starts_with(ferrochat_services::api_keys::TOKEN_PREFIX) {
+            // API keys belong to the native API; the LibreChat door and the ops routes never
+            // accept them.
+            let path = parts.uri.path();
+            if !path.starts_with("/api/v1/") {
+                return Err(unauthenticated("API keys are accepted on /api/v1 only"));
+            }
+            let (user, key) = match state.services.api_keys.authenticate(token).await {
+                Ok(found) => found,
+                Err(ServiceError::Unauthenticated) => {
+                    return Err(unauthenticated(
+                        "the API key is invalid, revoked or expired",
+                    ));
+                }
+                Err(other) => return Err(other.into()),
+            };
+            let needed = required_scope(&parts.method, path);
+            if !key.scopes.contains(&needed) {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    format!("this API key lacks the `{}` scope", needed.as_str()),
+                ));
+            }
+            return Ok(AuthUser {
+                user,
+                session_id: None,
+                api_key: Some(key.id),
+            });
+        }
         match state.services.auth.authenticate(token).await {
             Ok(auth) => Ok(AuthUser {
                 user: auth.user,
-                session_id: auth.session_id,
+                session_id: Some(auth.session_id),
+                api_key: None,
             }),
             Err(ServiceError::Unauthenticated) => Err(ApiError::new(
                 ErrorCode::Unauthenticated,

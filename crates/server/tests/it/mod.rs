@@ -15,6 +15,7 @@ mod recovery;
 mod shutdown;
 mod startup;
 mod two_factor;
+mod v1_api_keys;
 mod v1_chat;
 mod v1_conversations;
 mod v1_me;

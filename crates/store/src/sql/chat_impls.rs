@@ -145,6 +145,85 @@ macro_rules! impl_sql_chat_store {
             }
 
             #[async_trait]
+            impl ferrochat_store::ApiKeyStore for $store {
+                async fn create_api_key(
+                    &self,
+                    key: &ferrochat_core::ApiKey,
+                    token_hash: &str,
+                ) -> StoreResult<()> {
+                    use ferrochat_store::sql::api_keys as k;
+                    self.profiler
+                        .run("api_keys.create", async {
+                            sqlx::query(k::INSERT)
+                                .bind(key.id.to_string())
+                                .bind(key.user_id.to_string())
+                                .bind(&key.name)
+                                .bind(&key.prefix)
+                                .bind(k::scopes_text(&key.scopes))
+                                .bind(key.expires_at.map(to_millis))
+                                .bind(to_millis(key.created_at))
+                                .bind(token_hash)
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(())
+                        })
+                        .await
+                }
+
+                async fn api_keys(
+                    &self,
+                    user_id: UserId,
+                ) -> StoreResult<Vec<ferrochat_core::ApiKey>> {
+                    use ferrochat_store::sql::api_keys as k;
+                    self.profiler
+                        .run("api_keys.list", async {
+                            let rows: Vec<k::ApiKeyRow> = sqlx::query_as(k::BY_USER)
+                                .bind(user_id.to_string())
+                                .fetch_all(&self.pool)
+                                .await?;
+                            rows.into_iter()
+                                .map(ferrochat_core::ApiKey::try_from)
+                                .collect()
+                        })
+                        .await
+                }
+
+                async fn api_key_by_hash(
+                    &self,
+                    token_hash: &str,
+                ) -> StoreResult<Option<ferrochat_core::ApiKey>> {
+                    use ferrochat_store::sql::api_keys as k;
+                    self.profiler
+                        .run("api_keys.by_hash", async {
+                            let row: Option<k::ApiKeyRow> = sqlx::query_as(k::BY_HASH)
+                                .bind(token_hash)
+                                .fetch_optional(&self.pool)
+                                .await?;
+                            row.map(ferrochat_core::ApiKey::try_from).transpose()
+                        })
+                        .await
+                }
+
+                async fn delete_api_key(
+                    &self,
+                    user_id: UserId,
+                    id: ferrochat_core::ApiKeyId,
+                ) -> StoreResult<bool> {
+                    use ferrochat_store::sql::api_keys as k;
+                    self.profiler
+                        .run("api_keys.delete", async {
+                            let done = sqlx::query(k::DELETE)
+                                .bind(user_id.to_string())
+                                .bind(id.to_string())
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected() == 1)
+                        })
+                        .await
+                }
+            }
+
+            #[async_trait]
             impl ferrochat_store::BalanceStore for $store {
                 async fn balance(
                     &self,

@@ -6,6 +6,7 @@
 //! in its backend crate instead. Row types derive `FromRow` generically over the engine, which
 //! keeps sqlx out of the domain types (`ferrochat-core`).
 
+pub mod api_keys;
 pub mod auth_tokens;
 pub mod chat;
 mod chat_impls;
