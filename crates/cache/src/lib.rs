@@ -31,6 +31,8 @@ pub enum Decision {
     Allowed {
         /// Hits left in the current window.
         remaining: u32,
+        /// Time until the window resets.
+        reset_in: Duration,
     },
     /// Over the quota; the window resets after `retry_after`.
     Limited {
@@ -67,6 +69,7 @@ fn decide(count: u64, quota: Quota, reset_in: Duration) -> Decision {
     } else {
         Decision::Allowed {
             remaining: quota.max - u32::try_from(count).unwrap_or(quota.max),
+            reset_in,
         }
     }
 }

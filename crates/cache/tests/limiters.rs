@@ -13,10 +13,10 @@ async fn story(limiter: &dyn RateLimiter) {
         window: Duration::from_secs(2),
     };
     for remaining in [2, 1, 0] {
-        assert_eq!(
+        assert!(matches!(
             limiter.hit(&key, quota).await.unwrap(),
-            Decision::Allowed { remaining }
-        );
+            Decision::Allowed { remaining: r, .. } if r == remaining
+        ));
     }
     match limiter.hit(&key, quota).await.unwrap() {
         Decision::Limited { retry_after } => {
@@ -25,15 +25,15 @@ async fn story(limiter: &dyn RateLimiter) {
         other => panic!("expected a limit, got {other:?}"),
     }
     limiter.reset(&key).await.unwrap();
-    assert_eq!(
+    assert!(matches!(
         limiter.hit(&key, quota).await.unwrap(),
-        Decision::Allowed { remaining: 2 }
-    );
+        Decision::Allowed { remaining: 2, .. }
+    ));
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(
+    assert!(matches!(
         limiter.hit(&key, quota).await.unwrap(),
-        Decision::Allowed { remaining: 2 }
-    );
+        Decision::Allowed { remaining: 2, .. }
+    ));
 }
 
 #[tokio::test]

@@ -106,6 +106,8 @@ pub struct LimitsConfig {
     pub reset_password: Limit,
     /// Email verifications and resends.
     pub verify_email: Limit,
+    /// Native API requests, per API key and per user.
+    pub api: Limit,
 }
 
 /// One OpenID Connect provider.
@@ -308,6 +310,7 @@ impl Config {
             refresh: limit("limits.refresh_max", "limits.refresh_window"),
             reset_password: limit("limits.reset_password_max", "limits.reset_password_window"),
             verify_email: limit("limits.verify_email_max", "limits.verify_email_window"),
+            api: limit("limits.api_max", "limits.api_window"),
         };
         let redis_uri = p.get("redis.uri", parse::redis_url).map(Secret::new);
         let email_host = p

@@ -8,10 +8,14 @@ use crate::{client, ops};
 
 /// Builds the complete router over the application state.
 pub fn build_router(state: AppState) -> Router {
+    let v1 = ferrochat_api_v1::router().layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        ferrochat_web::limits::api_rate_headers,
+    ));
     let routes = Router::new()
         .merge(ops::router())
         .merge(ferrochat_api_compat::router())
-        .merge(ferrochat_api_v1::router());
+        .merge(v1);
     client::with_client(routes, state.config.client_dir.as_deref())
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
         .layer(axum::middleware::from_fn(middleware::observe))

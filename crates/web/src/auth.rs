@@ -85,24 +85,60 @@ impl FromRequestParts<AppState> for AuthUser {
                     format!("this API key lacks the `{}` scope", needed.as_str()),
                 ));
             }
-            return Ok(AuthUser {
+            let auth = AuthUser {
                 user,
                 session_id: None,
                 api_key: Some(key.id),
-            });
+            };
+            meter(parts, state, &auth).await?;
+            return Ok(auth);
         }
         match state.services.auth.authenticate(token).await {
-            Ok(auth) => Ok(AuthUser {
-                user: auth.user,
-                session_id: Some(auth.session_id),
-                api_key: None,
-            }),
+            Ok(found) => {
+                let auth = AuthUser {
+                    user: found.user,
+                    session_id: Some(found.session_id),
+                    api_key: None,
+                };
+                meter(parts, state, &auth).await?;
+                Ok(auth)
+            }
             Err(ServiceError::Unauthenticated) => Err(ApiError::new(
                 ErrorCode::Unauthenticated,
                 "the access token is invalid or expired",
             )),
             Err(other) => Err(other.into()),
         }
+    }
+}
+
+/// Counts a native-API request against the caller's limits: per user, and per API key when
+/// one is used (so one runaway script cannot exhaust its owner's other keys' budget, and many
+/// keys cannot multiply the owner's). Other doors have their own, route-specific limits.
+async fn meter(parts: &Parts, state: &AppState, auth: &AuthUser) -> Result<(), ApiError> {
+    if !parts.uri.path().starts_with("/api/v1/") {
+        return Ok(());
+    }
+    let user = auth.user.id.to_string();
+    let key = auth.api_key.map(|k| k.to_string());
+    let mut keys = vec![("user", user.as_str())];
+    if let Some(k) = key.as_deref() {
+        keys.push(("key", k));
+    }
+    let metered = state.limits.meter(crate::limits::Rule::Api, &keys).await;
+    if let Some(slot) = parts.extensions.get::<crate::limits::RateSlot>() {
+        slot.set(metered);
+    }
+    match metered.retry_after {
+        Some(wait) => Err(ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "too many requests: {} per window; retry in {} s",
+                metered.limit,
+                wait.as_secs().max(1)
+            ),
+        )),
+        None => Ok(()),
     }
 }
 

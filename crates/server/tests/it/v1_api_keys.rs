@@ -230,3 +230,62 @@ async fn admin_keys_need_an_admin_and_stop_with_the_role() {
         .await;
     assert_eq!(status, 403);
 }
+
+#[tokio::test]
+async fn rate_limits_per_user_and_per_key_with_ratelimit_headers() {
+    let app = TestApp::builder().env("API_LIMIT_MAX", "3").spawn().await;
+    let user = app.user().create().await;
+    let session = app.token_for(&user.email).await;
+    let (_, a) = create(&app, &session, json!({"name": "a", "scopes": ["read"]})).await;
+    let a = a["token"].as_str().unwrap().to_owned();
+    let get = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/api/v1/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The session used 1 of the user's 3 creating the key; the key's first request is the
+    // user's 2nd and the key's 1st: the tighter budget (the user's) is reported.
+    let res = get(a.clone()).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["ratelimit"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .nth(1),
+        Some("r=1")
+    );
+    assert_eq!(res.headers()["ratelimit-policy"], "\"api\";q=3;w=60");
+    assert_eq!(get(a.clone()).await.status(), 200);
+    let limited = get(a.clone()).await;
+    assert_eq!(limited.status(), 429);
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    let problem: Value = limited.json().await.unwrap();
+    assert_eq!(problem["code"], "rate_limited");
+    // The same user's session is limited too (per user), but another user is not.
+    assert_eq!(get(session.clone()).await.status(), 429);
+    let other = app.user().email("other@example.com").create().await;
+    let other_session = app.token_for(&other.email).await;
+    assert_eq!(get(other_session).await.status(), 200);
+    // The LibreChat door is not counted against the native budget.
+    let res = app
+        .client
+        .get(app.url("/api/user"))
+        .bearer_auth(&session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("ratelimit").is_none());
+}
