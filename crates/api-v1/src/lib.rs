@@ -11,6 +11,7 @@ mod conversations;
 pub mod dto;
 mod folders;
 mod me;
+mod organize;
 
 use axum::Router;
 use axum::routing::{get, put};
@@ -59,6 +60,30 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/conversations/{id}/folder",
             put(folders::move_conversation),
+        )
+        .route(
+            "/api/v1/conversations/{id}/messages/{message_id}",
+            axum::routing::patch(organize::edit_message).delete(organize::delete_message),
+        )
+        .route(
+            "/api/v1/conversations/{id}/tags",
+            put(organize::set_conversation_tags),
+        )
+        .route(
+            "/api/v1/tags",
+            get(organize::list_tags).post(organize::create_tag),
+        )
+        .route(
+            "/api/v1/tags/{name}",
+            axum::routing::patch(organize::update_tag).delete(organize::delete_tag),
+        )
+        .route(
+            "/api/v1/presets",
+            get(organize::list_presets).post(organize::save_preset),
+        )
+        .route(
+            "/api/v1/presets/{id}",
+            axum::routing::delete(organize::delete_preset),
         )
         .route("/api/v1/folders", get(folders::list).post(folders::create))
         .route(

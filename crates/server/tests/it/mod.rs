@@ -19,3 +19,4 @@ mod v1_api_keys;
 mod v1_chat;
 mod v1_conversations;
 mod v1_me;
+mod v1_organize;
