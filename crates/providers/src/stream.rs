@@ -106,6 +106,24 @@ struct State<P> {
     parser: P,
     queue: VecDeque<Result<StreamItem, ProviderError>>,
     finished: bool,
+    /// Ended at the format's end marker (the rest of the body is only its terminator).
+    clean_end: bool,
+}
+
+/// Reads what is left of a finished body (normally just the chunked terminator), so the
+/// connection goes back to the pool instead of being closed: a fresh connection per answer
+/// cost every next answer a TCP handshake. Bounded, in case an upstream keeps talking.
+async fn drain(body: &mut futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>) {
+    let mut left: usize = 64 * 1024;
+    let reading = async {
+        while let Some(Ok(chunk)) = body.next().await {
+            left = left.saturating_sub(chunk.len());
+            if left == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_millis(200), reading).await;
 }
 
 impl<P: FrameParser> State<P> {
@@ -118,6 +136,7 @@ impl<P: FrameParser> State<P> {
                     self.queue.extend(items.drain(..).map(Ok));
                     if done {
                         self.finished = true;
+                        self.clean_end = true;
                         return;
                     }
                 }
@@ -141,6 +160,7 @@ pub(crate) fn sse_stream<P: FrameParser>(response: reqwest::Response, parser: P)
         parser,
         queue: VecDeque::new(),
         finished: false,
+        clean_end: false,
     };
     Box::pin(futures_util::stream::unfold(state, |mut st| async move {
         loop {
@@ -148,6 +168,9 @@ pub(crate) fn sse_stream<P: FrameParser>(response: reqwest::Response, parser: P)
                 return Some((item, st));
             }
             if st.finished {
+                if st.clean_end {
+                    drain(&mut st.body).await;
+                }
                 return None;
             }
             match st.body.next().await {
