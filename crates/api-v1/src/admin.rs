@@ -17,6 +17,14 @@ fn parse_id(raw: &str) -> Result<UserId, ApiError> {
 }
 
 /// `GET /api/v1/admin/users?cursor=&limit=`: every account, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/admin/users",
+    tag = "admin",
+    summary = "List users (administrators)",
+    params(ListQuery),
+    responses((status = 200, body = Page<UserDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     _admin: AdminUser,
@@ -42,6 +50,15 @@ pub async fn list_users(
 }
 
 /// `PUT /api/v1/admin/users/{id}/role`.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/users/{id}/role",
+    tag = "admin",
+    summary = "Set a user's role",
+    params(("id" = String, Path, description = "ID")),
+    request_body = RoleBody,
+    responses((status = 200, body = UserDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn set_role(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
@@ -61,6 +78,15 @@ pub async fn set_role(
 }
 
 /// `PUT /api/v1/admin/users/{id}/ban`: banning also ends every session of the account.
+#[utoipa::path(
+    put,
+    path = "/api/v1/admin/users/{id}/ban",
+    tag = "admin",
+    summary = "Ban or unban a user",
+    params(("id" = String, Path, description = "ID")),
+    request_body = BanBody,
+    responses((status = 200, body = UserDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn set_banned(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,
@@ -76,6 +102,14 @@ pub async fn set_banned(
 }
 
 /// `DELETE /api/v1/admin/users/{id}`: the account and everything it owns.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/admin/users/{id}",
+    tag = "admin",
+    summary = "Delete a user and everything they own",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 204, description = "Deleted"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete_user(
     State(state): State<AppState>,
     AdminUser(admin): AdminUser,

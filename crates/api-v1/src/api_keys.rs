@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::dto::{Page, rfc3339};
 
 /// A key as listed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ApiKeyDto {
     /// ID.
     pub id: String,
@@ -45,7 +45,7 @@ impl From<&ApiKey> for ApiKeyDto {
 }
 
 /// `POST /api/v1/me/api-keys` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
     /// A name, 1-100 characters.
@@ -67,6 +67,13 @@ fn session_only(auth: &AuthUser) -> Result<(), ApiError> {
 }
 
 /// `GET /api/v1/me/api-keys`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me/api-keys",
+    tag = "api keys",
+    summary = "The caller's API keys",
+    responses((status = 200, body = Page<ApiKeyDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -80,6 +87,14 @@ pub async fn list(
 }
 
 /// `POST /api/v1/me/api-keys`: 201 with the key and its `token`, shown this once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/me/api-keys",
+    tag = "api keys",
+    summary = "Create an API key (the token is in this answer only)",
+    request_body = CreateKey,
+    responses((status = 201, body = crate::openapi::CreatedKeyDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn create(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -98,6 +113,14 @@ pub async fn create(
 }
 
 /// `DELETE /api/v1/me/api-keys/{id}`: revoked at once (204).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/api-keys/{id}",
+    tag = "api keys",
+    summary = "Revoke an API key",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 204, description = "Revoked"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     auth: AuthUser,

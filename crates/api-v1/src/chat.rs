@@ -34,7 +34,7 @@ use crate::dto::{ConversationDto, MessageDto};
 const HEARTBEAT: Duration = Duration::from_secs(1);
 
 /// `POST /api/v1/chat` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChatBody {
     /// Endpoint key (`openAI`, a custom endpoint's name, …).
@@ -53,6 +53,7 @@ pub struct ChatBody {
     /// Model parameters (LibreChat's names: `temperature`, `top_p`, `max_tokens`,
     /// `promptPrefix`, …), stored on the conversation.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub settings: Map<String, Value>,
     /// Stream events (default) or answer once done.
     #[serde(default = "yes")]
@@ -132,6 +133,14 @@ fn encode(event: ChatEvent) -> Bytes {
 }
 
 /// `POST /api/v1/chat`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/chat",
+    tag = "chat",
+    summary = "Send a message and get the answer (stream or whole)",
+    request_body = ChatBody,
+    responses((status = 200, description = "`text/event-stream`: created, part, delta, done, ping", content_type = "text/event-stream", body = String), (status = 201, description = "With `stream: false`: the stored answer", body = crate::openapi::ChatDone), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn chat(
     State(state): State<AppState>,
     auth: AuthUser,

@@ -21,6 +21,14 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
 
 /// `GET /api/v1/conversations?cursor=&limit=&archived=&folder_id=&tags=a,b`: newest change
 /// first; the cursor is stable under concurrent inserts and deletes.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations",
+    tag = "conversations",
+    summary = "List conversations, newest change first",
+    params(ConversationsQuery),
+    responses((status = 200, body = Page<ConversationDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -79,6 +87,14 @@ pub(crate) async fn page(
 }
 
 /// `GET /api/v1/conversations/{id}`, with its bookmarks.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}",
+    tag = "conversations",
+    summary = "One conversation",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 200, body = ConversationDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -93,6 +109,15 @@ pub async fn get(
 }
 
 /// `PATCH /api/v1/conversations/{id}`: title, archive flag and a settings patch.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/conversations/{id}",
+    tag = "conversations",
+    summary = "Rename, archive or change settings",
+    params(("id" = String, Path, description = "ID")),
+    request_body = ConversationPatch,
+    responses((status = 200, body = ConversationDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn patch(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -115,6 +140,14 @@ pub async fn patch(
 
 /// `DELETE /api/v1/conversations/{id}`: soft delete (204); `restore` brings it back until the
 /// retention period purges it.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/conversations/{id}",
+    tag = "conversations",
+    summary = "Delete (soft; restorable)",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 204, description = "Deleted"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -134,6 +167,14 @@ pub async fn delete(
 
 /// `POST /api/v1/conversations/{id}/restore`: brings back a deleted conversation until it is
 /// purged (`CONVERSATION_RETENTION`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/restore",
+    tag = "conversations",
+    summary = "Bring a deleted conversation back",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 200, body = ConversationDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn restore(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -149,6 +190,14 @@ pub async fn restore(
 
 /// `GET /api/v1/conversations/{id}/messages?cursor=&limit=`: the tree in pages (parents before
 /// children, 100 by default, at most 500), for conversations of any length.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/messages",
+    tag = "messages",
+    summary = "A conversation's messages, parents first, in pages",
+    params(("id" = String, Path, description = "ID"), ListQuery),
+    responses((status = 200, body = Page<MessageDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn messages(
     State(state): State<AppState>,
     auth: AuthUser,

@@ -9,7 +9,7 @@ pub(crate) fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
 }
 
 /// A user as administrators see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserDto {
     /// ID.
     pub id: String,
@@ -57,7 +57,7 @@ impl From<&User> for UserDto {
 }
 
 /// A conversation in the native API.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ConversationDto {
     /// ID (LibreChat's `conversationId`).
     pub id: String,
@@ -72,6 +72,7 @@ pub struct ConversationDto {
     /// Archived conversations are listed separately.
     pub is_archived: bool,
     /// Model parameters and other client settings.
+    #[schema(value_type = Object)]
     pub settings: ferrochat_core::JsonText,
     /// Folder it is filed in, if any.
     pub folder_id: Option<String>,
@@ -102,7 +103,7 @@ impl From<&ferrochat_core::Conversation> for ConversationDto {
 }
 
 /// A folder.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FolderDto {
     /// ID.
     pub id: String,
@@ -129,7 +130,7 @@ impl From<&ferrochat_core::Folder> for FolderDto {
 }
 
 /// `POST /api/v1/folders` and `PATCH /api/v1/folders/{id}` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FolderBody {
     /// 1-100 characters.
@@ -137,7 +138,7 @@ pub struct FolderBody {
 }
 
 /// `PUT /api/v1/conversations/{id}/folder` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoveBody {
     /// Target folder; `null` takes the conversation out of its folder. Required, so an empty
@@ -152,7 +153,8 @@ fn required_nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<St
 }
 
 /// Query of a folder's conversation list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationListQuery {
     /// Cursor from a previous page.
@@ -165,7 +167,8 @@ pub struct ConversationListQuery {
 }
 
 /// Query of `GET /api/v1/conversations`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationsQuery {
     /// Cursor from a previous page.
@@ -182,7 +185,7 @@ pub struct ConversationsQuery {
 }
 
 /// `PATCH /api/v1/conversations/{id}` body; absent fields stay as they are.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationPatch {
     /// New title, 1-200 characters.
@@ -190,11 +193,12 @@ pub struct ConversationPatch {
     /// Archive or unarchive.
     pub is_archived: Option<bool>,
     /// Settings to merge: keys replace the stored ones, `null` removes one.
+    #[schema(value_type = Option<Object>)]
     pub settings: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// One of the caller's sign-in sessions (a device or browser).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionDto {
     /// ID.
     pub id: String,
@@ -228,7 +232,7 @@ impl SessionDto {
 }
 
 /// A message in the native API.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MessageDto<'a> {
     /// ID (LibreChat's `messageId`).
     pub id: String,
@@ -241,6 +245,7 @@ pub struct MessageDto<'a> {
     /// Plain text.
     pub text: &'a str,
     /// Content parts, when the answer is made of parts.
+    #[schema(value_type = Option<Vec<Object>>)]
     pub content: Option<&'a serde_json::value::RawValue>,
     /// Model that wrote it.
     pub model: Option<&'a str>,
@@ -253,6 +258,7 @@ pub struct MessageDto<'a> {
     /// Whether generation stopped before the end.
     pub unfinished: bool,
     /// The user's rating.
+    #[schema(value_type = Option<Object>)]
     pub feedback: Option<&'a serde_json::value::RawValue>,
     /// RFC 3339.
     pub created_at: String,
@@ -282,7 +288,7 @@ impl<'a> From<&'a ferrochat_core::Message> for MessageDto<'a> {
 }
 
 /// A page of a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The items.
     pub data: Vec<T>,
@@ -293,7 +299,8 @@ pub struct Page<T> {
 }
 
 /// List query parameters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Cursor from a previous page.
@@ -303,7 +310,7 @@ pub struct ListQuery {
 }
 
 /// `PUT …/role` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// `USER` or `ADMIN`.
@@ -311,7 +318,7 @@ pub struct RoleBody {
 }
 
 /// `PUT …/ban` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BanBody {
     /// Ban (`true`) or lift the ban (`false`).

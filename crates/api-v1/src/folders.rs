@@ -18,6 +18,13 @@ fn folder_id(raw: &str) -> Result<FolderId, ApiError> {
 }
 
 /// `GET /api/v1/folders`: every folder of the caller, by name (one page).
+#[utoipa::path(
+    get,
+    path = "/api/v1/folders",
+    tag = "folders",
+    summary = "List folders",
+    responses((status = 200, body = Page<FolderDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn list(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -31,6 +38,14 @@ pub async fn list(
 }
 
 /// `POST /api/v1/folders`: 201 with the new folder; 409 when the name is taken.
+#[utoipa::path(
+    post,
+    path = "/api/v1/folders",
+    tag = "folders",
+    summary = "Create a folder",
+    request_body = FolderBody,
+    responses((status = 201, body = FolderDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn create(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -45,6 +60,14 @@ pub async fn create(
 }
 
 /// `GET /api/v1/folders/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/folders/{id}",
+    tag = "folders",
+    summary = "One folder",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 200, body = FolderDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn get(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -59,6 +82,15 @@ pub async fn get(
 }
 
 /// `PATCH /api/v1/folders/{id}`: renames.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/folders/{id}",
+    tag = "folders",
+    summary = "Rename a folder",
+    params(("id" = String, Path, description = "ID")),
+    request_body = FolderBody,
+    responses((status = 200, body = FolderDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn rename(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -74,6 +106,14 @@ pub async fn rename(
 }
 
 /// `DELETE /api/v1/folders/{id}`: 204; its conversations stay, outside any folder.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/folders/{id}",
+    tag = "folders",
+    summary = "Delete a folder (its conversations stay)",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 204, description = "Deleted"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -89,6 +129,14 @@ pub async fn delete(
 
 /// `GET /api/v1/folders/{id}/conversations?cursor=&limit=&archived=`: the folder's
 /// conversations, newest change first, with the same keyset cursor as every conversation list.
+#[utoipa::path(
+    get,
+    path = "/api/v1/folders/{id}/conversations",
+    tag = "folders",
+    summary = "A folder's conversations",
+    params(("id" = String, Path, description = "ID"), ConversationListQuery),
+    responses((status = 200, body = Page<ConversationDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn conversations(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -107,6 +155,15 @@ pub async fn conversations(
 
 /// `PUT /api/v1/conversations/{id}/folder`: files the conversation (`folder_id: null` takes it
 /// out); answers with the conversation.
+#[utoipa::path(
+    put,
+    path = "/api/v1/conversations/{id}/folder",
+    tag = "folders",
+    summary = "File a conversation in a folder, or take it out",
+    params(("id" = String, Path, description = "ID")),
+    request_body = MoveBody,
+    responses((status = 200, body = ConversationDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn move_conversation(
     State(state): State<AppState>,
     auth: AuthUser,

@@ -8,9 +8,11 @@ mod admin;
 mod api_keys;
 mod chat;
 mod conversations;
+pub mod docs;
 pub mod dto;
 mod folders;
 mod me;
+pub mod openapi;
 mod organize;
 
 use axum::Router;

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::dto::{MessageDto, Page, rfc3339};
 
 /// A bookmark.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TagDto {
     /// Its name (how it is addressed).
     pub name: String,
@@ -46,7 +46,7 @@ impl From<&Tag> for TagDto {
 }
 
 /// A preset.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PresetDto {
     /// ID.
     pub id: String,
@@ -57,6 +57,7 @@ pub struct PresetDto {
     /// Place in the menu.
     pub position: Option<i64>,
     /// Endpoint, model and parameters.
+    #[schema(value_type = Object)]
     pub settings: Value,
     /// RFC 3339.
     pub created_at: String,
@@ -87,6 +88,13 @@ fn page<T>(data: Vec<T>) -> Page<T> {
 }
 
 /// `GET /api/v1/tags`: the caller's bookmarks in menu order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/tags",
+    tag = "tags",
+    summary = "List bookmarks in menu order",
+    responses((status = 200, body = Page<TagDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn list_tags(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -96,7 +104,7 @@ pub async fn list_tags(
 }
 
 /// `POST /api/v1/tags` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTag {
     /// 1-100 characters, unique per user.
@@ -106,6 +114,14 @@ pub struct NewTag {
 }
 
 /// `POST /api/v1/tags`: 201, or 409 when the name is taken.
+#[utoipa::path(
+    post,
+    path = "/api/v1/tags",
+    tag = "tags",
+    summary = "Create a bookmark",
+    request_body = NewTag,
+    responses((status = 201, body = TagDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn create_tag(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -127,7 +143,7 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 }
 
 /// `PATCH /api/v1/tags/{name}` body; absent fields stay.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagPatch {
     /// New name.
@@ -140,6 +156,15 @@ pub struct TagPatch {
 }
 
 /// `PATCH /api/v1/tags/{name}`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/tags/{name}",
+    tag = "tags",
+    summary = "Rename, describe or move a bookmark",
+    params(("name" = String, Path, description = "Bookmark name")),
+    request_body = TagPatch,
+    responses((status = 200, body = TagDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn update_tag(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -161,6 +186,14 @@ pub async fn update_tag(
 }
 
 /// `DELETE /api/v1/tags/{name}`: 204; its conversations stay.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tags/{name}",
+    tag = "tags",
+    summary = "Delete a bookmark",
+    params(("name" = String, Path, description = "Bookmark name")),
+    responses((status = 204, description = "Deleted"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete_tag(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -171,7 +204,7 @@ pub async fn delete_tag(
 }
 
 /// `PUT /api/v1/conversations/{id}/tags` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetTags {
     /// Exactly these bookmarks (missing ones are created).
@@ -179,6 +212,15 @@ pub struct SetTags {
 }
 
 /// `PUT /api/v1/conversations/{id}/tags`: `{tags}` in menu order.
+#[utoipa::path(
+    put,
+    path = "/api/v1/conversations/{id}/tags",
+    tag = "tags",
+    summary = "Set a conversation's bookmarks",
+    params(("id" = String, Path, description = "ID")),
+    request_body = SetTags,
+    responses((status = 200, body = crate::openapi::TagList), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn set_conversation_tags(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -197,6 +239,13 @@ pub async fn set_conversation_tags(
 }
 
 /// `GET /api/v1/presets`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/presets",
+    tag = "presets",
+    summary = "List presets",
+    responses((status = 200, body = Page<PresetDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn list_presets(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -206,7 +255,7 @@ pub async fn list_presets(
 }
 
 /// `POST /api/v1/presets` body (also replaces one with the same `id`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPreset {
     /// Keep to replace an existing preset; absent makes a new one.
@@ -219,10 +268,19 @@ pub struct NewPreset {
     pub position: Option<i64>,
     /// Endpoint, model and parameters (an object, up to 64 KiB).
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub settings: serde_json::Map<String, Value>,
 }
 
 /// `POST /api/v1/presets`: 201 with the stored preset.
+#[utoipa::path(
+    post,
+    path = "/api/v1/presets",
+    tag = "presets",
+    summary = "Create or replace a preset",
+    request_body = NewPreset,
+    responses((status = 201, body = PresetDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn save_preset(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -246,6 +304,14 @@ pub async fn save_preset(
 }
 
 /// `DELETE /api/v1/presets/{id}`: 204, 404 when there is no such preset.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/presets/{id}",
+    tag = "presets",
+    summary = "Delete a preset",
+    params(("id" = String, Path, description = "ID")),
+    responses((status = 204, description = "Deleted"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete_preset(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -271,7 +337,7 @@ fn message_ids(cid: &str, mid: &str) -> Result<(ConversationId, MessageId), ApiE
 }
 
 /// `PATCH /api/v1/conversations/{id}/messages/{message_id}` body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessagePatch {
     /// New text (of the whole message, or of content part `index`).
@@ -281,6 +347,15 @@ pub struct MessagePatch {
 }
 
 /// `PATCH /api/v1/conversations/{id}/messages/{message_id}`: edits the text in place.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/conversations/{id}/messages/{message_id}",
+    tag = "messages",
+    summary = "Edit a message's text",
+    params(("id" = String, Path, description = "ID"), ("message_id" = String, Path, description = "Message ID")),
+    request_body = MessagePatch,
+    responses((status = 200, body = MessageDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn edit_message(
     State(state): State<AppState>,
     auth: AuthUser,
@@ -298,6 +373,14 @@ pub async fn edit_message(
 
 /// `DELETE /api/v1/conversations/{id}/messages/{message_id}`: the message and its replies (a
 /// subtree goes as a whole, so no reply is left without its parent); 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/conversations/{id}/messages/{message_id}",
+    tag = "messages",
+    summary = "Delete a message and its replies",
+    params(("id" = String, Path, description = "ID"), ("message_id" = String, Path, description = "Message ID")),
+    responses((status = 204, description = "Deleted"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete_message(
     State(state): State<AppState>,
     auth: AuthUser,

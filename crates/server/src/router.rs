@@ -18,8 +18,10 @@ pub fn build_router(state: AppState) -> Router {
         .merge(v1);
     client::with_client(routes, state.config.client_dir.as_deref())
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
+        .with_state(state)
+        // The API reference needs no state.
+        .merge(ferrochat_api_v1::docs::router())
         .layer(axum::middleware::from_fn(middleware::observe))
         // Outermost, so even a contained panic's 500 carries the security headers.
         .layer(axum::middleware::from_fn(security::headers))
-        .with_state(state)
 }

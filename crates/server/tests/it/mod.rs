@@ -1,4 +1,5 @@
 mod admin;
+mod api_docs;
 mod auth;
 mod bad_input;
 mod chat;
