@@ -100,7 +100,7 @@ impl Modify for Security {
     info(
         title = "ferrochat native API",
         version = "1",
-        description = "Resources are JSON objects; lists are `{data, next_cursor, has_more}`; errors are `application/problem+json` with a stable `code`. Rate limits are reported in `RateLimit` headers. See docs/api-integration.md and docs/api-versioning.md."
+        description = "Resources are JSON objects; lists are `{data, next_cursor, has_more}`; errors are `application/problem+json` with a stable `code`. Rate limits are reported in `RateLimit` headers. Error codes: docs/errors.md; versioning: docs/api-versioning.md."
     ),
     security(("bearer" = [])),
     modifiers(&Security),
