@@ -44,13 +44,30 @@ impl From<&ApiKey> for ApiKeyDto {
     }
 }
 
+/// A scope name, for the schema.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum KeyScope {
+    /// GET requests.
+    Read,
+    /// Changes.
+    Write,
+    /// `/api/v1/chat`.
+    Chat,
+    /// `/api/v1/admin` (administrators only).
+    Admin,
+}
+
 /// `POST /api/v1/me/api-keys` body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateKey {
     /// A name, 1-100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Scopes: `read`, `write`, `chat`, `admin` (administrators only).
+    #[schema(min_items = 1, inline, value_type = Vec<KeyScope>)]
     pub scopes: Vec<String>,
     /// RFC 3339 expiry; absent for a key that does not expire.
     pub expires_at: Option<DateTime<Utc>>,

@@ -38,6 +38,7 @@ const HEARTBEAT: Duration = Duration::from_secs(1);
 #[serde(deny_unknown_fields)]
 pub struct ChatBody {
     /// Endpoint key (`openAI`, a custom endpoint's name, …).
+    #[schema(min_length = 1)]
     pub endpoint: String,
     /// Model; the endpoint's first model when absent.
     pub model: Option<String>,

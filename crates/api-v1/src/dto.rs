@@ -134,6 +134,7 @@ impl From<&ferrochat_core::Folder> for FolderDto {
 #[serde(deny_unknown_fields)]
 pub struct FolderBody {
     /// 1-100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
 }
 
@@ -160,6 +161,7 @@ pub struct ConversationListQuery {
     /// Cursor from a previous page.
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `true` lists the archived conversations instead.
     #[serde(default)]
@@ -174,6 +176,7 @@ pub struct ConversationsQuery {
     /// Cursor from a previous page.
     pub cursor: Option<String>,
     /// Page size, 1-100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
     /// `true` lists the archived conversations instead.
     #[serde(default)]
@@ -189,6 +192,7 @@ pub struct ConversationsQuery {
 #[serde(deny_unknown_fields)]
 pub struct ConversationPatch {
     /// New title, 1-200 characters.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
     /// Archive or unarchive.
     pub is_archived: Option<bool>,

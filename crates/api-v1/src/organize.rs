@@ -108,8 +108,10 @@ pub async fn list_tags(
 #[serde(deny_unknown_fields)]
 pub struct NewTag {
     /// 1-100 characters, unique per user.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    /// Up to 500 characters.
+    /// Up to 1,000 characters.
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 
@@ -146,7 +148,8 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagPatch {
-    /// New name.
+    /// New name, 1-100 characters.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
     /// New description; `null` removes it.
     #[serde(default, deserialize_with = "present")]
@@ -260,7 +263,8 @@ pub async fn list_presets(
 pub struct NewPreset {
     /// Keep to replace an existing preset; absent makes a new one.
     pub id: Option<String>,
-    /// Name in the menu.
+    /// Name in the menu, up to 200 characters.
+    #[schema(max_length = 200)]
     pub title: Option<String>,
     /// Make it the default (at most one).
     pub is_default: Option<bool>,

@@ -1,5 +1,6 @@
 mod admin;
 mod api_docs;
+mod api_integration;
 mod auth;
 mod bad_input;
 mod chat;
