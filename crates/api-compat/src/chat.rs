@@ -21,6 +21,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 use crate::convert::{self, NO_PARENT};
+use crate::error::CompatError;
 
 /// Conversation settings a chat request may carry (§11.2 "Parameters" and routing extras);
 /// everything else in the payload describes the message or the request, not the conversation.
@@ -109,13 +110,10 @@ fn refuse(status: StatusCode, text: impl Into<String>) -> Response {
 
 fn refuse_service(err: ServiceError) -> Response {
     match err {
-        ServiceError::Invalid(fields) => {
-            let text: Vec<String> = fields
-                .iter()
-                .map(|f| format!("{}: {}", f.field, f.message))
-                .collect();
-            refuse(StatusCode::BAD_REQUEST, text.join("; "))
-        }
+        invalid @ ServiceError::Invalid(_) => refuse(
+            StatusCode::BAD_REQUEST,
+            CompatError::from_service(invalid).message,
+        ),
         ServiceError::NotFound(_) => refuse(StatusCode::NOT_FOUND, "Conversation not found"),
         // LibreChat's typed errors, which the client localizes.
         ServiceError::Forbidden(kind) => {

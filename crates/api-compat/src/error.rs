@@ -13,7 +13,7 @@ use serde_json::json;
 #[derive(Debug)]
 pub struct CompatError {
     status: StatusCode,
-    message: String,
+    pub(crate) message: String,
     retry_after: Option<Duration>,
 }
 

@@ -216,20 +216,25 @@ async fn worked_example_first_message_event_by_event() {
     assert_eq!(msgs[1]["content"][0]["text"], "echo: Hi");
 
     // The generation record: completed, upstream usage, timings.
-    let generation = app
-        .state
+    let g = generation(&app, &token, &json!(r1)).await;
+    assert_eq!(g.outcome, ferrochat_core::Outcome::Completed);
+    assert!(g.usage_reported);
+    assert_eq!(g.prompt_tokens, 11);
+    assert_eq!(g.finish_reason.as_deref(), Some("stop"));
+    assert!(g.ttft_ms.is_some());
+    wait_for_live_generations(&app, 0).await;
+}
+
+/// The generation record of the caller's answer `message_id`.
+async fn generation(app: &TestApp, token: &str, message_id: &Value) -> ferrochat_core::Generation {
+    let id = message_id.as_str().unwrap().parse().unwrap();
+    app.state
         .services
         .store
-        .generation(user_id(&app, &token).await, r1.parse().unwrap())
+        .generation(user_id(app, token).await, id)
         .await
         .unwrap()
-        .unwrap();
-    assert_eq!(generation.outcome, ferrochat_core::Outcome::Completed);
-    assert!(generation.usage_reported);
-    assert_eq!(generation.prompt_tokens, 11);
-    assert_eq!(generation.finish_reason.as_deref(), Some("stop"));
-    assert!(generation.ttft_ms.is_some());
-    wait_for_live_generations(&app, 0).await;
+        .unwrap()
 }
 
 async fn user_id(app: &TestApp, token: &str) -> ferrochat_core::UserId {
@@ -475,19 +480,7 @@ async fn upstream_failures_become_a_stored_error_part_for_every_provider() {
                 .call(&token, Method::GET, &format!("/api/messages/{c}"), None)
                 .await;
             assert_eq!(msgs[1]["content"], fin["responseMessage"]["content"]);
-            let r: ferrochat_core::MessageId = fin["responseMessage"]["messageId"]
-                .as_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            let g = app
-                .state
-                .services
-                .store
-                .generation(user_id(&app, &token).await, r)
-                .await
-                .unwrap()
-                .unwrap();
+            let g = generation(&app, &token, &fin["responseMessage"]["messageId"]).await;
             assert_eq!(g.outcome, ferrochat_core::Outcome::Error);
             assert_eq!(g.error_code.as_deref(), Some(code), "{endpoint} {case}");
         }
@@ -593,15 +586,7 @@ async fn stop_by_disconnect_cancels_the_upstream_and_keeps_the_partial_answer() 
         partial.len() < "slow ".len() * 50,
         "partial, not the whole answer"
     );
-    let r = msgs[3]["messageId"].as_str().unwrap().parse().unwrap();
-    let g = app
-        .state
-        .services
-        .store
-        .generation(user_id(&app, &token).await, r)
-        .await
-        .unwrap()
-        .unwrap();
+    let g = generation(&app, &token, &msgs[3]["messageId"]).await;
     assert_eq!(g.outcome, ferrochat_core::Outcome::Aborted);
 }
 
