@@ -83,8 +83,6 @@ struct Payload {
     #[serde(default)]
     endpoint: Option<String>,
     #[serde(default)]
-    endpoint_type: Option<String>,
-    #[serde(default)]
     model: Option<String>,
     #[serde(default)]
     conversation_id: Option<String>,
@@ -201,7 +199,6 @@ pub async fn chat(
         .collect();
     let input = ChatInput {
         endpoint,
-        endpoint_type: payload.endpoint_type,
         model: payload.model,
         conversation_id,
         parent_message_id,

@@ -149,7 +149,6 @@ pub async fn chat(
 ) -> Result<Response, ApiError> {
     let input = ChatInput {
         endpoint: body.endpoint,
-        endpoint_type: None,
         model: body.model,
         conversation_id: id::<ConversationId>(body.conversation_id.as_deref(), "conversation_id")?,
         parent_message_id: id::<MessageId>(body.parent_id.as_deref(), "parent_id")?,

@@ -42,8 +42,6 @@ const CHANNEL: usize = 64;
 pub struct ChatInput {
     /// Endpoint key.
     pub endpoint: String,
-    /// `custom` for custom endpoints (stored on the conversation as the client sent it).
-    pub endpoint_type: Option<String>,
     /// Model; the endpoint's first model when absent.
     pub model: Option<String>,
     /// The conversation; `None` starts a new one.
@@ -282,12 +280,15 @@ impl ChatService {
             return Err(ServiceError::invalid("settings", "are too large"));
         }
         conversation.endpoint = Some(endpoint.name.clone());
-        conversation.endpoint_type = input.endpoint_type.clone();
+        // LibreChat's client renders custom endpoints by `endpointType`; it follows from the
+        // endpoint, whichever door the turn came through.
+        conversation.endpoint_type =
+            (endpoint.kind == ferrochat_config::EndpointKind::Custom).then(|| "custom".to_owned());
         conversation.model = Some(model.clone());
         conversation.settings = settings_json;
         conversation.updated_at = now;
 
-        // The user's message: stored again for a regenerate, new otherwise.
+        // The user's message: the stored one for a regenerate, a new one otherwise.
         let (user_message, store_user_message) = match input.regenerate {
             Some(id) => {
                 let m = history
