@@ -147,6 +147,30 @@ fn mailer(config: &Config) -> Result<Arc<dyn Mailer>, BootError> {
     Ok(Arc::new(smtp))
 }
 
+/// Connections the kernel queues before they are accepted (capped by `net.core.somaxconn`).
+/// tokio's default of 1,024 made a burst of thousands of chat streams wait for SYN retries.
+const BACKLOG: u32 = 4096;
+
+/// Binds `address` (`host:port`) with a deep accept queue.
+pub async fn listen(address: &str) -> std::io::Result<TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(address).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address to bind")
+    }))
+}
+
 /// Serves `router` on `listener` until `shutdown` is cancelled. Then it stops accepting, lets
 /// in-flight requests and streams finish, and returns once they have, or once `grace` has
 /// passed, whichever comes first (remaining connections are then dropped).
@@ -246,12 +270,10 @@ pub async fn run(config: Config) -> Result<(), BootError> {
         tracing::info!(?applied, "applied migrations");
     }
     let address = config.bind_address();
-    let listener = TcpListener::bind(&address)
-        .await
-        .map_err(|source| BootError::Bind {
-            address: address.clone(),
-            source,
-        })?;
+    let listener = listen(&address).await.map_err(|source| BootError::Bind {
+        address: address.clone(),
+        source,
+    })?;
     let shutdown = CancellationToken::new();
     let state = app_state(config.clone(), secrets, store.clone(), shutdown.clone()).await?;
     tracing::info!(

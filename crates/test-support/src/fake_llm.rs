@@ -29,7 +29,6 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 
 /// Which wire format a fake speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +80,8 @@ impl FakeLlm {
         let app = Router::new()
             .fallback(handle)
             .with_state((format, shared.clone()));
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // A deep accept queue: benchmarks open thousands of streams at once.
+        let listener = ferrochat_server::listen("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let task = tokio::spawn(async move {
             // Real providers flush each event at once; so does the fake.
