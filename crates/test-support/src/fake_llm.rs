@@ -56,7 +56,13 @@ pub struct Recorded {
 struct Shared {
     requests: Mutex<Vec<Recorded>>,
     open_bodies: AtomicUsize,
+    /// Frames already built, by (model, prompt): a real upstream's work happens elsewhere, so
+    /// the fake should not spend the benchmark machine's CPU rebuilding identical answers.
+    answers: Mutex<std::collections::HashMap<(String, String), Arc<Vec<Bytes>>>>,
 }
+
+/// Requests kept for inspection (benchmarks send tens of thousands).
+const MAX_RECORDED: usize = 10_000;
 
 /// A running fake upstream.
 pub struct FakeLlm {
@@ -142,11 +148,16 @@ async fn handle(State((format, shared)): State<(Format, Arc<Shared>)>, req: Requ
         .await
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-    shared.requests.lock().unwrap().push(Recorded {
-        path: path.clone(),
-        headers,
-        body: body.clone(),
-    });
+    {
+        let mut recorded = shared.requests.lock().unwrap();
+        if recorded.len() < MAX_RECORDED {
+            recorded.push(Recorded {
+                path: path.clone(),
+                headers,
+                body: body.clone(),
+            });
+        }
+    }
     if get {
         return models(format);
     }
@@ -164,7 +175,24 @@ async fn handle(State((format, shared)): State<(Format, Arc<Shared>)>, req: Requ
     }
     let last_user = last_user_text(format, &body);
     let plan = Plan::for_model(&model, &last_user);
-    let frames = frames(format, &model, &plan);
+    let key = (model.clone(), last_user);
+    let cached = shared.answers.lock().unwrap().get(&key).cloned();
+    let frames = match cached {
+        Some(f) => f,
+        None => {
+            let built: Arc<Vec<Bytes>> = Arc::new(
+                frames(format, &model, &plan)
+                    .into_iter()
+                    .map(Bytes::from)
+                    .collect(),
+            );
+            let mut answers = shared.answers.lock().unwrap();
+            if answers.len() < 256 {
+                answers.insert(key, built.clone());
+            }
+            built
+        }
+    };
     stream(frames, plan.delay, plan.ending, shared)
 }
 
@@ -494,17 +522,23 @@ impl Drop for OpenBody {
     }
 }
 
-fn stream(frames: Vec<String>, delay: Duration, ending: Ending, shared: Arc<Shared>) -> Response {
+fn stream(
+    frames: Arc<Vec<Bytes>>,
+    delay: Duration,
+    ending: Ending,
+    shared: Arc<Shared>,
+) -> Response {
     shared.open_bodies.fetch_add(1, Ordering::SeqCst);
     let guard = OpenBody(shared);
-    let state = (frames.into_iter(), guard, false);
+    let frames = (0..frames.len()).map(move |i| frames[i].clone());
+    let state = (frames, guard, false);
     let body =
         futures_util::stream::unfold(state, move |(mut frames, guard, started)| async move {
             if started && !delay.is_zero() {
                 tokio::time::sleep(delay).await;
             }
             match frames.next() {
-                Some(f) => Some((Ok(Bytes::from(f)), (frames, guard, true))),
+                Some(f) => Some((Ok(f), (frames, guard, true))),
                 None if ending == Ending::Hang => {
                     std::future::pending::<()>().await;
                     None
