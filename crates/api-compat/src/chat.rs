@@ -126,6 +126,13 @@ fn refuse_service(err: ServiceError) -> Response {
             refuse(StatusCode::CONFLICT, format!("{field} already in use"))
         }
         ServiceError::Unauthenticated => refuse(StatusCode::UNAUTHORIZED, "Unauthorized"),
+        ServiceError::Unavailable(reason) => {
+            tracing::warn!(%reason, "chat refused: a dependency is busy or down");
+            refuse(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The server is busy; please try again in a moment.",
+            )
+        }
         other => {
             tracing::error!(error = %other, "chat request failed");
             refuse(

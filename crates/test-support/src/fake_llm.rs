@@ -58,8 +58,11 @@ struct Shared {
     open_bodies: AtomicUsize,
     /// Frames already built, by (model, prompt): a real upstream's work happens elsewhere, so
     /// the fake should not spend the benchmark machine's CPU rebuilding identical answers.
-    answers: Mutex<std::collections::HashMap<(String, String), Arc<Vec<Bytes>>>>,
+    answers: Mutex<std::collections::HashMap<(String, String), Answer>>,
 }
+
+/// An answer's frames, built once.
+type Answer = Arc<Vec<Bytes>>;
 
 /// Requests kept for inspection (benchmarks send tens of thousands).
 const MAX_RECORDED: usize = 10_000;
@@ -180,7 +183,7 @@ async fn handle(State((format, shared)): State<(Format, Arc<Shared>)>, req: Requ
     let frames = match cached {
         Some(f) => f,
         None => {
-            let built: Arc<Vec<Bytes>> = Arc::new(
+            let built: Answer = Arc::new(
                 frames(format, &model, &plan)
                     .into_iter()
                     .map(Bytes::from)
