@@ -23,6 +23,8 @@ pub struct PgStore {
     max_connections: u32,
     /// None: the PostgreSQL driver has no per-row hand-off worth avoiding.
     hot: Option<std::sync::Arc<dyn ferrochat_store::sql::hot::HotReads>>,
+    /// None: PostgreSQL has row locks, writers need no queue (see the SQLite store).
+    write_gate: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl PgStore {
@@ -51,6 +53,7 @@ impl PgStore {
             },
             max_connections: options.max_connections,
             hot: None,
+            write_gate: None,
         })
     }
 

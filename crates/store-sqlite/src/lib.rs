@@ -38,6 +38,11 @@ pub struct SqliteStore {
     /// Direct connections for the hot reads; `None` for an in-memory database, which another
     /// connection could not see.
     hot: Option<Arc<dyn HotReads>>,
+    /// SQLite has one writer at a time; pooled connections that race for it fall into its
+    /// busy handler, which sleeps in steps of up to 100 ms. A burst of 5,000 chat starts then
+    /// timed out waiting for connections. The busiest writes queue here instead, in process,
+    /// and meet an idle write lock.
+    write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl SqliteStore {
@@ -85,6 +90,7 @@ impl SqliteStore {
             },
             max_connections: options.max_connections,
             hot,
+            write_gate: Some(Arc::new(tokio::sync::Mutex::new(()))),
         })
     }
 

@@ -20,6 +20,10 @@ macro_rules! impl_sql_chat_store {
             #[async_trait]
             impl ChatStore for $store {
                 async fn start_turn(&self, start: TurnStart<'_>) -> StoreResult<Conversation> {
+                    let _turn = match &self.write_gate {
+                        Some(gate) => Some(gate.lock().await),
+                        None => None,
+                    };
                     self.profiler
                         .run("chat.start_turn", async {
                             let c = start.conversation;
@@ -63,6 +67,10 @@ macro_rules! impl_sql_chat_store {
                     debit: bool,
                     now: DateTime<Utc>,
                 ) -> StoreResult<()> {
+                    let _turn = match &self.write_gate {
+                        Some(gate) => Some(gate.lock().await),
+                        None => None,
+                    };
                     self.profiler
                         .run("chat.finish_turn", async {
                             let mut tx = self.pool.begin().await?;

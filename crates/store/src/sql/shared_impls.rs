@@ -7,8 +7,10 @@
 //! block is an anonymous `const` so its `use` lines stay local.
 
 /// Implements every store trait for an engine's store type, which must have `pool` (an sqlx
-/// pool), `profiler`, `max_connections` and `hot` (`Option<Arc<dyn HotReads>>`, see
-/// [`crate::sql::hot`]) fields, in a crate with a `MIGRATOR` static.
+/// pool), `profiler`, `max_connections`, `hot` (`Option<Arc<dyn HotReads>>`, see
+/// [`crate::sql::hot`]) and `write_gate` (`Option<Arc<tokio::sync::Mutex<()>>>`: queues the
+/// busiest write transactions where the engine has a single writer) fields, in a crate with a
+/// `MIGRATOR` static.
 #[macro_export]
 macro_rules! impl_sql_stores {
     ($store:ident, $engine:expr) => {
