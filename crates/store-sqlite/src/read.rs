@@ -4,17 +4,23 @@
 //! through a channel, so a request pays two thread wake-ups per query plus one per row. These
 //! connections are used in place instead: read-only, WAL (readers never wait for the writer),
 //! kept in a small idle list and opened on demand. Writes stay on the sqlx pool, whose commits
-//! these connections see as soon as they start their next statement.
+//! these connections see as soon as they start their next statement — except the start of a
+//! chat turn, written here on one dedicated connection that never waits for the lock (see
+//! [`HotReads::start_turn`]).
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ferrochat_store::sql::conversations::{Bind, ConversationRow, MESSAGES, MessageRow, Statement};
+use ferrochat_core::{Conversation, Message};
+use ferrochat_store::sql::conversations::{
+    Bind, ConversationRow, INSERT, INSERT_MESSAGE, MESSAGES, MessageRow, Statement,
+};
 use ferrochat_store::sql::hot::HotReads;
+use ferrochat_store::sql::time::to_millis;
 use ferrochat_store::sql::users::{BY_SESSION, SessionUserRow, UserRow};
 use ferrochat_store::{StoreError, StoreResult};
-use rusqlite::{Connection, OpenFlags, Row, ToSql};
+use rusqlite::{Connection, ErrorCode, OpenFlags, Row, ToSql, TransactionBehavior};
 
 /// Idle connections kept for reuse; more are opened under load and closed afterwards.
 const MAX_IDLE: usize = 8;
@@ -27,6 +33,8 @@ pub struct Readers {
     path: PathBuf,
     busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
+    /// The connection chat turns are written on (opened on first use).
+    writer: Mutex<Option<Connection>>,
 }
 
 fn other(e: rusqlite::Error) -> StoreError {
@@ -43,7 +51,23 @@ impl Readers {
             path,
             busy_timeout,
             idle: Mutex::new(Vec::new()),
+            writer: Mutex::new(None),
         }
+    }
+
+    /// The writer: the pool's settings (foreign keys, NORMAL sync, no automatic checkpoints),
+    /// and no busy wait: when another connection writes, the caller uses the pool.
+    fn open_writer(&self) -> rusqlite::Result<Connection> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(Duration::ZERO)?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(conn)
     }
 
     fn open(&self) -> rusqlite::Result<Connection> {
@@ -101,6 +125,109 @@ impl Readers {
             Ok(out)
         })
     }
+}
+
+/// Binds `binds` to `$1..$n` by name (the order placeholders first appear in need not match).
+fn bind_all(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    binds: &[&dyn ToSql],
+) -> rusqlite::Result<()> {
+    for (i, value) in binds.iter().enumerate() {
+        if let Some(index) = stmt.parameter_index(&format!("${}", i + 1))? {
+            stmt.raw_bind_parameter(index, *value)?;
+        }
+    }
+    Ok(())
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked))
+}
+
+/// The writes of a turn's start on `tx`.
+fn write_turn(
+    tx: &rusqlite::Transaction<'_>,
+    c: &Conversation,
+    is_new: bool,
+    m: Option<&Message>,
+) -> rusqlite::Result<Option<ConversationRow>> {
+    let (id, user) = (c.id.to_string(), c.user_id.to_string());
+    let row = if is_new {
+        let folder = c.folder_id.map(|f| f.to_string());
+        let mut stmt = tx.prepare_cached(INSERT)?;
+        bind_all(
+            &mut stmt,
+            &[
+                &id,
+                &user,
+                &c.title,
+                &c.endpoint,
+                &c.endpoint_type,
+                &c.model,
+                &c.is_archived,
+                &c.settings.as_str(),
+                &folder,
+                &to_millis(c.created_at),
+                &to_millis(c.updated_at),
+            ],
+        )?;
+        stmt.raw_execute()?;
+        None
+    } else {
+        let mut stmt = tx.prepare_cached(ferrochat_store::sql::chat::ROUTE)?;
+        bind_all(
+            &mut stmt,
+            &[
+                &user,
+                &id,
+                &c.endpoint,
+                &c.endpoint_type,
+                &c.model,
+                &c.settings.as_str(),
+                &to_millis(c.updated_at),
+            ],
+        )?;
+        let mut rows = stmt.raw_query();
+        match rows.next()? {
+            Some(r) => Some(conversation_row(r)?),
+            None => return Err(rusqlite::Error::QueryReturnedNoRows),
+        }
+    };
+    if let Some(m) = m {
+        let (mid, cid, uid) = (
+            m.id.to_string(),
+            m.conversation_id.to_string(),
+            m.user_id.to_string(),
+        );
+        let parent = m.parent_id.map(|p| p.to_string());
+        let content = m.content.as_ref().map(|c| c.as_str());
+        let feedback = m.feedback.as_ref().map(|f| f.as_str());
+        let mut stmt = tx.prepare_cached(INSERT_MESSAGE)?;
+        bind_all(
+            &mut stmt,
+            &[
+                &mid,
+                &cid,
+                &uid,
+                &parent,
+                &m.sender,
+                &m.text,
+                &content,
+                &m.is_created_by_user,
+                &m.error,
+                &m.unfinished,
+                &m.model,
+                &m.endpoint,
+                &m.token_count,
+                &feedback,
+                &to_millis(m.created_at),
+                &to_millis(m.updated_at),
+            ],
+        )?;
+        stmt.raw_execute()?;
+    }
+    Ok(row)
 }
 
 // Rows are read by position (a name lookup per column per row cost ~9% of a list request);
@@ -241,6 +368,46 @@ impl HotReads for Readers {
 
     fn message_rows(&self, user_id: &str, conversation_id: &str) -> StoreResult<Vec<MessageRow>> {
         self.rows(MESSAGES, &[&user_id, &conversation_id], message_row)
+    }
+
+    fn start_turn(
+        &self,
+        c: &Conversation,
+        is_new: bool,
+        m: Option<&Message>,
+    ) -> Option<StoreResult<Option<ConversationRow>>> {
+        let mut guard = self.writer.lock().ok()?;
+        if guard.is_none() {
+            *guard = Some(self.open_writer().ok()?);
+        }
+        let conn = guard.as_mut()?;
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) if is_busy(&e) => return None,
+            Err(e) => return Some(Err(other(e))),
+        };
+        match write_turn(&tx, c, is_new, m) {
+            Ok(row) => match tx.commit() {
+                Ok(()) => Some(Ok(row)),
+                Err(e) if is_busy(&e) => None,
+                Err(e) => Some(Err(other(e))),
+            },
+            Err(rusqlite::Error::QueryReturnedNoRows) => Some(Err(StoreError::NotFound)),
+            Err(e) if is_busy(&e) => None,
+            Err(e) => Some(Err(conflict_or_other(e))),
+        }
+    }
+}
+
+/// A unique-key clash is a conflict (same as the pool's mapping); anything else is other.
+fn conflict_or_other(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => {
+            StoreError::Conflict {
+                constraint: e.to_string(),
+            }
+        }
+        _ => other(e),
     }
 }
 

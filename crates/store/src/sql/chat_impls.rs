@@ -24,6 +24,19 @@ macro_rules! impl_sql_chat_store {
                         Some(gate) => Some(gate.lock().await),
                         None => None,
                     };
+                    if let Some(hot) = &self.hot
+                        && let Some(done) =
+                            hot.start_turn(start.conversation, start.is_new, start.user_message)
+                    {
+                        return match done? {
+                            Some(row) => {
+                                let mut stored = Conversation::try_from(row)?;
+                                stored.tags = start.conversation.tags.clone();
+                                Ok(stored)
+                            }
+                            None => Ok(start.conversation.clone()),
+                        };
+                    }
                     self.profiler
                         .run("chat.start_turn", async {
                             let c = start.conversation;

@@ -27,6 +27,23 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
 
     /// [`super::conversations::MESSAGES`]: user `$1`'s conversation `$2`, parents first.
     fn message_rows(&self, user_id: &str, conversation_id: &str) -> StoreResult<Vec<MessageRow>>;
+
+    /// The start of a chat turn (see `ChatStore::start_turn`) in one transaction, without
+    /// waiting: `None` when the write lock is taken (or the engine has no such path), and the
+    /// caller goes through its pool instead. Otherwise `Ok(None)` for a new conversation
+    /// (inserted as given), or the updated row of an existing one (`NotFound` when missing).
+    ///
+    /// This is the write before every model call, so it sits on the time to first token: the
+    /// pool's per-statement thread hand-offs (eight wake-ups for four statements) were most of
+    /// it.
+    fn start_turn(
+        &self,
+        _conversation: &ferrochat_core::Conversation,
+        _is_new: bool,
+        _user_message: Option<&ferrochat_core::Message>,
+    ) -> Option<StoreResult<Option<ConversationRow>>> {
+        None
+    }
 }
 
 /// [`HotReads::message_rows`] on the blocking pool: a tree can be thousands of rows, too long
