@@ -214,21 +214,7 @@ pub async fn chat(
         settings,
         is_temporary: payload.is_temporary,
     };
-    let credentials = match state
-        .services
-        .keys
-        .credentials(auth.user.id, &input.endpoint)
-        .await
-    {
-        Ok(c) => c,
-        Err(e) => return refuse_service(e),
-    };
-    match state
-        .services
-        .chat
-        .start(auth.user.id, input, credentials.as_ref())
-        .await
-    {
+    match state.services.chat.start(auth.user.id, input).await {
         Ok(rx) => stream(rx),
         Err(e) => refuse_service(e),
     }

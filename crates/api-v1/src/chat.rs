@@ -157,16 +157,7 @@ pub async fn chat(
         settings: body.settings,
         is_temporary: false,
     };
-    let credentials = state
-        .services
-        .keys
-        .credentials(auth.user.id, &input.endpoint)
-        .await?;
-    let mut rx = state
-        .services
-        .chat
-        .start(auth.user.id, input, credentials.as_ref())
-        .await?;
+    let mut rx = state.services.chat.start(auth.user.id, input).await?;
     if !body.stream {
         // Dropping the receiver when the client leaves stops the generation, as with streams.
         while let Some(event) = rx.recv().await {

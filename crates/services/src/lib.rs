@@ -96,16 +96,17 @@ impl Services {
         let folders = FolderService::new(deps.store.clone(), deps.clock.clone());
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
-        let chat = ChatService::new(
-            deps.store.clone(),
-            deps.clock.clone(),
-            deps.endpoints.clone(),
-        );
         let keys = KeyService::new(
             deps.store.clone(),
             deps.clock.clone(),
             deps.secret_box.clone(),
             deps.endpoints.clone(),
+        );
+        let chat = ChatService::new(
+            deps.store.clone(),
+            deps.clock.clone(),
+            deps.endpoints.clone(),
+            keys.clone(),
         );
         let auth = AuthService::new(deps, users.clone());
         Self {

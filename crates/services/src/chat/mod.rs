@@ -122,6 +122,7 @@ pub struct ChatService {
     clock: Arc<dyn Clock>,
     endpoints: Arc<Endpoints>,
     balances: balance::Balances,
+    keys: crate::KeyService,
     live: Arc<AtomicUsize>,
 }
 
@@ -171,7 +172,12 @@ fn not_found(e: StoreError) -> ServiceError {
 
 impl ChatService {
     /// Builds the engine.
-    pub fn new(store: DynStore, clock: Arc<dyn Clock>, endpoints: Arc<Endpoints>) -> Self {
+    pub fn new(
+        store: DynStore,
+        clock: Arc<dyn Clock>,
+        endpoints: Arc<Endpoints>,
+        keys: crate::KeyService,
+    ) -> Self {
         let balances = balance::Balances::new(
             store.clone(),
             clock.clone(),
@@ -182,6 +188,7 @@ impl ChatService {
             clock,
             endpoints,
             balances,
+            keys,
             live: Arc::new(AtomicUsize::new(0)),
         }
     }
@@ -207,7 +214,6 @@ impl ChatService {
         &self,
         user: UserId,
         input: ChatInput,
-        credentials: Option<&UserCredentials>,
     ) -> ServiceResult<mpsc::Receiver<ChatEvent>> {
         let endpoint = self
             .endpoints
@@ -233,8 +239,12 @@ impl ChatService {
                 format!("must be at most {MAX_TEXT_BYTES} bytes"),
             ));
         }
-        let provider = self.endpoints.provider(endpoint, credentials)?;
-        self.endpoints.check_user_url(endpoint, credentials).await?;
+        // The user's own key (and base URL) where the endpoint wants them.
+        let credentials = self.keys.credentials(user, &endpoint.name).await?;
+        let provider = self.endpoints.provider(endpoint, credentials.as_ref())?;
+        self.endpoints
+            .check_user_url(endpoint, credentials.as_ref())
+            .await?;
 
         let now = self.clock.now();
         // The conversation: existing (the user's own, live) or new.
