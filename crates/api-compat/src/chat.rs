@@ -6,6 +6,11 @@
 //! is `event: ping` with `{}`; failures before anything is stored are a non-200 JSON `{text}`
 //! answer, never an `event: error` (which leaves a new conversation's page broken).
 
+use std::convert::Infallible;
+use std::future::Future;
+use std::io::Write;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
@@ -14,7 +19,6 @@ use axum::response::{IntoResponse, Response};
 use ferrochat_services::ServiceError;
 use ferrochat_services::chat::{ChatEvent, ChatInput, PartKind};
 use ferrochat_web::{AppState, AuthUser};
-use futures_util::StreamExt;
 use http::{StatusCode, header};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -221,20 +225,46 @@ pub async fn chat(
 }
 
 /// Names the run step of each content part; `runId` is the answer's ID (§7.5).
+#[derive(Default)]
 struct Frames {
     response_id: String,
+    /// `response_id` without dashes, as step and message IDs spell it.
+    compact_id: String,
 }
 
 impl Frames {
     fn step_id(&self, index: u32) -> String {
-        format!("step_{}_{index}", self.response_id.replace('-', ""))
+        format!("step_{}_{index}", self.compact_id)
     }
 
-    fn frame(value: &Value) -> Bytes {
-        Bytes::from(format!("event: message\ndata: {value}\n\n"))
+    fn frame(value: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"event: message\ndata: ");
+        // Serializing a `Value` into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, value);
+        out.extend_from_slice(b"\n\n");
     }
 
-    fn encode(&mut self, event: ChatEvent) -> Bytes {
+    /// A text or reasoning delta, most of what a stream carries, written straight into `out`:
+    /// the JSON `json!` gives, without building a tree per upstream chunk (with thousands of
+    /// streams open that tree was a large share of the server's CPU).
+    fn delta(&self, index: u32, kind: PartKind, text: &str, out: &mut Vec<u8>) {
+        let (event, field) = match kind {
+            PartKind::Text => ("on_message_delta", "text"),
+            PartKind::Think => ("on_reasoning_delta", "think"),
+        };
+        out.extend_from_slice(b"event: message\ndata: {\"data\":{\"delta\":{\"content\":[{\"");
+        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(b"\":");
+        // Serializing a `&str` into a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut *out, text);
+        out.extend_from_slice(b",\"type\":\"");
+        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(b"\"}]},\"id\":\"step_");
+        out.extend_from_slice(self.compact_id.as_bytes());
+        let _ = write!(out, "_{index}\"}},\"event\":\"{event}\"}}\n\n");
+    }
+
+    fn encode(&mut self, event: ChatEvent, out: &mut Vec<u8>) {
         match event {
             ChatEvent::Created {
                 user_message,
@@ -242,82 +272,103 @@ impl Frames {
                 ..
             } => {
                 self.response_id = response_id.to_string();
-                Self::frame(&json!({"created": true, "message": convert::message(&user_message)}))
+                self.compact_id = self.response_id.replace('-', "");
+                let created = json!({"created": true, "message": convert::message(&user_message)});
+                Self::frame(&created, out);
             }
-            ChatEvent::Part { index, .. } => Self::frame(&json!({
-                "event": "on_run_step",
-                "data": {
-                    "id": self.step_id(index),
-                    "runId": self.response_id,
-                    "index": index,
-                    "stepIndex": index,
-                    "type": "message_creation",
-                    "stepDetails": {
+            ChatEvent::Part { index, .. } => {
+                let step = json!({
+                    "event": "on_run_step",
+                    "data": {
+                        "id": self.step_id(index),
+                        "runId": self.response_id,
+                        "index": index,
+                        "stepIndex": index,
                         "type": "message_creation",
-                        "message_creation": { "message_id": format!("msg_{}_{index}", self.response_id.replace('-', "")) }
-                    },
-                    "usage": null
-                }
-            })),
-            ChatEvent::Delta { index, kind, text } => {
-                let (event, part) = match kind {
-                    PartKind::Text => ("on_message_delta", json!({"type": "text", "text": text})),
-                    PartKind::Think => (
-                        "on_reasoning_delta",
-                        json!({"type": "think", "think": text}),
-                    ),
-                };
-                Self::frame(&json!({
-                    "event": event,
-                    "data": { "id": self.step_id(index), "delta": { "content": [part] } }
-                }))
+                        "stepDetails": {
+                            "type": "message_creation",
+                            "message_creation": { "message_id": format!("msg_{}_{index}", self.compact_id) }
+                        },
+                        "usage": null
+                    }
+                });
+                Self::frame(&step, out);
             }
-            ChatEvent::Final(f) => Self::frame(&json!({
-                "final": true,
-                "conversation": convert::conversation(&f.conversation),
-                "title": f.conversation.title,
-                "requestMessage": convert::message(&f.request),
-                "responseMessage": convert::message(&f.response),
-            })),
+            ChatEvent::Delta { index, kind, text } => self.delta(index, kind, &text, out),
+            ChatEvent::Final(f) => {
+                let last = json!({
+                    "final": true,
+                    "conversation": convert::conversation(&f.conversation),
+                    "title": f.conversation.title,
+                    "requestMessage": convert::message(&f.request),
+                    "responseMessage": convert::message(&f.response),
+                });
+                Self::frame(&last, out);
+            }
         }
     }
 }
 
-/// The SSE response: events as frames, a heartbeat after a second of silence. Dropping the
-/// body (the client went away) drops the receiver, which cancels the generation.
-fn stream(rx: mpsc::Receiver<ChatEvent>) -> Response {
-    let frames = Frames {
-        response_id: String::new(),
-    };
-    let body = futures_util::stream::unfold((rx, frames), |(mut rx, mut frames)| async move {
-        match tokio::time::timeout(HEARTBEAT, rx.recv()).await {
-            Ok(Some(event)) => {
+/// The heartbeat frame: a named event with empty JSON, never a comment-only frame.
+const PING: &[u8] = b"event: ping\ndata: {}\n\n";
+
+/// The SSE body: events as frames, a heartbeat after a second of silence. Dropping it (the
+/// client went away) drops the receiver, which cancels the generation.
+struct EventBody {
+    rx: mpsc::Receiver<ChatEvent>,
+    frames: Frames,
+    /// One timer for the stream's life, pushed back as events go out (a timer per event cost
+    /// a timer-wheel insert and removal per upstream chunk).
+    heartbeat: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl futures_util::Stream for EventBody {
+    type Item = Result<Bytes, Infallible>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        match this.rx.poll_recv(cx) {
+            Poll::Ready(Some(event)) => {
                 // Events already waiting go out in the same write.
-                let mut bytes = frames.encode(event).to_vec();
-                while bytes.len() < BATCH_BYTES {
-                    match rx.try_recv() {
-                        Ok(event) => bytes.extend_from_slice(&frames.encode(event)),
+                let mut out = Vec::with_capacity(512);
+                this.frames.encode(event, &mut out);
+                while out.len() < BATCH_BYTES {
+                    match this.rx.try_recv() {
+                        Ok(event) => this.frames.encode(event, &mut out),
                         Err(_) => break,
                     }
                 }
-                Some((
-                    Ok::<_, std::convert::Infallible>(Bytes::from(bytes)),
-                    (rx, frames),
-                ))
+                this.heartbeat
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + HEARTBEAT);
+                Poll::Ready(Some(Ok(Bytes::from(out))))
             }
-            Ok(None) => None,
-            Err(_) => Some((
-                Ok(Bytes::from_static(b"event: ping\ndata: {}\n\n")),
-                (rx, frames),
-            )),
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => match this.heartbeat.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    this.heartbeat
+                        .as_mut()
+                        .reset(tokio::time::Instant::now() + HEARTBEAT);
+                    Poll::Ready(Some(Ok(Bytes::from_static(PING))))
+                }
+                Poll::Pending => Poll::Pending,
+            },
         }
-    });
+    }
+}
+
+fn stream(rx: mpsc::Receiver<ChatEvent>) -> Response {
+    let body = EventBody {
+        rx,
+        frames: Frames::default(),
+        heartbeat: Box::pin(tokio::time::sleep(HEARTBEAT)),
+    };
     Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, "text/event-stream")
         .header(header::CACHE_CONTROL, "no-cache, no-transform")
         .header("x-accel-buffering", "no")
-        .body(Body::from_stream(body.boxed()))
+        .body(Body::from_stream(body))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
@@ -369,4 +420,39 @@ pub async fn gen_title_get(
     Path(id): Path<String>,
 ) -> Response {
     title_for(&state, &auth, Some(&id)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-written delta frame is the JSON the tree form gives, for text that needs
+    /// escaping too.
+    #[test]
+    fn delta_frames_match_the_json_form() {
+        let frames = Frames {
+            response_id: "0b1c-2d".into(),
+            compact_id: "0b1c2d".into(),
+        };
+        for (kind, event, field) in [
+            (PartKind::Text, "on_message_delta", "text"),
+            (PartKind::Think, "on_reasoning_delta", "think"),
+        ] {
+            let text = "a \"quote\", a \\ and\nnew line, \u{1} and ünïcode 😀";
+            let mut out = Vec::new();
+            frames.delta(3, kind, text, &mut out);
+            let out = String::from_utf8(out).unwrap();
+            let data = out
+                .strip_prefix("event: message\ndata: ")
+                .and_then(|d| d.strip_suffix("\n\n"))
+                .unwrap();
+            assert!(!data.contains('\n'), "one line: {data}");
+            let got: Value = serde_json::from_str(data).unwrap();
+            let want = json!({
+                "event": event,
+                "data": { "id": "step_0b1c2d_3", "delta": { "content": [{"type": field, field: text}] } }
+            });
+            assert_eq!(got, want);
+        }
+    }
 }

@@ -4,10 +4,15 @@
 //! `delta.reasoning_content` (DeepSeek, vLLM) or `delta.reasoning` (OpenRouter, Ollama).
 
 use async_trait::async_trait;
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::sse::Frame;
-use crate::stream::{FrameParser, count, json, send, sse_stream};
+use crate::stream::{FrameParser, count, malformed, send, sse_stream};
 use crate::{
     ChatProvider, ChatRequest, ChatStream, Kind, ProviderError, Role, StreamItem, Upstream, Usage,
 };
@@ -122,18 +127,122 @@ impl ChatProvider for OpenAi {
 /// Parses `chat.completion.chunk` frames.
 struct Chunks;
 
+/// The parts of a `chat.completion.chunk` this reads, borrowed from the frame: a chunk arrives
+/// per token, so parsing it into a `Value` tree (a dozen allocations each, most of them for
+/// fields nobody reads) was a large share of the CPU a busy server spent per stream.
+#[derive(Deserialize)]
+struct Chunk<'a> {
+    #[serde(default, borrow)]
+    choices: Option<Vec<Choice<'a>>>,
+    #[serde(default)]
+    usage: Option<Value>,
+    #[serde(default, borrow)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct Choice<'a> {
+    #[serde(default, borrow)]
+    delta: Option<Delta<'a>>,
+    #[serde(default, borrow)]
+    finish_reason: Lenient<'a>,
+}
+
+#[derive(Deserialize)]
+struct Delta<'a> {
+    #[serde(default, borrow)]
+    reasoning_content: Lenient<'a>,
+    #[serde(default, borrow)]
+    reasoning: Lenient<'a>,
+    #[serde(default, borrow)]
+    content: Lenient<'a>,
+}
+
+/// A field read when it is a string and ignored otherwise (servers put `null`, arrays or
+/// objects where OpenAI has text; none of that should fail the stream).
+#[derive(Default)]
+struct Lenient<'a>(Option<Cow<'a, str>>);
+
+impl<'a> Lenient<'a> {
+    /// The text, when it is a non-empty string.
+    fn text(&self) -> Option<&str> {
+        self.0.as_deref().filter(|t| !t.is_empty())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Lenient<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_some<D: serde::Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<Self::Value, D::Error> {
+                d.deserialize_any(self)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                while a.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> Result<Self::Value, A::Error> {
+                while a.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
 impl FrameParser for Chunks {
     fn frame(&mut self, frame: Frame, out: &mut Vec<StreamItem>) -> Result<bool, ProviderError> {
-        if !frame.has_data || frame.data.trim().is_empty() {
+        let data = frame.data.trim();
+        if !frame.has_data || data.is_empty() {
             return Ok(false);
         }
-        if frame.data.trim() == "[DONE]" {
+        if data == "[DONE]" {
             return Ok(true);
         }
-        let chunk = json(&frame)?;
-        if let Some(err) = chunk.get("error") {
-            let (hint, message, _) = crate::stream::error_details(&chunk.to_string());
-            let message = message.unwrap_or_else(|| err.to_string());
+        let chunk: Chunk<'_> = serde_json::from_str(data).map_err(|e| malformed(&e, data))?;
+        if let Some(err) = chunk.error {
+            let (hint, message, _) = crate::stream::error_details(data);
+            let message = message.unwrap_or_else(|| err.get().to_owned());
             return Err(
                 match ProviderError::from_status(500, &hint, message.clone(), None) {
                     ProviderError::Upstream { .. } => {
@@ -143,34 +252,26 @@ impl FrameParser for Chunks {
                 },
             );
         }
-        for choice in chunk
-            .get("choices")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(delta) = choice.get("delta") {
-                for key in ["reasoning_content", "reasoning"] {
-                    if let Some(text) = delta.get(key).and_then(Value::as_str)
-                        && !text.is_empty()
-                    {
-                        out.push(StreamItem::Reasoning(text.to_owned()));
-                    }
-                }
-                if let Some(text) = delta.get("content").and_then(Value::as_str)
-                    && !text.is_empty()
+        for choice in chunk.choices.iter().flatten() {
+            if let Some(delta) = &choice.delta {
+                for text in [&delta.reasoning_content, &delta.reasoning]
+                    .into_iter()
+                    .filter_map(Lenient::text)
                 {
+                    out.push(StreamItem::Reasoning(text.to_owned()));
+                }
+                if let Some(text) = delta.content.text() {
                     out.push(StreamItem::Text(text.to_owned()));
                 }
             }
-            if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+            if let Some(reason) = choice.finish_reason.text() {
                 out.push(StreamItem::Finish(reason.to_owned()));
             }
         }
-        if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
+        if let Some(usage) = chunk.usage.filter(Value::is_object) {
             out.push(StreamItem::Usage(Usage {
-                prompt_tokens: count(usage, "prompt_tokens").unwrap_or(0),
-                completion_tokens: count(usage, "completion_tokens").unwrap_or(0),
+                prompt_tokens: count(&usage, "prompt_tokens").unwrap_or(0),
+                completion_tokens: count(&usage, "completion_tokens").unwrap_or(0),
             }));
         }
         Ok(false)
@@ -222,6 +323,26 @@ mod tests {
                 }),
             ]
         );
+    }
+
+    /// Servers that put other JSON where OpenAI has text, or escape their text, are read
+    /// the same; a frame that is not JSON is a malformed stream.
+    #[test]
+    fn lenient_fields_and_escapes() {
+        let (items, done) = parse(&[
+            r#"{"choices":null,"usage":null,"error":null}"#,
+            r#"{"choices":[{"delta":{"content":null,"reasoning":{"summary":"x"}},"finish_reason":null}]}"#,
+            r#"{"choices":[{"delta":{"content":["part"],"reasoning_content":7}}]}"#,
+            r#"{"choices":[{"delta":{"content":"say \"hi\"\n\u00e9"}}]}"#,
+            r#"{"choices":[{}]}"#,
+        ])
+        .unwrap();
+        assert!(!done);
+        assert_eq!(items, vec![StreamItem::Text("say \"hi\"\né".into())]);
+        assert!(matches!(
+            parse(&["{\"choices\": ["]),
+            Err(ProviderError::Malformed(_))
+        ));
     }
 
     #[test]

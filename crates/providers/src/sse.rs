@@ -32,30 +32,30 @@ impl Decoder {
     /// Appends a chunk and returns the frames it completed. Errs when one line grows past
     /// [`MAX_LINE`].
     pub fn push(&mut self, chunk: &[u8]) -> Result<Vec<Frame>, String> {
-        self.buf.extend_from_slice(chunk);
+        // Lines are read in place (the buffer is set aside while `line` updates the frame),
+        // not copied out one allocation per line.
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.extend_from_slice(chunk);
         let mut frames = Vec::new();
         let mut start = 0;
-        while let Some(rel) = self.buf[start..]
-            .iter()
-            .position(|b| *b == b'\n' || *b == b'\r')
-        {
+        while let Some(rel) = buf[start..].iter().position(|b| *b == b'\n' || *b == b'\r') {
             let end = start + rel;
             // A `\r` at the very end may be the first half of `\r\n`: wait for more.
-            if self.buf[end] == b'\r' && end + 1 == self.buf.len() {
+            if buf[end] == b'\r' && end + 1 == buf.len() {
                 break;
             }
-            let line = String::from_utf8_lossy(&self.buf[start..end]).into_owned();
-            let skip = if self.buf[end] == b'\r' && self.buf.get(end + 1) == Some(&b'\n') {
+            let skip = if buf[end] == b'\r' && buf.get(end + 1) == Some(&b'\n') {
                 2
             } else {
                 1
             };
-            start = end + skip;
-            if let Some(frame) = self.line(&line) {
+            if let Some(frame) = self.line(&String::from_utf8_lossy(&buf[start..end])) {
                 frames.push(frame);
             }
+            start = end + skip;
         }
-        self.buf.drain(..start);
+        buf.drain(..start);
+        self.buf = buf;
         // A burst can grow the buffer to a whole socket read; a stream lives for minutes and
         // thousands run at once, so give the memory back once it is drained.
         if self.buf.capacity() > SHRINK_ABOVE && self.buf.len() < SHRINK_ABOVE / 4 {

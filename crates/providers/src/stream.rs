@@ -205,10 +205,13 @@ pub(crate) fn sse_stream<P: FrameParser>(response: reqwest::Response, parser: P)
 
 /// Parses a frame's data as JSON, or reports the stream as malformed.
 pub(crate) fn json(frame: &Frame) -> Result<Value, ProviderError> {
-    serde_json::from_str(&frame.data).map_err(|e| {
-        let sample: String = frame.data.chars().take(120).collect();
-        ProviderError::Malformed(format!("{e} in {sample:?}"))
-    })
+    serde_json::from_str(&frame.data).map_err(|e| malformed(&e, &frame.data))
+}
+
+/// A frame's data that is not the JSON its format promises.
+pub(crate) fn malformed(e: &serde_json::Error, data: &str) -> ProviderError {
+    let sample: String = data.chars().take(120).collect();
+    ProviderError::Malformed(format!("{e} in {sample:?}"))
 }
 
 /// Reads a count field as `u32`.

@@ -77,17 +77,24 @@ async fn pump(
 ) -> End {
     // An item read ahead while coalescing that belongs to the next event.
     let mut pending: Option<Option<Result<StreamItem, ProviderError>>> = None;
+    // One timer for the stream, pushed back per item (a timeout per item cost a timer-wheel
+    // insert and removal per upstream chunk).
+    let idle = tokio::time::sleep(job.idle_timeout);
+    tokio::pin!(idle);
     loop {
         let next = match pending.take() {
             Some(item) => Ok(item),
             None => tokio::select! {
                 biased;
                 () = tx.closed() => return End::Aborted,
-                next = tokio::time::timeout(job.idle_timeout, stream.next()) => next,
+                next = stream.next() => Ok(next),
+                () = &mut idle => Err(()),
             },
         };
+        idle.as_mut()
+            .reset(tokio::time::Instant::now() + job.idle_timeout);
         let item = match next {
-            Err(_) => return End::Failed(ProviderError::Timeout),
+            Err(()) => return End::Failed(ProviderError::Timeout),
             Ok(None) => return End::Done,
             Ok(Some(Err(e))) => return End::Failed(e),
             Ok(Some(Ok(item))) => item,
