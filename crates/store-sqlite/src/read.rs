@@ -12,7 +12,9 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ferrochat_core::{Conversation, Message};
+use chrono::{DateTime, Utc};
+use ferrochat_core::{Conversation, Generation, Message};
+use ferrochat_store::sql::chat;
 use ferrochat_store::sql::conversations::{
     Bind, ConversationRow, INSERT, INSERT_MESSAGE, MESSAGES, MessageRow, Statement,
 };
@@ -195,6 +197,14 @@ fn write_turn(
         }
     };
     if let Some(m) = m {
+        insert_message(tx, m)?;
+    }
+    Ok(row)
+}
+
+/// [`INSERT_MESSAGE`] of `m` on `tx`.
+fn insert_message(tx: &rusqlite::Transaction<'_>, m: &Message) -> rusqlite::Result<()> {
+    {
         let (mid, cid, uid) = (
             m.id.to_string(),
             m.conversation_id.to_string(),
@@ -227,7 +237,59 @@ fn write_turn(
         )?;
         stmt.raw_execute()?;
     }
-    Ok(row)
+    Ok(())
+}
+
+/// The writes of a turn's end on `tx`: the answer, its generation record, the debit and the
+/// conversation's time.
+fn write_finish(
+    tx: &rusqlite::Transaction<'_>,
+    answer: &Message,
+    g: &Generation,
+    debit: bool,
+    now: i64,
+) -> rusqlite::Result<()> {
+    insert_message(tx, answer)?;
+    let (mid, cid, uid) = (
+        g.message_id.to_string(),
+        g.conversation_id.to_string(),
+        g.user_id.to_string(),
+    );
+    let mut stmt = tx.prepare_cached(chat::INSERT_GENERATION)?;
+    bind_all(
+        &mut stmt,
+        &[
+            &mid,
+            &cid,
+            &uid,
+            &g.endpoint,
+            &g.model,
+            &g.outcome.as_str(),
+            &g.error_code,
+            &g.finish_reason,
+            &g.prompt_tokens,
+            &g.completion_tokens,
+            &g.usage_reported,
+            &g.ttft_ms,
+            &g.duration_ms,
+            &g.token_cost,
+            &to_millis(g.created_at),
+        ],
+    )?;
+    stmt.raw_execute()?;
+    if debit {
+        let mut stmt = tx.prepare_cached(chat::DEBIT)?;
+        bind_all(&mut stmt, &[&uid, &g.token_cost, &now])?;
+        stmt.raw_execute()?;
+    }
+    let (auid, acid) = (
+        answer.user_id.to_string(),
+        answer.conversation_id.to_string(),
+    );
+    let mut stmt = tx.prepare_cached(chat::TOUCH)?;
+    bind_all(&mut stmt, &[&auid, &acid, &now])?;
+    stmt.raw_execute()?;
+    Ok(())
 }
 
 // Rows are read by position (a name lookup per column per row cost ~9% of a list request);
@@ -393,6 +455,34 @@ impl HotReads for Readers {
                 Err(e) => Some(Err(other(e))),
             },
             Err(rusqlite::Error::QueryReturnedNoRows) => Some(Err(StoreError::NotFound)),
+            Err(e) if is_busy(&e) => None,
+            Err(e) => Some(Err(conflict_or_other(e))),
+        }
+    }
+
+    fn finish_turn(
+        &self,
+        answer: &Message,
+        g: &Generation,
+        debit: bool,
+        now: DateTime<Utc>,
+    ) -> Option<StoreResult<()>> {
+        let mut guard = self.writer.lock().ok()?;
+        if guard.is_none() {
+            *guard = Some(self.open_writer().ok()?);
+        }
+        let conn = guard.as_mut()?;
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) if is_busy(&e) => return None,
+            Err(e) => return Some(Err(other(e))),
+        };
+        match write_finish(&tx, answer, g, debit, to_millis(now)) {
+            Ok(()) => match tx.commit() {
+                Ok(()) => Some(Ok(())),
+                Err(e) if is_busy(&e) => None,
+                Err(e) => Some(Err(other(e))),
+            },
             Err(e) if is_busy(&e) => None,
             Err(e) => Some(Err(conflict_or_other(e))),
         }

@@ -37,10 +37,12 @@ impl Parts {
             .collect()
     }
 
-    fn to_content(&self, error: Option<&str>) -> Value {
+    /// The stored content; consumes the parts so only one copy of the answer is held while
+    /// it waits to be stored (thousands of streams ending together all wait at once).
+    fn into_content(self, error: Option<&str>) -> Value {
         let mut parts: Vec<Value> = self
             .0
-            .iter()
+            .into_iter()
             .map(|(kind, text)| match kind {
                 PartKind::Text => json!({"type": "text", "text": text}),
                 PartKind::Think => json!({"type": "think", "think": text}),
@@ -191,13 +193,14 @@ pub(crate) async fn run(job: Job, tx: mpsc::Sender<ChatEvent>) {
     };
     let error_text = error.map(|e| format!("An error occurred while processing the request: {e}"));
     let now = job.clock.now();
-    let answer_text = parts.answer_text();
+    // The title model reads the answer; without a title to make, no copy is kept.
+    let answer_text = job.title.as_ref().map(|_| parts.answer_text());
     let usage_reported = progress.usage.is_some();
     let usage = progress.usage.unwrap_or(Usage {
         prompt_tokens: job.prompt_estimate,
         completion_tokens: parts.0.iter().map(|(_, t)| tokens::estimate(t)).sum(),
     });
-    let content = JsonText::from_value(&parts.to_content(error_text.as_deref()));
+    let content = JsonText::from_value(&parts.into_content(error_text.as_deref()));
     let response = Message {
         id: job.response_id,
         conversation_id: job.conversation.id,
@@ -257,7 +260,7 @@ pub(crate) async fn run(job: Job, tx: mpsc::Sender<ChatEvent>) {
             .await;
     }
     drop(tx);
-    if let Some(title) = &job.title {
+    if let (Some(title), Some(answer_text)) = (&job.title, answer_text) {
         title.run(&job, &answer_text).await;
     }
 }

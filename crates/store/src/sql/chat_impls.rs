@@ -84,6 +84,11 @@ macro_rules! impl_sql_chat_store {
                         Some(gate) => Some(gate.lock().await),
                         None => None,
                     };
+                    if let Some(hot) = &self.hot
+                        && let Some(done) = hot.finish_turn(answer, g, debit, now)
+                    {
+                        return done;
+                    }
                     self.profiler
                         .run("chat.finish_turn", async {
                             let mut tx = self.pool.begin().await?;

@@ -44,6 +44,23 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
     ) -> Option<StoreResult<Option<ConversationRow>>> {
         None
     }
+
+    /// The end of a chat turn (see `ChatStore::finish_turn`) in one transaction, without
+    /// waiting: `None` when the write lock is taken (or the engine has no such path), and the
+    /// caller goes through its pool instead.
+    ///
+    /// When thousands of streams end together their answers queue for SQLite's one write
+    /// lock; through the pool each took four statements of thread hand-offs, and every
+    /// waiting answer held its memory meanwhile.
+    fn finish_turn(
+        &self,
+        _answer: &ferrochat_core::Message,
+        _generation: &ferrochat_core::Generation,
+        _debit: bool,
+        _now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<StoreResult<()>> {
+        None
+    }
 }
 
 /// [`HotReads::message_rows`] on the blocking pool: a tree can be thousands of rows, too long
