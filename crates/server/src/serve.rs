@@ -1,10 +1,12 @@
 //! Serving with graceful shutdown.
 
-use std::net::SocketAddr;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use ferrochat_cache::{MemoryLimiter, RateLimiter, RedisLimiter};
 use ferrochat_config::{Config, Secrets};
 use ferrochat_mail::{Encryption, LogMailer, Mailer, SmtpMailer, SmtpSettings};
@@ -18,8 +20,12 @@ use ferrochat_services::crypto::SecretBox;
 use ferrochat_services::{Deps, Services, SystemClock};
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
+use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::{BootError, build_router, open_store, prepare_data_dir, telemetry};
 
@@ -171,39 +177,170 @@ pub async fn listen(address: &str) -> std::io::Result<TcpListener> {
     }))
 }
 
+/// How long a client may take to send a request's headers (slow-header attacks hold a
+/// connection open by trickling them).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What a client sends first to speak HTTP/2 without TLS (RFC 9113 §3.4, "prior knowledge").
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
 /// Serves `router` on `listener` until `shutdown` is cancelled. Then it stops accepting, lets
 /// in-flight requests and streams finish, and returns once they have, or once `grace` has
 /// passed, whichever comes first (remaining connections are then dropped).
+///
+/// The accept loop is ferrochat's own rather than `axum::serve`, for two things that one does
+/// not offer: a header read timeout, and telling HTTP/1 from HTTP/2 by peeking at the socket.
+/// `axum::serve` (hyper-util's `auto`) reads the first 24 bytes to tell, then hands them to
+/// HTTP/1 as a read of their own; that partial first read made hyper grow every connection's
+/// read buffer to 16 KB, which thousands of open chat streams each kept.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: CancellationToken,
     grace: Duration,
 ) -> std::io::Result<()> {
-    // Without TCP_NODELAY a streamed event written right after another waits for the peer's
-    // delayed ACK (up to 40 ms on Linux): every chat stream's first token paid it.
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+    let mut http1 = http1::Builder::new();
+    http1
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT);
+    let mut http2 = http2::Builder::new(TokioExecutor::new());
+    http2.timer(TokioTimer::new());
+    let builders = Arc::new((http1, http2));
+    let connections = TaskTracker::new();
+    loop {
+        let (tcp, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(&e).await;
+                    continue;
+                }
+            },
+            () = shutdown.cancelled() => break,
+        };
+        // Without TCP_NODELAY a streamed event written right after another waits for the
+        // peer's delayed ACK (up to 40 ms on Linux): every chat stream's first token paid it.
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::debug!(error = %e, "could not set TCP_NODELAY");
         }
-    });
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let server = std::future::IntoFuture::into_future(server);
-    tokio::pin!(server);
+        let router = router.clone();
+        let service = hyper::service::service_fn(move |mut req: http::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(remote));
+            tower::ServiceExt::oneshot(router.clone(), req)
+        });
+        let (builders, shutdown) = (builders.clone(), shutdown.clone());
+        connections.spawn(async move {
+            let served = match sniff_h2(&tcp).await {
+                Ok(false) => {
+                    let conn = builders
+                        .0
+                        .serve_connection(TokioIo::new(tcp), service)
+                        .with_upgrades();
+                    drive(conn, &shutdown).await
+                }
+                Ok(true) => {
+                    let conn = builders.1.serve_connection(TokioIo::new(tcp), service);
+                    drive(conn, &shutdown).await
+                }
+                // The peer is already gone.
+                Err(_) => return,
+            };
+            if let Err(e) = served {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    connections.close();
+    if tokio::time::timeout(grace, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            grace_ms = grace.as_millis(),
+            "grace period over; dropping remaining connections"
+        );
+    }
+    Ok(())
+}
+
+/// Whether the client opens with the HTTP/2 preface, read without consuming anything: peeks
+/// until the bytes so far differ from it (an HTTP/1 request differs by its second byte) or all
+/// of it is there. A client that sends nothing is left to HTTP/1's header timeout; one that
+/// stops partway through the preface is given a second, then answered as HTTP/1.
+async fn sniff_h2(tcp: &tokio::net::TcpStream) -> std::io::Result<bool> {
+    let mut buf = [0u8; H2_PREFACE.len()];
+    for _ in 0..200 {
+        let n = tcp.peek(&mut buf).await?;
+        if n == 0 || buf[..n] != H2_PREFACE[..n] {
+            return Ok(false);
+        }
+        if n == H2_PREFACE.len() {
+            return Ok(true);
+        }
+        // A partial preface (clients send it in one write, so this is rare). The socket stays
+        // readable while those bytes sit unread, so wait a moment rather than for readiness.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(false)
+}
+
+/// A connection that can be asked to finish its in-flight requests and close.
+trait Graceful: Future<Output = hyper::Result<()>> {
+    fn shutdown(self: Pin<&mut Self>);
+}
+
+impl<I, S, B> Graceful for http1::UpgradeableConnection<I, S>
+where
+    Self: Future<Output = hyper::Result<()>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    B: hyper::body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn shutdown(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+impl<I, S, B, E> Graceful for http2::Connection<I, S, E>
+where
+    Self: Future<Output = hyper::Result<()>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin,
+    S: hyper::service::HttpService<Incoming, ResBody = B>,
+    B: hyper::body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: hyper::rt::bounds::Http2ServerConnExec<S::Future, B>,
+{
+    fn shutdown(self: Pin<&mut Self>) {
+        self.graceful_shutdown();
+    }
+}
+
+/// Serves a connection to its end; on shutdown, lets its in-flight requests finish first.
+async fn drive<C: Graceful>(conn: C, shutdown: &CancellationToken) -> hyper::Result<()> {
+    tokio::pin!(conn);
     tokio::select! {
-        result = &mut server => result,
-        () = async {
-            shutdown.cancelled().await;
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!(grace_ms = grace.as_millis(), "grace period over; dropping remaining connections");
-            Ok(())
+        served = conn.as_mut() => served,
+        () = shutdown.cancelled() => {
+            conn.as_mut().shutdown();
+            conn.await
         }
     }
+}
+
+/// Per-connection errors (the peer gave up before it was accepted) are skipped; others (out
+/// of file descriptors) are logged and retried after a pause instead of spinning.
+async fn accept_failed(e: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accepting a connection failed");
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 /// How often soft-deleted conversations past their retention are looked for.

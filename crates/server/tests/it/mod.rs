@@ -5,6 +5,7 @@ mod auth;
 mod bad_input;
 mod chat;
 mod client;
+mod connections;
 mod convos;
 mod errors;
 mod librechat;
