@@ -51,6 +51,7 @@ fn args() -> Args {
             "--streams" => {
                 a.streams = value
                     .split(',')
+                    .filter(|n| !n.trim().is_empty())
                     .map(|n| n.trim().parse().expect("--streams N,M"))
                     .collect();
             }

@@ -199,6 +199,19 @@ pub async fn serve(
     shutdown: CancellationToken,
     grace: Duration,
 ) -> std::io::Result<()> {
+    // On a worker, not the thread that blocks on `main`: a connection's task then starts on
+    // the worker that accepted it, without waking another thread first.
+    tokio::spawn(accept_loop(listener, router, shutdown, grace))
+        .await
+        .map_err(std::io::Error::other)?
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    router: Router,
+    shutdown: CancellationToken,
+    grace: Duration,
+) -> std::io::Result<()> {
     let mut http1 = http1::Builder::new();
     http1
         .timer(TokioTimer::new())

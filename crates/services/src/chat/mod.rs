@@ -443,6 +443,10 @@ impl ChatService {
             _live: Live::new(&self.live),
         };
         tokio::spawn(run::run(job, tx));
+        // Let the generation start its upstream call before this request's answer head is
+        // written: the spawned task runs next on this worker, up to its first wait (the
+        // connection), and the caller's writing overlaps that wait instead of delaying it.
+        tokio::task::yield_now().await;
         Ok(rx)
     }
 
