@@ -18,15 +18,15 @@ const DEFAULT_MAX_TOKENS: u32 = 8192;
 
 pub(crate) struct Anthropic {
     upstream: Upstream,
-    client: reqwest::Client,
+    client: crate::HttpClient,
 }
 
 impl Anthropic {
-    pub(crate) fn new(upstream: Upstream, client: reqwest::Client) -> Self {
+    pub(crate) fn new(upstream: Upstream, client: crate::HttpClient) -> Self {
         Self { upstream, client }
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    fn request(&self, method: http::Method, path: &str) -> crate::RequestBuilder {
         let req = self
             .client
             .request(method, format!("{}{path}", self.upstream.base_url))
@@ -102,7 +102,7 @@ impl Anthropic {
 impl ChatProvider for Anthropic {
     async fn stream(&self, request: &ChatRequest) -> Result<ChatStream, ProviderError> {
         let req = self
-            .request(reqwest::Method::POST, "/v1/messages")
+            .request(http::Method::POST, "/v1/messages")
             .header("accept", "text/event-stream")
             .json(&self.body(request));
         let response = send(req).await?;
@@ -110,7 +110,7 @@ impl ChatProvider for Anthropic {
     }
 
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
-        let response = send(self.request(reqwest::Method::GET, "/v1/models?limit=1000")).await?;
+        let response = send(self.request(http::Method::GET, "/v1/models?limit=1000")).await?;
         let body: Value = response
             .json()
             .await
@@ -326,7 +326,7 @@ mod tests {
                 add_params: Map::new(),
                 drop_params: vec![],
             },
-            reqwest::Client::new(),
+            crate::HttpClient::new(),
         );
         let turn = |role, text: &str| Turn {
             role,

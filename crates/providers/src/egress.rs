@@ -174,7 +174,7 @@ impl EgressGuard {
 
     /// Checks a URL before use: its host must resolve only to allowed addresses.
     pub async fn check_url(&self, url: &str) -> Result<(), EgressError> {
-        let parsed = reqwest::Url::parse(url).map_err(|_| EgressError::BadUrl)?;
+        let parsed = url::Url::parse(url).map_err(|_| EgressError::BadUrl)?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(EgressError::BadUrl);
         }
@@ -216,27 +216,8 @@ impl EgressGuard {
 
     /// An HTTP client for user-supplied URLs: this guard resolves every name it connects to,
     /// and it follows no redirects.
-    pub fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .redirect(reqwest::redirect::Policy::none())
-            .dns_resolver(Arc::new(self.clone()))
-            .build()
-            .unwrap_or_default()
-    }
-}
-
-impl reqwest::dns::Resolve for EgressGuard {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let guard = self.clone();
-        Box::pin(async move {
-            let addrs = guard
-                .resolve(name.as_str(), 0)
-                .await
-                .map_err(|e| -> Box<dyn std::error::Error + Send + Sync> { Box::new(e) })?;
-            let iter: reqwest::dns::Addrs = Box::new(addrs.into_iter());
-            Ok(iter)
-        })
+    pub fn client(&self) -> crate::HttpClient {
+        crate::HttpClient::guarded(self.clone())
     }
 }
 

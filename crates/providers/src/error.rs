@@ -71,16 +71,6 @@ impl ProviderError {
         }
     }
 
-    /// Maps a transport error from reqwest.
-    pub(crate) fn transport(e: &reqwest::Error) -> Self {
-        if e.is_timeout() {
-            Self::Timeout
-        } else {
-            // reqwest's Display names the URL but never headers, so no key can leak.
-            Self::Connection(without_url(e))
-        }
-    }
-
     /// Sorts an HTTP error answer. `kind_hint` is the upstream's own error type or code
     /// (`invalid_api_key`, `context_length_exceeded`, `not_found_error`, `RESOURCE_EXHAUSTED`, …)
     /// when its body had one.
@@ -130,28 +120,9 @@ impl ProviderError {
     }
 }
 
-/// reqwest's message without the URL it appends (which can carry a Gemini key in old setups).
-fn without_url(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    if let Some(url) = e.url()
-        && let Some(at) = text.find(url.as_str())
-    {
-        text.truncate(at);
-        let trimmed = text.trim_end_matches([' ', '(', ':', '-']).len();
-        text.truncate(trimmed);
-    }
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
-}
-
 /// Reads a `Retry-After` header given in seconds.
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+pub(crate) fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
+    let value = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
     value
         .trim()
         .parse::<f64>()

@@ -13,15 +13,15 @@ use crate::{
 
 pub(crate) struct Google {
     upstream: Upstream,
-    client: reqwest::Client,
+    client: crate::HttpClient,
 }
 
 impl Google {
-    pub(crate) fn new(upstream: Upstream, client: reqwest::Client) -> Self {
+    pub(crate) fn new(upstream: Upstream, client: crate::HttpClient) -> Self {
         Self { upstream, client }
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    fn request(&self, method: http::Method, path: &str) -> crate::RequestBuilder {
         // The key goes in a header, never the URL, so it cannot end up in logs.
         let req = self
             .client
@@ -94,7 +94,7 @@ impl ChatProvider for Google {
             bare(&request.model)
         );
         let req = self
-            .request(reqwest::Method::POST, &path)
+            .request(http::Method::POST, &path)
             .json(&self.body(request));
         let response = send(req).await?;
         Ok(sse_stream(response, Responses::default()))
@@ -102,7 +102,7 @@ impl ChatProvider for Google {
 
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
         let response =
-            send(self.request(reqwest::Method::GET, "/v1beta/models?pageSize=1000")).await?;
+            send(self.request(http::Method::GET, "/v1beta/models?pageSize=1000")).await?;
         let body: Value = response
             .json()
             .await

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 
 mod anthropic;
+mod client;
 pub mod egress;
 mod error;
 mod google;
@@ -24,6 +25,7 @@ use async_trait::async_trait;
 use futures_util::Stream;
 use serde_json::{Map, Value};
 
+pub use client::{HttpClient, RequestBuilder, Response};
 pub use error::ProviderError;
 
 /// Who wrote a turn of the conversation sent upstream.
@@ -151,23 +153,15 @@ pub struct Upstream {
     pub drop_params: Vec<String>,
 }
 
-/// The HTTP client providers share (one connection pool for every upstream).
-pub type HttpClient = reqwest::Client;
-
-/// A client for upstream calls: connection attempts give up after 10 s; there is no overall
-/// timeout, because answers stream for minutes (the engine bounds the wait between chunks).
+/// A client for upstream calls, shared by the providers (one connection pool for every
+/// upstream): connection attempts give up after 10 s; there is no overall timeout, because
+/// answers stream for minutes (the engine bounds the wait between chunks).
 pub fn http_client() -> HttpClient {
-    reqwest::Client::builder()
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .pool_idle_timeout(std::time::Duration::from_secs(60))
-        // After a burst of thousands of streams, keep a few warm connections, not thousands.
-        .pool_max_idle_per_host(64)
-        .build()
-        .unwrap_or_default()
+    HttpClient::new()
 }
 
 /// The provider for an upstream, sharing `client`'s connection pool.
-pub fn connect(upstream: Upstream, client: reqwest::Client) -> Arc<dyn ChatProvider> {
+pub fn connect(upstream: Upstream, client: HttpClient) -> Arc<dyn ChatProvider> {
     match upstream.kind {
         Kind::OpenAi | Kind::Azure { .. } => Arc::new(openai::OpenAi::new(upstream, client)),
         Kind::Anthropic => Arc::new(anthropic::Anthropic::new(upstream, client)),
@@ -186,7 +180,7 @@ fn adjust_body(upstream: &Upstream, body: &mut Map<String, Value>) {
 }
 
 /// Adds the configured extra headers.
-fn with_headers(upstream: &Upstream, mut req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+fn with_headers(upstream: &Upstream, mut req: RequestBuilder) -> RequestBuilder {
     for (k, v) in &upstream.headers {
         req = req.header(k.as_str(), v.as_str());
     }

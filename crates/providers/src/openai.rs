@@ -19,15 +19,15 @@ use crate::{
 
 pub(crate) struct OpenAi {
     upstream: Upstream,
-    client: reqwest::Client,
+    client: crate::HttpClient,
 }
 
 impl OpenAi {
-    pub(crate) fn new(upstream: Upstream, client: reqwest::Client) -> Self {
+    pub(crate) fn new(upstream: Upstream, client: crate::HttpClient) -> Self {
         Self { upstream, client }
     }
 
-    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+    fn request(&self, method: http::Method, path: &str) -> crate::RequestBuilder {
         let base = &self.upstream.base_url;
         let req = match &self.upstream.kind {
             Kind::Azure {
@@ -100,7 +100,7 @@ impl OpenAi {
 impl ChatProvider for OpenAi {
     async fn stream(&self, request: &ChatRequest) -> Result<ChatStream, ProviderError> {
         let req = self
-            .request(reqwest::Method::POST, "/chat/completions")
+            .request(http::Method::POST, "/chat/completions")
             .header("accept", "text/event-stream")
             .json(&self.body(request));
         let response = send(req).await?;
@@ -108,7 +108,7 @@ impl ChatProvider for OpenAi {
     }
 
     async fn models(&self) -> Result<Vec<String>, ProviderError> {
-        let response = send(self.request(reqwest::Method::GET, "/models")).await?;
+        let response = send(self.request(http::Method::GET, "/models")).await?;
         let body: Value = response
             .json()
             .await
@@ -370,7 +370,7 @@ mod tests {
                 add_params: Map::new(),
                 drop_params: vec![],
             },
-            reqwest::Client::new(),
+            crate::HttpClient::new(),
         );
         let body = p.body(&ChatRequest {
             model: "m".into(),

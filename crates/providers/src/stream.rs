@@ -28,8 +28,8 @@ pub(crate) trait FrameParser: Send + 'static {
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// Sends a request; a non-2xx answer becomes a sorted [`ProviderError`].
-pub(crate) async fn send(req: reqwest::RequestBuilder) -> Result<reqwest::Response, ProviderError> {
-    let response = req.send().await.map_err(|e| ProviderError::transport(&e))?;
+pub(crate) async fn send(req: crate::RequestBuilder) -> Result<crate::Response, ProviderError> {
+    let response = req.send().await?;
     if response.status().is_success() {
         return Ok(response);
     }
@@ -101,7 +101,7 @@ pub(crate) fn error_details(body: &str) -> (String, Option<String>, Option<Durat
 }
 
 struct State<P> {
-    body: futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>,
+    body: futures_util::stream::BoxStream<'static, Result<bytes::Bytes, ProviderError>>,
     decoder: Decoder,
     parser: P,
     queue: VecDeque<Result<StreamItem, ProviderError>>,
@@ -113,7 +113,9 @@ struct State<P> {
 /// Reads what is left of a finished body (normally just the chunked terminator), so the
 /// connection goes back to the pool instead of being closed: a fresh connection per answer
 /// cost every next answer a TCP handshake. Bounded, in case an upstream keeps talking.
-async fn drain(body: &mut futures_util::stream::BoxStream<'static, reqwest::Result<bytes::Bytes>>) {
+async fn drain(
+    body: &mut futures_util::stream::BoxStream<'static, Result<bytes::Bytes, ProviderError>>,
+) {
     let mut left: usize = 64 * 1024;
     let reading = async {
         while let Some(Ok(chunk)) = body.next().await {
@@ -153,9 +155,9 @@ impl<P: FrameParser> State<P> {
 
 /// Turns a streaming response into items. Ends after the end marker (the rest of the body is
 /// dropped, closing the connection) or after the first error.
-pub(crate) fn sse_stream<P: FrameParser>(response: reqwest::Response, parser: P) -> ChatStream {
+pub(crate) fn sse_stream<P: FrameParser>(response: crate::Response, parser: P) -> ChatStream {
     let state = State {
-        body: response.bytes_stream().boxed(),
+        body: response.bytes_stream(),
         decoder: Decoder::default(),
         parser,
         queue: VecDeque::new(),
@@ -182,7 +184,7 @@ pub(crate) fn sse_stream<P: FrameParser>(response: reqwest::Response, parser: P)
                     }
                 },
                 Some(Err(e)) => {
-                    st.queue.push_back(Err(ProviderError::transport(&e)));
+                    st.queue.push_back(Err(e));
                     st.finished = true;
                 }
                 None => {

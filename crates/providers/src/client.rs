@@ -1,0 +1,361 @@
+//! The HTTP client for upstream calls: hyper's pooled HTTP/1.1 client over plain TCP or rustls
+//! (certificates checked against the system's trust store), built here rather than taken from
+//! reqwest for one setting reqwest does not expose: a fixed read size.
+//!
+//! hyper reads a connection into a buffer that doubles whenever a read fills it, up to 400 KB,
+//! and keeps it for the connection's life. A chat stream whose reader falls behind (a busy
+//! machine, a slow client) finds many chunks waiting at its next read, so thousands of open
+//! streams each grew a large buffer: peak memory followed how far behind the server was. With
+//! a fixed read size the backlog stays in the kernel's socket buffer and is read a few KB at a
+//! time; an answer's chunks are a few hundred bytes each.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode, Uri};
+use http_body_util::{BodyDataStream, BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::DigitallySignedStruct;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use serde::de::DeserializeOwned;
+
+use crate::ProviderError;
+use crate::egress::EgressGuard;
+
+/// Bytes read from an upstream connection at a time (see the module docs).
+const READ_SIZE: usize = 8 * 1024;
+/// How long a connection attempt may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+type Connector = hyper_rustls::HttpsConnector<HttpConnector<Resolver>>;
+
+/// A pooled client for upstream calls; cheap to clone (the pool is shared).
+#[derive(Clone)]
+pub struct HttpClient {
+    inner: Client<Connector, Full<Bytes>>,
+}
+
+/// How a client finds a host's addresses.
+#[derive(Clone, Debug)]
+enum Resolver {
+    /// The system resolver, for the operator's own endpoints.
+    System(GaiResolver),
+    /// The egress guard, for URLs a user supplied: private targets are refused.
+    Guarded(EgressGuard),
+}
+
+impl tower_service::Service<Name> for Resolver {
+    type Response = std::vec::IntoIter<SocketAddr>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, name: Name) -> Self::Future {
+        match self {
+            Resolver::System(gai) => {
+                let lookup = gai.call(name);
+                Box::pin(async move {
+                    let addrs: Vec<SocketAddr> = lookup.await?.collect();
+                    Ok(addrs.into_iter())
+                })
+            }
+            Resolver::Guarded(guard) => {
+                let guard = guard.clone();
+                Box::pin(async move {
+                    let addrs = guard.resolve(name.as_str(), 0).await?;
+                    Ok(addrs.into_iter())
+                })
+            }
+        }
+    }
+}
+
+impl HttpClient {
+    /// A client for the operator's endpoints (any address, local model servers included).
+    pub fn new() -> Self {
+        Self::with_resolver(Resolver::System(GaiResolver::new()))
+    }
+
+    /// A client whose every connection goes through `guard` (user-supplied URLs). Like all of
+    /// these clients it follows no redirects.
+    pub(crate) fn guarded(guard: EgressGuard) -> Self {
+        Self::with_resolver(Resolver::Guarded(guard))
+    }
+
+    fn with_resolver(resolver: Resolver) -> Self {
+        let mut http = HttpConnector::new_with_resolver(resolver);
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        let connector = hyper_rustls::HttpsConnector::from((http, tls_config()));
+        let inner = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            // After a burst of thousands of streams, keep a few warm connections, not thousands.
+            .pool_max_idle_per_host(64)
+            .http1_read_buf_exact_size(READ_SIZE)
+            .build(connector);
+        Self { inner }
+    }
+
+    /// A request to `url`.
+    pub fn request(&self, method: Method, url: impl AsRef<str>) -> RequestBuilder {
+        let mut builder = RequestBuilder {
+            client: self.clone(),
+            method,
+            uri: None,
+            headers: HeaderMap::new(),
+            body: Bytes::new(),
+            error: None,
+        };
+        match url.as_ref().parse::<Uri>() {
+            Ok(uri) if uri.scheme().is_some() && uri.host().is_some() => builder.uri = Some(uri),
+            _ => builder.error = Some("not an absolute http(s) URL".into()),
+        }
+        builder
+    }
+
+    /// A GET request to `url`.
+    pub fn get(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::GET, url)
+    }
+}
+
+impl std::fmt::Debug for HttpClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpClient")
+    }
+}
+
+impl Default for HttpClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// rustls with aws-lc-rs and the platform's certificate verifier (the system trust store, as
+/// reqwest uses); HTTP/1.1 only. Built once per process.
+fn tls_config() -> Arc<rustls::ClientConfig> {
+    static CONFIG: OnceLock<Arc<rustls::ClientConfig>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+            let verifier: Arc<dyn ServerCertVerifier> =
+                match rustls_platform_verifier::Verifier::new(provider.clone()) {
+                    Ok(v) => Arc::new(v),
+                    Err(e) => Arc::new(NoTrustStore(e.to_string(), provider.clone())),
+                };
+            let builder = match rustls::ClientConfig::builder_with_provider(provider)
+                .with_protocol_versions(rustls::DEFAULT_VERSIONS)
+            {
+                Ok(builder) => builder,
+                // A startup invariant, not input: rustls's own provider has its own defaults.
+                Err(e) => unreachable!("aws-lc-rs supports rustls's default versions: {e}"),
+            };
+            let mut config = builder
+                .dangerous()
+                .with_custom_certificate_verifier(verifier)
+                .with_no_client_auth();
+            config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            Arc::new(config)
+        })
+        .clone()
+}
+
+/// The verifier when the system trust store cannot be read: every TLS connection fails,
+/// saying why, instead of the process.
+#[derive(Debug)]
+struct NoTrustStore(String, Arc<rustls::crypto::CryptoProvider>);
+
+impl ServerCertVerifier for NoTrustStore {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Err(rustls::Error::General(format!(
+            "the system trust store could not be loaded: {}",
+            self.0
+        )))
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("no trust store".into()))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Err(rustls::Error::General("no trust store".into()))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.1.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// A request being built; problems (a bad URL or header) are reported by [`Self::send`].
+#[derive(Debug)]
+pub struct RequestBuilder {
+    client: HttpClient,
+    method: Method,
+    uri: Option<Uri>,
+    headers: HeaderMap,
+    body: Bytes,
+    error: Option<String>,
+}
+
+impl RequestBuilder {
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(n), Ok(v)) => {
+                self.headers.append(n, v);
+            }
+            _ => {
+                self.error
+                    .get_or_insert_with(|| format!("header {name:?} is not a valid HTTP header"));
+            }
+        }
+        self
+    }
+
+    /// `Authorization: Bearer {token}`, marked sensitive.
+    pub fn bearer_auth(mut self, token: &str) -> Self {
+        match HeaderValue::from_str(&format!("Bearer {token}")) {
+            Ok(mut v) => {
+                v.set_sensitive(true);
+                self.headers.insert(AUTHORIZATION, v);
+            }
+            Err(_) => {
+                self.error
+                    .get_or_insert_with(|| "the API key is not a valid header value".into());
+            }
+        }
+        self
+    }
+
+    /// A JSON body.
+    pub fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Self {
+        match serde_json::to_vec(body) {
+            Ok(bytes) => {
+                self.body = Bytes::from(bytes);
+                self.headers
+                    .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            }
+            Err(e) => {
+                self.error.get_or_insert_with(|| e.to_string());
+            }
+        }
+        self
+    }
+
+    /// Sends the request and waits for the answer's head.
+    pub async fn send(self) -> Result<Response, ProviderError> {
+        if let Some(e) = self.error {
+            return Err(ProviderError::Connection(e));
+        }
+        let Some(uri) = self.uri else {
+            return Err(ProviderError::Connection("no URL".into()));
+        };
+        let mut request = http::Request::new(Full::new(self.body));
+        *request.method_mut() = self.method;
+        *request.uri_mut() = uri;
+        *request.headers_mut() = self.headers;
+        let response = self
+            .client
+            .inner
+            .request(request)
+            .await
+            .map_err(|e| transport(&e))?;
+        Ok(Response(response))
+    }
+}
+
+/// An answer whose body has not been read yet.
+#[derive(Debug)]
+pub struct Response(http::Response<hyper::body::Incoming>);
+
+impl Response {
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.0.status()
+    }
+
+    /// The headers.
+    pub fn headers(&self) -> &HeaderMap {
+        self.0.headers()
+    }
+
+    /// The body as it arrives; a connection cut mid-body is an `Err` item.
+    pub fn bytes_stream(self) -> BoxStream<'static, Result<Bytes, ProviderError>> {
+        BodyDataStream::new(self.0.into_body())
+            .map(|r| r.map_err(|e| transport(&e)))
+            .boxed()
+    }
+
+    /// The whole body parsed as JSON.
+    pub async fn json<T: DeserializeOwned>(self) -> Result<T, ProviderError> {
+        let body = self
+            .0
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| transport(&e))?
+            .to_bytes();
+        serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))
+    }
+}
+
+/// Sorts a transport failure: a timeout anywhere in the chain is a timeout, anything else a
+/// connection problem, described by the error chain (which never holds headers, so no key).
+fn transport(e: &(dyn std::error::Error + 'static)) -> ProviderError {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    let mut timed_out = false;
+    while let Some(s) = source {
+        if s.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        {
+            timed_out = true;
+        }
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    if timed_out {
+        ProviderError::Timeout
+    } else {
+        ProviderError::Connection(text)
+    }
+}
