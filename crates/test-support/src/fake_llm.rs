@@ -21,7 +21,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -59,6 +59,9 @@ struct Shared {
     /// Frames already built, by (model, prompt): a real upstream's work happens elsewhere, so
     /// the fake should not spend the benchmark machine's CPU rebuilding identical answers.
     answers: Mutex<std::collections::HashMap<(String, String), Answer>>,
+    /// For the last paced answer: how long the fake itself took from receiving the request to
+    /// sending the first chunk after a pause (its own share of a time to first token).
+    last_paced: Mutex<Option<Duration>>,
 }
 
 /// An answer's frames, built once.
@@ -120,6 +123,13 @@ impl FakeLlm {
         self.shared.requests.lock().unwrap().clone()
     }
 
+    /// For the last answer paced with `every-Nms`: the time from the fake receiving the request
+    /// to it sending the first chunk after a pause, i.e. the upstream's own share of a time to
+    /// first token, so a benchmark can take it out of what it measured.
+    pub fn last_paced(&self) -> Option<Duration> {
+        self.shared.last_paced.lock().unwrap().take()
+    }
+
     /// Streamed response bodies still open (the upstream connections a generation holds).
     pub fn open_streams(&self) -> usize {
         self.shared.open_bodies.load(Ordering::SeqCst)
@@ -140,6 +150,7 @@ impl FakeLlm {
 }
 
 async fn handle(State((format, shared)): State<(Format, Arc<Shared>)>, req: Request) -> Response {
+    let received = Instant::now();
     let path = req
         .uri()
         .path_and_query()
@@ -196,7 +207,7 @@ async fn handle(State((format, shared)): State<(Format, Arc<Shared>)>, req: Requ
             built
         }
     };
-    stream(frames, plan.delay, plan.ending, shared)
+    stream(frames, plan.delay, plan.ending, shared, received)
 }
 
 fn models(format: Format) -> Response {
@@ -530,38 +541,41 @@ fn stream(
     delay: Duration,
     ending: Ending,
     shared: Arc<Shared>,
+    received: Instant,
 ) -> Response {
     shared.open_bodies.fetch_add(1, Ordering::SeqCst);
     let guard = OpenBody(shared);
     let frames = (0..frames.len()).map(move |i| frames[i].clone());
-    let state = (frames, guard, false);
-    let body =
-        futures_util::stream::unfold(state, move |(mut frames, guard, started)| async move {
-            if started && !delay.is_zero() {
-                tokio::time::sleep(delay).await;
+    let state = (frames, guard, 0usize);
+    let body = futures_util::stream::unfold(state, move |(mut frames, guard, sent)| async move {
+        if sent > 0 && !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+            if sent == 1 {
+                *guard.0.last_paced.lock().unwrap() = Some(received.elapsed());
             }
-            match frames.next() {
-                Some(f) => Some((Ok(f), (frames, guard, true))),
-                None if ending == Ending::Hang => {
-                    std::future::pending::<()>().await;
-                    None
-                }
-                // An error in the body makes the server drop the connection without the final
-                // chunk: the client sees a reset mid-stream.
-                None if ending == Ending::Cut => Some((
-                    {
-                        // Let the chunks before it reach the client first.
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Err(std::io::Error::new(
-                            std::io::ErrorKind::ConnectionReset,
-                            "cut",
-                        ))
-                    },
-                    (frames, guard, true),
-                )),
-                None => None,
+        }
+        match frames.next() {
+            Some(f) => Some((Ok(f), (frames, guard, sent + 1))),
+            None if ending == Ending::Hang => {
+                std::future::pending::<()>().await;
+                None
             }
-        });
+            // An error in the body makes the server drop the connection without the final
+            // chunk: the client sees a reset mid-stream.
+            None if ending == Ending::Cut => Some((
+                {
+                    // Let the chunks before it reach the client first.
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::ConnectionReset,
+                        "cut",
+                    ))
+                },
+                (frames, guard, sent + 1),
+            )),
+            None => None,
+        }
+    });
     Response::builder()
         .status(200)
         .header("content-type", "text/event-stream")
