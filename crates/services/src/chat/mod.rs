@@ -35,7 +35,9 @@ use crate::{Clock, ServiceError, ServiceResult};
 /// Longest user message, in bytes.
 pub const MAX_TEXT_BYTES: usize = 512 * 1024;
 /// Events buffered per generation before the upstream is made to wait for a slow client.
-const CHANNEL: usize = 64;
+/// Text that arrives while the channel is full goes out as one larger delta later, so a few
+/// slots suffice; each event can carry up to 16 KB, which bounds a stalled stream's buffer.
+const CHANNEL: usize = 16;
 
 /// A request to answer.
 #[derive(Clone, Debug, Default)]
