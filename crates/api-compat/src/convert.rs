@@ -29,6 +29,7 @@ pub fn conversation(c: &Conversation) -> Value {
         "tags": c.tags,
         "createdAt": iso(c.created_at),
         "updatedAt": iso(c.updated_at),
+        "expiredAt": c.expired_at.map(iso),
     });
     if let Value::Object(fixed) = fixed {
         out.extend(fixed);

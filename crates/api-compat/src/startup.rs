@@ -98,7 +98,7 @@ fn interface() -> Value {
         "agents": false,
         "memories": false,
         "multiConvo": false,
-        "temporaryChat": false,
+        "temporaryChat": true,
         "runCode": false,
         "webSearch": false,
         "fileSearch": false,

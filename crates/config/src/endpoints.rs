@@ -112,7 +112,13 @@ pub struct EndpointsConfig {
     pub egress_allowlist: String,
     /// Token balances.
     pub balance: BalanceConfig,
+    /// How long a temporary chat is kept (LibreChat's `interface.temporaryChatRetention`, in
+    /// hours: 720 by default, 1 to 8,760).
+    pub temporary_retention: Duration,
 }
+
+/// LibreChat's default retention of temporary chats: 30 days.
+const TEMPORARY_RETENTION_HOURS: u64 = 720;
 
 impl Default for EndpointsConfig {
     /// No endpoints; the default idle timeout.
@@ -123,6 +129,7 @@ impl Default for EndpointsConfig {
             files: Vec::new(),
             egress_allowlist: String::new(),
             balance: BalanceConfig::default(),
+            temporary_retention: Duration::from_secs(TEMPORARY_RETENTION_HOURS * 3600),
         }
     }
 }
@@ -533,6 +540,7 @@ pub(crate) fn load(
         docs.push((librechat.as_path(), doc));
     }
     let balance = balance(&docs, vars, problems);
+    let temporary_retention = temporary_retention(&docs, problems);
     let mut seen = std::collections::HashSet::new();
     for e in &all {
         if !seen.insert(e.name.clone()) {
@@ -576,7 +584,32 @@ pub(crate) fn load(
         files,
         egress_allowlist: env(vars, "EGRESS_ALLOWLIST").unwrap_or("").to_owned(),
         balance,
+        temporary_retention,
     }
+}
+
+/// `interface.temporaryChatRetention` (hours) from the last file that sets it; LibreChat clamps
+/// it to 1..=8760, and so does this (saying so).
+fn temporary_retention(docs: &[(&Path, Value)], problems: &mut Vec<Problem>) -> Duration {
+    let set = docs.iter().rev().find_map(|(path, d)| {
+        d.get("interface")
+            .and_then(|i| i.get("temporaryChatRetention"))
+            .map(|v| (*path, v))
+    });
+    let hours = match set {
+        None => TEMPORARY_RETENTION_HOURS,
+        Some((path, v)) => match v.as_u64() {
+            Some(h @ 1..=8760) => h,
+            _ => {
+                problems.push(Problem::file(
+                    path,
+                    format!("interface.temporaryChatRetention must be a number of hours from 1 to 8760, not {v}"),
+                ));
+                TEMPORARY_RETENTION_HOURS
+            }
+        },
+    };
+    Duration::from_secs(hours * 3600)
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ pub struct Conversation {
     pub created_at: DateTime<Utc>,
     /// Last change (the list is ordered by it).
     pub updated_at: DateTime<Utc>,
+    /// When a temporary chat is deleted (LibreChat's `expiredAt`); `None` for a normal one.
+    /// Temporary chats stay out of the lists and are purged once this has passed.
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 /// One message in a conversation's tree.

@@ -225,14 +225,17 @@ impl ConversationService {
         self.get(user, id).await
     }
 
-    /// Removes conversations soft-deleted longer than `retention` ago, with their messages.
+    /// Removes conversations soft-deleted longer than `retention` ago and temporary ones past
+    /// their expiry, with their messages.
     pub async fn purge(&self, retention: Duration) -> ServiceResult<u64> {
         let retention = chrono::Duration::from_std(retention)
             .map_err(|e| ServiceError::Internal(Box::new(e)))?;
-        Ok(self
+        let now = self.clock.now();
+        let deleted = self
             .store
-            .purge_deleted_conversations(self.clock.now() - retention)
-            .await?)
+            .purge_deleted_conversations(now - retention)
+            .await?;
+        Ok(deleted + self.store.purge_expired_conversations(now).await?)
     }
 
     /// The conversation's whole message tree, parents first; `NotFound` if the conversation is

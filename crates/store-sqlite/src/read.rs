@@ -172,6 +172,7 @@ fn write_turn(
                 &folder,
                 &to_millis(c.created_at),
                 &to_millis(c.updated_at),
+                &c.expired_at.map(to_millis),
             ],
         )?;
         stmt.raw_execute()?;
@@ -314,7 +315,7 @@ const USER_COLUMNS: [&str; 14] = [
 ];
 /// Columns of every conversation statement, in order.
 #[cfg(test)]
-const CONVERSATION_COLUMNS: [&str; 11] = [
+const CONVERSATION_COLUMNS: [&str; 12] = [
     "id",
     "user_id",
     "title",
@@ -326,6 +327,7 @@ const CONVERSATION_COLUMNS: [&str; 11] = [
     "folder_id",
     "created_at",
     "updated_at",
+    "expired_at",
 ];
 /// Columns of [`MESSAGES`], in order.
 #[cfg(test)]
@@ -380,6 +382,7 @@ fn conversation_row(r: &Row<'_>) -> rusqlite::Result<ConversationRow> {
         folder_id: r.get(8)?,
         created_at: r.get(9)?,
         updated_at: r.get(10)?,
+        expired_at: r.get(11)?,
     })
 }
 

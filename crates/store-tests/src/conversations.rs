@@ -22,6 +22,7 @@ pub fn conversation(user: UserId, title: &str, updated: i64) -> Conversation {
         tags: Vec::new(),
         created_at: t0(),
         updated_at: at(updated),
+        expired_at: None,
     }
 }
 
@@ -315,5 +316,67 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
     assert!(
         store.messages(u.id, c.id).await.unwrap().is_empty(),
         "messages went with it"
+    );
+}
+
+/// A temporary conversation (an expiry set) is readable by ID but out of the list, and the
+/// purge removes it, with its messages, once the expiry has passed (not before).
+pub async fn temporary_expire(store: &dyn Store) {
+    let u = store
+        .create_user(new_user("temp@example.com", None), t0())
+        .await
+        .unwrap();
+    let kept = conversation(u.id, "kept", 1);
+    store.create_conversation(&kept).await.unwrap();
+    let temp = Conversation {
+        expired_at: Some(at(10)),
+        ..conversation(u.id, "temporary", 2)
+    };
+    store.create_conversation(&temp).await.unwrap();
+    let answer = Message {
+        id: MessageId(uuid_v4()),
+        conversation_id: temp.id,
+        user_id: u.id,
+        parent_id: None,
+        sender: "User".into(),
+        text: "private".into(),
+        content: None,
+        is_created_by_user: true,
+        error: false,
+        unfinished: false,
+        model: None,
+        endpoint: None,
+        token_count: None,
+        feedback: None,
+        created_at: at(2),
+        updated_at: at(2),
+    };
+    store.create_message(&answer).await.unwrap();
+
+    let read = store.conversation(u.id, temp.id).await.unwrap();
+    assert_eq!(read.expired_at, Some(at(10)));
+    assert_eq!(
+        store.conversation(u.id, kept.id).await.unwrap().expired_at,
+        None
+    );
+    let listed: Vec<_> = store
+        .list_conversations(u.id, &live(), None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(listed, [kept.id], "temporary chats stay out of the list");
+
+    assert_eq!(store.purge_expired_conversations(at(10)).await.unwrap(), 0);
+    assert_eq!(store.purge_expired_conversations(at(11)).await.unwrap(), 1);
+    assert!(matches!(
+        store.conversation(u.id, temp.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(store.messages(u.id, temp.id).await.unwrap().is_empty());
+    assert_eq!(
+        store.conversation(u.id, kept.id).await.unwrap().title,
+        "kept"
     );
 }

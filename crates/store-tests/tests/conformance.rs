@@ -68,6 +68,7 @@ stories!(
     sessions::auth_tokens,
     conversations::listing,
     conversations::soft_delete_and_messages,
+    conversations::temporary_expire,
     organize::tags,
     organize::folders,
     organize::presets,

@@ -101,6 +101,10 @@ pub trait ConversationStore: Send + Sync {
     /// Removes conversations soft-deleted before `before`, with their messages.
     async fn purge_deleted_conversations(&self, before: DateTime<Utc>) -> StoreResult<u64>;
 
+    /// Removes temporary conversations whose expiry is before `now` (with their messages);
+    /// returns how many.
+    async fn purge_expired_conversations(&self, now: DateTime<Utc>) -> StoreResult<u64>;
+
     /// Inserts a message.
     async fn create_message(&self, message: &Message) -> StoreResult<()>;
 

@@ -84,6 +84,7 @@ pub async fn conversation(
                 tags: Vec::new(),
                 created_at: now,
                 updated_at: now,
+                expired_at: None,
             },
         )
         .await

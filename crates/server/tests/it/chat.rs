@@ -1058,3 +1058,79 @@ async fn a_long_history_is_fitted_to_the_context_window_oldest_turns_first() {
             .contains("too long")
     );
 }
+
+/// A temporary chat (§7.10 step 6): stored with an expiry (30 days by default), answered and
+/// readable like any other, kept temporary by follow-ups, out of the list and never titled.
+#[tokio::test]
+async fn temporary_chats_carry_an_expiry_and_stay_out_of_the_list() {
+    let (app, token, fakes) = setup().await;
+    let normal = app
+        .chat(
+            &token,
+            "openAI",
+            &payload("openAI", "gpt-4o-mini", "keep me"),
+        )
+        .await;
+    let kept = normal.final_event()["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(normal.final_event()["conversation"]["expiredAt"].is_null());
+
+    let mut p = payload("openAI", "gpt-4o-mini", "forget me");
+    p["isTemporary"] = true.into();
+    let temp = app.chat(&token, "openAI", &p).await;
+    let fin = temp.final_event();
+    let c = fin["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let expires = fin["conversation"]["expiredAt"].clone();
+    let at: chrono::DateTime<chrono::Utc> = expires.as_str().unwrap().parse().unwrap();
+    let hours = (at - chrono::Utc::now()).num_minutes() as f64 / 60.0;
+    assert!((719.0..=720.0).contains(&hours), "{expires}");
+
+    let r = fin["responseMessage"]["messageId"].as_str().unwrap();
+    let mut f = follow_up("openAI", "gpt-4o-mini", "and this", &c, r);
+    f["isTemporary"] = true.into();
+    let second = app.chat(&token, "openAI", &f).await;
+    assert_eq!(second.final_event()["conversation"]["expiredAt"], expires);
+
+    let (_, list) = app.call(&token, Method::GET, "/api/convos", None).await;
+    let listed: Vec<&str> = list["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["conversationId"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [kept.as_str()]);
+    let (status, one) = app
+        .call(&token, Method::GET, &format!("/api/convos/{c}"), None)
+        .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(one["expiredAt"], expires);
+    let (_, msgs) = app
+        .call(&token, Method::GET, &format!("/api/messages/{c}"), None)
+        .await;
+    assert_eq!(msgs.as_array().unwrap().len(), 4);
+
+    // Titles: the normal chat gets one; the temporary one is never sent to the title model
+    // (its text reaches the upstream only in its own two turns).
+    let (status, _) = app
+        .call(
+            &token,
+            Method::POST,
+            "/api/convos/gen_title",
+            Some(json!({"conversationId": kept})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mentions = fakes
+        .openai
+        .requests()
+        .iter()
+        .filter(|r| r.body.to_string().contains("forget me"))
+        .count();
+    assert_eq!(mentions, 2);
+    assert_eq!(one["title"], "New Chat");
+}

@@ -89,6 +89,11 @@ impl Endpoints {
         self.config.idle_timeout
     }
 
+    /// How long a temporary chat is kept.
+    pub fn temporary_retention(&self) -> Duration {
+        self.config.temporary_retention
+    }
+
     /// The models an endpoint offers: the configured ones first, then those the upstream
     /// lists (when the config says `fetch` and the operator holds the key). A failing upstream
     /// leaves the configured list.

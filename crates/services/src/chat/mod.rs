@@ -126,6 +126,8 @@ pub struct ChatService {
     balances: balance::Balances,
     keys: crate::KeyService,
     live: Arc<AtomicUsize>,
+    /// How long a temporary chat is kept.
+    temporary_retention: chrono::Duration,
 }
 
 /// Counts a generation while its task runs.
@@ -185,6 +187,8 @@ impl ChatService {
             clock.clone(),
             endpoints.balance_config().clone(),
         );
+        let temporary_retention =
+            chrono::Duration::from_std(endpoints.temporary_retention()).unwrap_or_default();
         Self {
             store,
             clock,
@@ -192,6 +196,7 @@ impl ChatService {
             balances,
             keys,
             live: Arc::new(AtomicUsize::new(0)),
+            temporary_retention,
         }
     }
 
@@ -270,6 +275,7 @@ impl ChatService {
                     tags: Vec::new(),
                     created_at: now,
                     updated_at: now,
+                    expired_at: input.is_temporary.then(|| now + self.temporary_retention),
                 },
                 Vec::new(),
                 true,

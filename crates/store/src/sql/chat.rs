@@ -10,7 +10,8 @@ use crate::StoreError;
 pub const ROUTE: &str = concat!(
     "UPDATE conversations SET endpoint = $3, endpoint_type = $4, model = $5, settings = $6, updated_at = $7 \
      WHERE user_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING ",
-    "id, user_id, title, endpoint, endpoint_type, model, is_archived, settings, folder_id, created_at, updated_at"
+    "id, user_id, title, endpoint, endpoint_type, model, is_archived, settings, folder_id, created_at, updated_at, \
+     expired_at"
 );
 /// Bumps `updated_at` ($3) of conversation $2 of user $1.
 pub const TOUCH: &str = "UPDATE conversations SET updated_at = $3 WHERE user_id = $1 AND id = $2";

@@ -8,7 +8,7 @@ use crate::{ConversationFilter, StoreError};
 macro_rules! conversation_columns {
     () => {
         "id, user_id, title, endpoint, endpoint_type, model, is_archived, settings, folder_id, created_at, \
-         updated_at"
+         updated_at, expired_at"
     };
 }
 macro_rules! message_columns {
@@ -20,8 +20,8 @@ macro_rules! message_columns {
 
 /// Inserts a conversation; binds the columns in [`ConversationRow`] order.
 pub const INSERT: &str = "INSERT INTO conversations (id, user_id, title, endpoint, endpoint_type, model, \
-     is_archived, settings, folder_id, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+     is_archived, settings, folder_id, created_at, updated_at, expired_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
 /// A user's ($1) live conversation ($2).
 pub const GET: &str = concat!(
     "SELECT ",
@@ -70,7 +70,8 @@ pub fn list(
     let mut sql = String::from(concat!(
         "SELECT ",
         conversation_columns!(),
-        " FROM conversations WHERE user_id = $1 AND is_archived = $2 AND deleted_at IS NULL"
+        " FROM conversations WHERE user_id = $1 AND is_archived = $2 AND deleted_at IS NULL \
+         AND expired_at IS NULL"
     ));
     if let Some(folder) = filter.folder {
         let p = next(&mut binds, Bind::Text(folder.to_string()));
@@ -126,6 +127,10 @@ pub const RESTORE: &str = "UPDATE conversations SET deleted_at = NULL WHERE user
 /// Removes conversations soft-deleted before $1 (messages cascade).
 pub const PURGE: &str =
     "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < $1";
+
+/// Removes temporary conversations that expired before $1 (messages cascade).
+pub const PURGE_EXPIRED: &str =
+    "DELETE FROM conversations WHERE expired_at IS NOT NULL AND expired_at < $1";
 
 /// Inserts a message; binds the columns in [`MessageRow`] order.
 pub const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, user_id, parent_id, sender, text, \
@@ -189,6 +194,7 @@ pub struct ConversationRow {
     pub folder_id: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub expired_at: Option<i64>,
 }
 
 fn json_text(text: String) -> Result<JsonText, StoreError> {
@@ -212,6 +218,7 @@ impl TryFrom<ConversationRow> for Conversation {
             tags: Vec::new(),
             created_at: from_millis(r.created_at)?,
             updated_at: from_millis(r.updated_at)?,
+            expired_at: r.expired_at.map(from_millis).transpose()?,
         })
     }
 }

@@ -9,7 +9,7 @@ macro_rules! tag_select {
     () => {
         "SELECT t.id, t.user_id, t.name, t.description, t.position, t.created_at, t.updated_at, \
          (SELECT count(*) FROM conversation_tags ct JOIN conversations c ON c.id = ct.conversation_id \
-         WHERE ct.tag_id = t.id AND c.deleted_at IS NULL) AS count FROM tags t"
+         WHERE ct.tag_id = t.id AND c.deleted_at IS NULL AND c.expired_at IS NULL) AS count FROM tags t"
     };
 }
 
@@ -55,7 +55,7 @@ macro_rules! folder_select {
     () => {
         "SELECT f.id, f.user_id, f.name, f.created_at, f.updated_at, \
          (SELECT count(*) FROM conversations c WHERE c.user_id = f.user_id AND c.folder_id = f.id \
-         AND c.deleted_at IS NULL) AS count FROM folders f"
+         AND c.deleted_at IS NULL AND c.expired_at IS NULL) AS count FROM folders f"
     };
 }
 

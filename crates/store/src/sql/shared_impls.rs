@@ -227,6 +227,21 @@ macro_rules! impl_sql_stores {
                         .await
                 }
 
+                async fn purge_expired_conversations(
+                    &self,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<u64> {
+                    self.profiler
+                        .run("conversations.purge_expired", async {
+                            let done = sqlx::query(q::PURGE_EXPIRED)
+                                .bind(to_millis(now))
+                                .execute(&self.pool)
+                                .await?;
+                            Ok(done.rows_affected())
+                        })
+                        .await
+                }
+
                 async fn create_message(&self, m: &Message) -> StoreResult<()> {
                     self.profiler
                         .run("messages.create", async {
@@ -1072,6 +1087,7 @@ macro_rules! __bind_conversation {
             .bind(c.folder_id.map(|f| f.to_string()))
             .bind($crate::sql::time::to_millis(c.created_at))
             .bind($crate::sql::time::to_millis(c.updated_at))
+            .bind(c.expired_at.map($crate::sql::time::to_millis))
     }};
 }
 
