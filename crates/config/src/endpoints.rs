@@ -706,6 +706,26 @@ endpoints:
     }
 
     #[test]
+    fn temporary_chat_retention_in_hours_within_librechat_bounds() {
+        let mut problems = Vec::new();
+        let default = load(None, &vars(&[]), &mut problems);
+        assert_eq!(default.temporary_retention, Duration::from_secs(720 * 3600));
+        let doc: Yaml = serde_yaml::from_str("interface:\n  temporaryChatRetention: 24\n").unwrap();
+        let cfg = load(Some((Path::new("f.yaml"), &doc)), &vars(&[]), &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(cfg.temporary_retention, Duration::from_secs(24 * 3600));
+        for bad in ["0", "9000", "soon"] {
+            let doc: Yaml =
+                serde_yaml::from_str(&format!("interface:\n  temporaryChatRetention: {bad}\n"))
+                    .unwrap();
+            let mut problems = Vec::new();
+            let cfg = load(Some((Path::new("f.yaml"), &doc)), &vars(&[]), &mut problems);
+            assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+            assert_eq!(cfg.temporary_retention, Duration::from_secs(720 * 3600));
+        }
+    }
+
+    #[test]
     fn balance_settings_in_librechat_format() {
         let doc: Yaml = serde_yaml::from_str(
             "balance:\n  enabled: true\n  startBalance: 5000\n  autoRefillEnabled: true\n  refillIntervalValue: 2\n  refillIntervalUnit: hours\n  refillAmount: 700\n",
