@@ -243,20 +243,26 @@ async fn accept_loop(
         });
         let (builders, shutdown) = (builders.clone(), shutdown.clone());
         connections.spawn(async move {
-            let served = match sniff_h2(&tcp).await {
-                Ok(false) => {
+            // A client that sends nothing gets the same limit as one slow with its headers, and
+            // is not waited for at shutdown.
+            let h2 = tokio::select! {
+                h2 = tokio::time::timeout(HEADER_READ_TIMEOUT, sniff_h2(&tcp)) => h2,
+                () = shutdown.cancelled() => return,
+            };
+            let served = match h2 {
+                Ok(Ok(false)) => {
                     let conn = builders
                         .0
                         .serve_connection(TokioIo::new(tcp), service)
                         .with_upgrades();
                     drive(conn, &shutdown).await
                 }
-                Ok(true) => {
+                Ok(Ok(true)) => {
                     let conn = builders.1.serve_connection(TokioIo::new(tcp), service);
                     drive(conn, &shutdown).await
                 }
-                // The peer is already gone.
-                Err(_) => return,
+                // The peer is gone, or silent past the limit.
+                Ok(Err(_)) | Err(_) => return,
             };
             if let Err(e) = served {
                 tracing::debug!(error = %e, "connection ended with an error");
@@ -279,8 +285,8 @@ async fn accept_loop(
 
 /// Whether the client opens with the HTTP/2 preface, read without consuming anything: peeks
 /// until the bytes so far differ from it (an HTTP/1 request differs by its second byte) or all
-/// of it is there. A client that sends nothing is left to HTTP/1's header timeout; one that
-/// stops partway through the preface is given a second, then answered as HTTP/1.
+/// of it is there. One that stops partway through the preface is given a second, then
+/// answered as HTTP/1.
 async fn sniff_h2(tcp: &tokio::net::TcpStream) -> std::io::Result<bool> {
     let mut buf = [0u8; H2_PREFACE.len()];
     for _ in 0..200 {

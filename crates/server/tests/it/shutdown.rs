@@ -55,3 +55,24 @@ async fn the_grace_period_bounds_shutdown() {
     // connection; here the test runtime would keep it, so the client side is simply dropped.
     in_flight.abort();
 }
+
+#[tokio::test]
+async fn a_silent_connection_does_not_hold_shutdown() {
+    let app = TestApp::builder()
+        .env("SHUTDOWN_GRACE", "30s")
+        .spawn()
+        .await;
+    // Connected, but not a byte sent: nothing is in flight, so nothing is waited for.
+    let _silent = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    tokio::time::timeout(Duration::from_secs(10), app.stop())
+        .await
+        .expect("shutdown waited for a silent connection")
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
