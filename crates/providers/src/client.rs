@@ -25,7 +25,9 @@ use http_body_util::{BodyDataStream, BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -40,7 +42,7 @@ const READ_SIZE: usize = 8 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type Connector = hyper_rustls::HttpsConnector<HttpConnector<Resolver>>;
+type Connector = hyper_rustls::HttpsConnector<Connect>;
 
 /// A pooled client for upstream calls; cheap to clone (the pool is shared).
 #[derive(Clone)]
@@ -86,24 +88,89 @@ impl tower_service::Service<Name> for Resolver {
     }
 }
 
+/// Connects to a destination directly or, when the proxy settings name a proxy for it, through
+/// an HTTP `CONNECT` tunnel to it (TLS to the destination then runs inside the tunnel).
+#[derive(Clone, Debug)]
+struct Connect {
+    http: HttpConnector<Resolver>,
+    proxies: Arc<Matcher>,
+}
+
+impl tower_service::Service<Uri> for Connect {
+    type Response = TokioIo<tokio::net::TcpStream>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: Uri) -> Self::Future {
+        let Some(proxy) = self.proxies.intercept(&dst) else {
+            let connecting = self.http.call(dst);
+            return Box::pin(async move { connecting.await.map_err(Into::into) });
+        };
+        let mut tunnel = Tunnel::new(proxy.uri().clone(), self.http.clone());
+        if let Some(auth) = proxy.basic_auth() {
+            tunnel = tunnel.with_auth(auth.clone());
+        }
+        Box::pin(async move {
+            // The tunnel asks for port 443 when the URI names none; plain http means 80.
+            let dst = with_default_port(dst)?;
+            tunnel.call(dst).await.map_err(Into::into)
+        })
+    }
+}
+
+/// `dst` with its scheme's default port written out.
+fn with_default_port(dst: Uri) -> Result<Uri, BoxError> {
+    if dst.port().is_some() {
+        return Ok(dst);
+    }
+    let port = if dst.scheme_str() == Some("http") {
+        80
+    } else {
+        443
+    };
+    let host = dst.host().ok_or("no host")?;
+    let mut parts = dst.clone().into_parts();
+    parts.authority = Some(format!("{host}:{port}").parse()?);
+    Ok(Uri::from_parts(parts)?)
+}
+
 impl HttpClient {
     /// A client for the operator's endpoints (any address, local model servers included).
+    /// Calls go through the proxies named by `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
+    /// `NO_PROXY` (read as curl and reqwest read them), like every client before it.
     pub fn new() -> Self {
-        Self::with_resolver(Resolver::System(GaiResolver::new()))
+        Self::build(Resolver::System(GaiResolver::new()), Matcher::from_env())
+    }
+
+    /// A client that sends every call through the HTTP proxy at `url` (a `CONNECT` tunnel).
+    pub fn with_proxy(url: &str) -> Self {
+        Self::build(
+            Resolver::System(GaiResolver::new()),
+            Matcher::builder().all(url.to_owned()).build(),
+        )
     }
 
     /// A client whose every connection goes through `guard` (user-supplied URLs). Like all of
-    /// these clients it follows no redirects.
+    /// these clients it follows no redirects. With a proxy, the guard checks the proxy's
+    /// address and `check_url` the destination's, as before.
     pub(crate) fn guarded(guard: EgressGuard) -> Self {
-        Self::with_resolver(Resolver::Guarded(guard))
+        Self::build(Resolver::Guarded(guard), Matcher::from_env())
     }
 
-    fn with_resolver(resolver: Resolver) -> Self {
+    fn build(resolver: Resolver, proxies: Matcher) -> Self {
         let mut http = HttpConnector::new_with_resolver(resolver);
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        let connector = hyper_rustls::HttpsConnector::from((http, tls_config()));
+        let connect = Connect {
+            http,
+            proxies: Arc::new(proxies),
+        };
+        let connector = hyper_rustls::HttpsConnector::from((connect, tls_config()));
         let inner = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(60))

@@ -238,3 +238,69 @@ async fn the_guarded_client_resolves_through_the_guard() {
     let res = allowed.client().get(&url).send().await.unwrap();
     assert_eq!(res.status(), 200);
 }
+
+/// A minimal HTTP proxy: answers `CONNECT host:port` by connecting there and relaying bytes;
+/// records each target.
+async fn connect_proxy() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut client = BufReader::new(client);
+                let mut line = String::new();
+                client.read_line(&mut line).await.unwrap();
+                let target = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+                assert!(line.starts_with("CONNECT "), "{line}");
+                loop {
+                    let mut header = String::new();
+                    client.read_line(&mut header).await.unwrap();
+                    if header == "\r\n" || header.is_empty() {
+                        break;
+                    }
+                }
+                log.lock().unwrap().push(target.clone());
+                let mut upstream = tokio::net::TcpStream::connect(&target).await.unwrap();
+                let mut client = client.into_inner();
+                client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .unwrap();
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+#[tokio::test]
+async fn calls_go_through_a_configured_proxy() {
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let (proxy, seen) = connect_proxy().await;
+    let p = connect(
+        Upstream {
+            kind: Kind::OpenAi,
+            base_url: fake.base_url(),
+            api_key: "test-key".into(),
+            headers: vec![],
+            add_params: Default::default(),
+            drop_params: vec![],
+        },
+        ferrochat_providers::HttpClient::with_proxy(&proxy),
+    );
+    let (text, _, _, err) = collect(p.as_ref(), "gpt-4o").await;
+    assert!(err.is_none(), "{err:?}");
+    assert!(!text.is_empty());
+    let port = fake.url.rsplit(':').next().unwrap().to_owned();
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [format!("127.0.0.1:{port}")]
+    );
+}
