@@ -19,7 +19,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
-use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode, Uri};
 use http_body_util::{BodyDataStream, BodyExt, Full};
 use hyper_util::client::legacy::Client;
@@ -355,10 +355,15 @@ impl RequestBuilder {
         let Some(uri) = self.uri else {
             return Err(ProviderError::Connection("no URL".into()));
         };
+        let mut headers = self.headers;
+        // As reqwest sent: some gateways refuse requests without one.
+        headers
+            .entry(ACCEPT)
+            .or_insert_with(|| HeaderValue::from_static("*/*"));
         let mut request = http::Request::new(Full::new(self.body));
         *request.method_mut() = self.method;
         *request.uri_mut() = uri;
-        *request.headers_mut() = self.headers;
+        *request.headers_mut() = headers;
         let response = self
             .client
             .inner

@@ -173,6 +173,9 @@ async fn every_provider_lists_models() {
         let fake = FakeLlm::start(format).await;
         let models = provider(&fake, format).models().await.unwrap();
         assert_eq!(models, vec!["fetched-a", "fetched-b"], "{format:?}");
+        // Requests carry an Accept header even when the call sets none (some gateways insist).
+        let sent = fake.requests();
+        assert_eq!(sent[0].headers["accept"], "*/*", "{format:?}");
     }
 }
 
