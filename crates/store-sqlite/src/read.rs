@@ -86,6 +86,34 @@ impl Readers {
         Ok(conn)
     }
 
+    /// Runs `write` in one immediate transaction on the writer connection, without waiting:
+    /// `None` when the lock is taken (or the writer cannot be opened), so the caller uses the
+    /// pool; otherwise its result, a missing row as `NotFound` and a unique clash as a conflict.
+    fn on_writer<T>(
+        &self,
+        write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Option<StoreResult<T>> {
+        let mut guard = self.writer.lock().ok()?;
+        if guard.is_none() {
+            *guard = Some(self.open_writer().ok()?);
+        }
+        let conn = guard.as_mut()?;
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) if is_busy(&e) => return None,
+            Err(e) => return Some(Err(other(e))),
+        };
+        match write(&tx) {
+            Ok(out) => match tx.commit() {
+                Ok(()) => Some(Ok(out)),
+                Err(e) if is_busy(&e) => None,
+                Err(e) => Some(Err(other(e))),
+            },
+            Err(e) if is_busy(&e) => None,
+            Err(e) => Some(Err(conflict_or_other(e))),
+        }
+    }
+
     /// Runs `f` on an idle connection (or a new one) and returns the connection afterwards.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> StoreResult<T> {
         let idle = self.idle.lock().ok().and_then(|mut list| list.pop());
@@ -441,26 +469,7 @@ impl HotReads for Readers {
         is_new: bool,
         m: Option<&Message>,
     ) -> Option<StoreResult<Option<ConversationRow>>> {
-        let mut guard = self.writer.lock().ok()?;
-        if guard.is_none() {
-            *guard = Some(self.open_writer().ok()?);
-        }
-        let conn = guard.as_mut()?;
-        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-            Ok(tx) => tx,
-            Err(e) if is_busy(&e) => return None,
-            Err(e) => return Some(Err(other(e))),
-        };
-        match write_turn(&tx, c, is_new, m) {
-            Ok(row) => match tx.commit() {
-                Ok(()) => Some(Ok(row)),
-                Err(e) if is_busy(&e) => None,
-                Err(e) => Some(Err(other(e))),
-            },
-            Err(rusqlite::Error::QueryReturnedNoRows) => Some(Err(StoreError::NotFound)),
-            Err(e) if is_busy(&e) => None,
-            Err(e) => Some(Err(conflict_or_other(e))),
-        }
+        self.on_writer(|tx| write_turn(tx, c, is_new, m))
     }
 
     fn finish_turn(
@@ -470,25 +479,7 @@ impl HotReads for Readers {
         debit: bool,
         now: DateTime<Utc>,
     ) -> Option<StoreResult<()>> {
-        let mut guard = self.writer.lock().ok()?;
-        if guard.is_none() {
-            *guard = Some(self.open_writer().ok()?);
-        }
-        let conn = guard.as_mut()?;
-        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-            Ok(tx) => tx,
-            Err(e) if is_busy(&e) => return None,
-            Err(e) => return Some(Err(other(e))),
-        };
-        match write_finish(&tx, answer, g, debit, to_millis(now)) {
-            Ok(()) => match tx.commit() {
-                Ok(()) => Some(Ok(())),
-                Err(e) if is_busy(&e) => None,
-                Err(e) => Some(Err(other(e))),
-            },
-            Err(e) if is_busy(&e) => None,
-            Err(e) => Some(Err(conflict_or_other(e))),
-        }
+        self.on_writer(|tx| write_finish(tx, answer, g, debit, to_millis(now)))
     }
 }
 

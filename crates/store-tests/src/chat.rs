@@ -15,7 +15,8 @@ async fn user(store: &dyn Store, email: &str) -> UserId {
         .id
 }
 
-fn message(
+/// A message of conversation `c` at `minute`: a question from the user, else an answer.
+pub(crate) fn message(
     c: &ferrochat_core::Conversation,
     parent: Option<MessageId>,
     by_user: bool,

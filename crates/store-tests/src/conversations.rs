@@ -333,24 +333,7 @@ pub async fn temporary_expire(store: &dyn Store) {
         ..conversation(u.id, "temporary", 2)
     };
     store.create_conversation(&temp).await.unwrap();
-    let answer = Message {
-        id: MessageId(uuid_v4()),
-        conversation_id: temp.id,
-        user_id: u.id,
-        parent_id: None,
-        sender: "User".into(),
-        text: "private".into(),
-        content: None,
-        is_created_by_user: true,
-        error: false,
-        unfinished: false,
-        model: None,
-        endpoint: None,
-        token_count: None,
-        feedback: None,
-        created_at: at(2),
-        updated_at: at(2),
-    };
+    let answer = crate::chat::message(&temp, None, true, 2);
     store.create_message(&answer).await.unwrap();
 
     let read = store.conversation(u.id, temp.id).await.unwrap();
