@@ -139,14 +139,7 @@ impl Readers {
     ) -> StoreResult<Vec<T>> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(sql)?;
-            // `$n` placeholders are named parameters to SQLite; bind each by its name, so the
-            // order they first appear in the text does not matter.
-            for (i, value) in binds.iter().enumerate() {
-                let name = format!("${}", i + 1);
-                if let Some(index) = stmt.parameter_index(&name)? {
-                    stmt.raw_bind_parameter(index, *value)?;
-                }
-            }
+            bind_all(&mut stmt, binds)?;
             let mut rows = stmt.raw_query();
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
@@ -157,7 +150,8 @@ impl Readers {
     }
 }
 
-/// Binds `binds` to `$1..$n` by name (the order placeholders first appear in need not match).
+/// Binds `binds` to `$1..$n`. `$n` placeholders are named parameters to SQLite, so each is bound
+/// by its name and the order they first appear in the text does not matter.
 fn bind_all(
     stmt: &mut rusqlite::CachedStatement<'_>,
     binds: &[&dyn ToSql],
