@@ -17,7 +17,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use ferrochat_services::ServiceError;
-use ferrochat_services::chat::{ChatEvent, ChatInput, PartKind};
+use ferrochat_services::chat::{ChatEvent, ChatInput, EditedPart, PartKind};
 use ferrochat_web::{AppState, AuthUser};
 use http::{StatusCode, header};
 use serde::Deserialize;
@@ -100,8 +100,43 @@ struct Payload {
     is_continued: bool,
     #[serde(default)]
     is_temporary: bool,
+    /// With `isRegenerate`: the answer (`responseMessageId`) and the part of it the user
+    /// rewrote; the value sits under the key named by `type` (§7.2).
+    #[serde(default)]
+    edited_content: Option<EditedContent>,
+    #[serde(default)]
+    response_message_id: Option<String>,
     #[serde(flatten)]
     rest: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct EditedContent {
+    index: usize,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    text: Option<String>,
+    #[serde(default)]
+    think: Option<String>,
+}
+
+/// The service's form of an edited part; `Err` with the client's text when malformed.
+fn edited_part(edit: EditedContent, answer: Option<&str>) -> Result<EditedPart, String> {
+    let (kind, text) = match edit.kind.as_str() {
+        "text" => (PartKind::Text, edit.text),
+        "think" => (PartKind::Think, edit.think),
+        other => return Err(format!("editedContent.type {other:?} is not text or think")),
+    };
+    let text = text.ok_or_else(|| format!("editedContent.{} is required", edit.kind))?;
+    let answer = optional_id(answer, "responseMessageId")?
+        .ok_or("responseMessageId is required with editedContent")?;
+    Ok(EditedPart {
+        answer,
+        index: edit.index,
+        kind,
+        text,
+    })
 }
 
 /// A failure before streaming: a non-200 JSON `{text}` (the client shows it in an error
@@ -198,6 +233,16 @@ pub async fn chat(
     } else {
         None
     };
+    // "Edit an answer's part and resubmit" (§7.8) only comes with a regenerate.
+    let edited = match payload.edited_content {
+        Some(edit) if payload.is_regenerate => {
+            match edited_part(edit, payload.response_message_id.as_deref()) {
+                Ok(part) => Some(part),
+                Err(text) => return refuse(StatusCode::BAD_REQUEST, text),
+            }
+        }
+        _ => None,
+    };
     let endpoint = payload
         .endpoint
         .filter(|e| !e.is_empty())
@@ -217,6 +262,7 @@ pub async fn chat(
         regenerate,
         settings,
         is_temporary: payload.is_temporary,
+        edited,
     };
     match state.services.chat.start(auth.user.id, input).await {
         Ok(rx) => stream(rx),

@@ -156,6 +156,7 @@ pub async fn chat(
         regenerate: id::<MessageId>(body.regenerate.as_deref(), "regenerate")?,
         settings: body.settings,
         is_temporary: false,
+        edited: None,
     };
     let mut rx = state.services.chat.start(auth.user.id, input).await?;
     if !body.stream {

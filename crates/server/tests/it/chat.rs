@@ -1134,3 +1134,97 @@ async fn temporary_chats_carry_an_expiry_and_stay_out_of_the_list() {
     assert_eq!(mentions, 2);
     assert_eq!(one["title"], "New Chat");
 }
+
+#[tokio::test]
+async fn an_edited_answer_part_is_kept_and_the_model_goes_on_from_it() {
+    let (app, token, fakes) = setup().await;
+    let first = app
+        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "one"))
+        .await;
+    let fin = first.final_event();
+    let c = fin["conversation"]["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let u1 = fin["requestMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r1 = fin["responseMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // What LibreChat's client sends for "edit the answer's part and resubmit" (§7.8).
+    let edit = |index: u64, kind: &str, answer: &str| {
+        let mut p = follow_up("openAI", "gpt-4o-mini", "one", &c, NO_PARENT);
+        p["isRegenerate"] = true.into();
+        p["overrideParentMessageId"] = u1.as_str().into();
+        p["responseMessageId"] = answer.into();
+        p["editedContent"] = json!({"index": index, "type": kind, kind: "Edited start "});
+        p
+    };
+
+    // Malformed edits are refused before anything is stored or sent.
+    let upstream_calls = fakes.openai.requests().len();
+    for (body, words) in [
+        (edit(3, "text", &r1), "editedContent"),
+        (edit(0, "think", &r1), "editedContent"),
+        (edit(0, "image", &r1), "editedContent.type"),
+        (edit(0, "text", &u1), "responseMessageId"),
+    ] {
+        let reply = app.chat(&token, "openAI", &body).await;
+        assert_eq!(reply.status, 400, "{body}: {:?}", reply.events);
+        let text = reply.events[0].1["text"].as_str().unwrap();
+        assert!(text.contains(words), "{text}");
+    }
+    assert_eq!(fakes.openai.requests().len(), upstream_calls);
+
+    let second = app.chat(&token, "openAI", &edit(0, "text", &r1)).await;
+    let answer = &second.final_event()["responseMessage"];
+    // A new answer beside the edited one, whose stored content is the edit followed by what
+    // the model added.
+    assert_ne!(answer["messageId"], r1.as_str());
+    assert_eq!(answer["parentMessageId"], u1.as_str());
+    assert_eq!(
+        answer["content"],
+        json!([{"type": "text", "text": "Edited start echo: one"}])
+    );
+    // The model saw the edited answer as the last turn (trailing white space trimmed, as
+    // Anthropic requires).
+    let sent = fakes
+        .openai
+        .requests()
+        .into_iter()
+        .rev()
+        .find(|r| {
+            r.body["messages"].as_array().and_then(|m| m.last())
+                == Some(&json!({"role": "assistant", "content": "Edited start"}))
+        })
+        .expect("an upstream request ending with the edited answer");
+    assert_eq!(
+        sent.body["messages"],
+        json!([
+            {"role": "user", "content": "one"},
+            {"role": "assistant", "content": "Edited start"},
+        ])
+    );
+
+    // Stored: the edited answer unchanged, the new one beside it.
+    let (_, msgs) = app
+        .call(&token, Method::GET, &format!("/api/messages/{c}"), None)
+        .await;
+    let msgs = msgs.as_array().unwrap();
+    assert_eq!(msgs.len(), 3);
+    let old = msgs.iter().find(|m| m["messageId"] == r1.as_str()).unwrap();
+    assert_eq!(
+        old["content"],
+        json!([{"type": "text", "text": "echo: one"}])
+    );
+    let new = msgs
+        .iter()
+        .find(|m| m["messageId"] == answer["messageId"])
+        .unwrap();
+    assert_eq!(new["content"], answer["content"]);
+    wait_for_live_generations(&app, 0).await;
+}

@@ -11,6 +11,7 @@
 
 pub mod balance;
 mod context;
+mod edit;
 pub mod endpoints;
 mod run;
 mod title;
@@ -24,10 +25,11 @@ use ferrochat_core::{
 };
 use ferrochat_providers::{ChatRequest, tokens};
 use ferrochat_store::{DynStore, StoreError, TurnStart};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 
 pub use context::context_window;
+pub use edit::EditedPart;
 pub use endpoints::{Endpoints, UserCredentials, sender_label};
 
 use crate::{Clock, ServiceError, ServiceResult};
@@ -59,6 +61,9 @@ pub struct ChatInput {
     pub settings: Map<String, Value>,
     /// A temporary chat: no title is generated.
     pub is_temporary: bool,
+    /// With `regenerate`: a part of one of the message's answers, rewritten by the user; the
+    /// new answer goes on from the edited answer (see [`EditedPart`]).
+    pub edited: Option<EditedPart>,
 }
 
 /// Which kind of content part a run step carries.
@@ -68,6 +73,16 @@ pub enum PartKind {
     Text,
     /// Reasoning.
     Think,
+}
+
+impl PartKind {
+    /// A stored content part of this kind (§5.7).
+    pub(crate) fn stored(self, text: impl Into<String>) -> Value {
+        match self {
+            PartKind::Text => json!({"type": "text", "text": text.into()}),
+            PartKind::Think => json!({"type": "think", "think": text.into()}),
+        }
+    }
 }
 
 /// The end of a generation.
@@ -163,6 +178,8 @@ pub(crate) struct Job {
     /// Debit the user's balance for the answer.
     pub charge: bool,
     pub title: Option<title::TitleJob>,
+    /// An edited answer's parts and the kind edited: the new parts are stored after them.
+    pub continued: Option<(Vec<(PartKind, String)>, PartKind)>,
     /// Held for the task's life; dropping it uncounts the generation.
     pub _live: Live,
 }
@@ -356,25 +373,44 @@ impl ChatService {
             }
         };
 
-        // The prompt: the branch ending at the user's message, fitted to the window.
+        let prefix = match (&input.edited, input.regenerate) {
+            (Some(edit), Some(_)) => Some(edit::prefix(&history, &user_message, edit)?),
+            (Some(_), None) => {
+                return Err(ServiceError::invalid(
+                    "editedContent",
+                    "applies only when a message is answered again",
+                ));
+            }
+            (None, _) => None,
+        };
+
+        // The prompt: the branch ending at the user's message (and the edited answer, which
+        // the model goes on from), fitted to the window.
         let mut chain =
             context::branch(&history, user_message.parent_id.unwrap_or(user_message.id));
         if user_message.parent_id.is_none() {
             chain.clear();
         }
         chain.push(&user_message);
+        if let Some(p) = &prefix {
+            chain.push(&p.turn);
+        }
+        let mut turns = context::turns(&chain);
+        if prefix.is_some()
+            && let Some(last) = turns.last_mut()
+            && last.role == ferrochat_providers::Role::Assistant
+        {
+            // Anthropic refuses a final assistant turn that ends in white space.
+            last.text.truncate(last.text.trim_end().len());
+        }
         let window = parsed.max_context.unwrap_or_else(|| context_window(&model));
         let reserve = parsed
             .params
             .max_output_tokens
             .unwrap_or(1024)
             .min(window / 2);
-        let (turns, prompt_estimate) = context::fit(
-            parsed.system.as_deref(),
-            context::turns(&chain),
-            window,
-            reserve,
-        )?;
+        let (turns, prompt_estimate) =
+            context::fit(parsed.system.as_deref(), turns, window, reserve)?;
         let request = ChatRequest {
             model: model.clone(),
             system: parsed.system.clone(),
@@ -448,6 +484,7 @@ impl ChatService {
             idle_timeout: self.endpoints.idle_timeout(),
             charge,
             title,
+            continued: prefix.map(|p| (p.parts, p.kind)),
             _live: Live::new(&self.live),
         };
         tokio::spawn(run::run(job, tx));

@@ -43,10 +43,7 @@ impl Parts {
         let mut parts: Vec<Value> = self
             .0
             .into_iter()
-            .map(|(kind, text)| match kind {
-                PartKind::Text => json!({"type": "text", "text": text}),
-                PartKind::Think => json!({"type": "think", "think": text}),
-            })
+            .map(|(kind, text)| kind.stored(text))
             .collect();
         if let Some(e) = error {
             parts.push(json!({"type": "error", "error": e}));
@@ -200,6 +197,10 @@ pub(crate) async fn run(job: Job, tx: mpsc::Sender<ChatEvent>) {
         prompt_tokens: job.prompt_estimate,
         completion_tokens: parts.0.iter().map(|(_, t)| tokens::estimate(t)).sum(),
     });
+    let parts = match &job.continued {
+        Some((prefix, edited)) => Parts(super::edit::merge(prefix.clone(), *edited, parts.0)),
+        None => parts,
+    };
     let content = JsonText::from_value(&parts.into_content(error_text.as_deref()));
     let response = Message {
         id: job.response_id,
