@@ -242,6 +242,20 @@ async fn user_id(app: &TestApp, token: &str) -> ferrochat_core::UserId {
     me["id"].as_str().unwrap().parse().unwrap()
 }
 
+/// A new conversation's first exchange on openAI: (conversation, user message, answer) IDs.
+async fn first_exchange(app: &TestApp, token: &str, text: &str) -> (String, String, String) {
+    let first = app
+        .chat(token, "openAI", &payload("openAI", "gpt-4o-mini", text))
+        .await;
+    let fin = first.final_event();
+    let id = |v: &Value| v.as_str().unwrap().to_owned();
+    (
+        id(&fin["conversation"]["conversationId"]),
+        id(&fin["requestMessage"]["messageId"]),
+        id(&fin["responseMessage"]["messageId"]),
+    )
+}
+
 /// Sends a follow-up to `parent` in `conversation`.
 fn follow_up(endpoint: &str, model: &str, text: &str, conversation: &str, parent: &str) -> Value {
     let mut p = payload(endpoint, model, text);
@@ -266,22 +280,7 @@ fn chat_request(fake: &FakeLlm, text: &str) -> Value {
 #[tokio::test]
 async fn follow_up_regenerate_and_edit_build_the_tree_and_send_only_the_branch() {
     let (app, token, fakes) = setup().await;
-    let first = app
-        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "one"))
-        .await;
-    let fin = first.final_event();
-    let c = fin["conversation"]["conversationId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let u1 = fin["requestMessage"]["messageId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r1 = fin["responseMessage"]["messageId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (c, u1, r1) = first_exchange(&app, &token, "one").await;
 
     // Follow-up: the model sees the branch, oldest first, with the answer's text parts.
     let mut p = follow_up("openAI", "gpt-4o-mini", "two", &c, &r1);
@@ -1138,22 +1137,7 @@ async fn temporary_chats_carry_an_expiry_and_stay_out_of_the_list() {
 #[tokio::test]
 async fn an_edited_answer_part_is_kept_and_the_model_goes_on_from_it() {
     let (app, token, fakes) = setup().await;
-    let first = app
-        .chat(&token, "openAI", &payload("openAI", "gpt-4o-mini", "one"))
-        .await;
-    let fin = first.final_event();
-    let c = fin["conversation"]["conversationId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let u1 = fin["requestMessage"]["messageId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r1 = fin["responseMessage"]["messageId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (c, u1, r1) = first_exchange(&app, &token, "one").await;
 
     // What LibreChat's client sends for "edit the answer's part and resubmit" (§7.8).
     let edit = |index: u64, kind: &str, answer: &str| {
