@@ -8,7 +8,8 @@
 //! reasoning parts carry over (an old error part does not). Unlike LibreChat v0.8.1, a
 //! reasoning edit keeps its text (Node read `text` where the client sends `think`).
 
-use ferrochat_core::{JsonText, Message, MessageId};
+use ferrochat_core::{Message, MessageId};
+use ferrochat_providers::{Role, Turn};
 use serde_json::Value;
 
 use super::PartKind;
@@ -31,7 +32,8 @@ pub struct EditedPart {
 pub(super) struct Prefix {
     pub parts: Vec<(PartKind, String)>,
     pub kind: PartKind,
-    pub turn: Message,
+    /// The answer's text parts joined; `None` when it has no text to go on from.
+    pub turn: Option<Turn>,
 }
 
 fn kind_of(part: &Value) -> Option<(PartKind, &str)> {
@@ -87,23 +89,22 @@ pub(super) fn prefix(
             ))
         })
         .collect();
-    let mut turn = answer.clone();
-    turn.content = Some(JsonText::from_value(&content(&parts)));
+    let said: String = parts
+        .iter()
+        .filter(|(kind, _)| *kind == PartKind::Text)
+        .map(|(_, text)| text.as_str())
+        .collect();
+    // Anthropic refuses a final assistant turn that ends in white space.
+    let said = said.trim_end();
+    let turn = (!said.is_empty()).then(|| Turn {
+        role: Role::Assistant,
+        text: said.to_owned(),
+    });
     Ok(Prefix {
         parts,
         kind: edit.kind,
         turn,
     })
-}
-
-/// Parts as stored content.
-pub(super) fn content(parts: &[(PartKind, String)]) -> Value {
-    Value::Array(
-        parts
-            .iter()
-            .map(|(kind, text)| kind.stored(text.as_str()))
-            .collect(),
-    )
 }
 
 /// The stored parts of a continued answer: `prefix`, then `new`, the first new part joined to

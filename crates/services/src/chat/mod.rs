@@ -373,7 +373,7 @@ impl ChatService {
             }
         };
 
-        let prefix = match (&input.edited, input.regenerate) {
+        let mut prefix = match (&input.edited, input.regenerate) {
             (Some(edit), Some(_)) => Some(edit::prefix(&history, &user_message, edit)?),
             (Some(_), None) => {
                 return Err(ServiceError::invalid(
@@ -392,17 +392,8 @@ impl ChatService {
             chain.clear();
         }
         chain.push(&user_message);
-        if let Some(p) = &prefix {
-            chain.push(&p.turn);
-        }
         let mut turns = context::turns(&chain);
-        if prefix.is_some()
-            && let Some(last) = turns.last_mut()
-            && last.role == ferrochat_providers::Role::Assistant
-        {
-            // Anthropic refuses a final assistant turn that ends in white space.
-            last.text.truncate(last.text.trim_end().len());
-        }
+        turns.extend(prefix.as_mut().and_then(|p| p.turn.take()));
         let window = parsed.max_context.unwrap_or_else(|| context_window(&model));
         let reserve = parsed
             .params
