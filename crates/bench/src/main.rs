@@ -264,11 +264,7 @@ async fn main() {
         fake.base_url()
     );
     std::fs::write(dir.path().join("ferrochat.yaml"), yaml).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = ferrochat_test_support::port::unused();
     let mut server = tokio::process::Command::new(&args.binary)
         .arg("serve")
         .current_dir(dir.path())

@@ -216,14 +216,6 @@ fn migrate_applies_and_reports_status() {
     );
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Polls /health until it answers or 20 s pass.
 fn wait_healthy(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -247,7 +239,7 @@ fn serve_starts_with_zero_configuration_and_exits_0_on_sigterm() {
     let secrets_path = dir.path().join("data/secrets.json");
     let mut first_secrets = None;
     for _ in 0..2 {
-        let port = free_port();
+        let port = ferrochat_test_support::port::unused();
         let mut child = ferrochat(dir.path(), &[("PORT", &port.to_string())], &[])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())

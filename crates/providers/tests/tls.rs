@@ -4,7 +4,6 @@
 //! `openssl` command (CI installs it).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test without the harness
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -101,11 +100,7 @@ impl Drop for Server {
 
 /// `openssl s_server -www` (answers any GET with a status page) on a free port.
 async fn serve(dir: &Path, cert: &str, key: &str) -> (Server, u16) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = ferrochat_test_support::port::unused();
     let child = Command::new("openssl")
         .args([
             "s_server",

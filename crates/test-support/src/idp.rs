@@ -1,7 +1,7 @@
 //! A real OpenID provider for sign-in tests (`conformance/oidc/provider.mjs`, built on the npm
 //! package `oidc-provider`), and a cookie-keeping "browser" that walks redirects like one.
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead as _, BufReader, Read as _};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,19 +38,25 @@ impl TestIdp {
             .env("CLIENT_SECRET", client_secret)
             .env("REDIRECT_URI", redirect_uri)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start the test OpenID provider");
         let stdout = child.stdout.take().expect("provider stdout");
+        let mut stderr = child.stderr.take().expect("provider stderr");
         let mut reader = BufReader::new(stdout);
         let mut first = String::new();
         reader.read_line(&mut first).expect("provider output");
-        assert!(
-            first.starts_with("ready"),
-            "provider did not start: {first}"
-        );
-        // Keep draining: the provider logs notices later, and a closed pipe would kill it.
+        if !first.starts_with("ready") {
+            // It exited (or closed stdout): its stderr says why.
+            let _ = child.kill();
+            let mut why = String::new();
+            let _ = stderr.read_to_string(&mut why);
+            panic!("the test OpenID provider did not start on port {port}: {first}{why}");
+        }
+        // Keep draining both pipes: the provider logs notices later, and a full or closed pipe
+        // would stall or kill it.
         std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()

@@ -10,6 +10,7 @@ pub mod fake_llm;
 pub mod fixtures;
 pub mod idp;
 pub mod node;
+pub mod port;
 pub mod smtp;
 pub mod sse;
 

@@ -53,10 +53,7 @@ impl SmtpSink {
             return None;
         }
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = crate::port::unused();
         let child = Command::new("python3")
             .args([
                 "-m",

@@ -15,11 +15,7 @@ struct World {
 }
 
 async fn world(extra: &[(&str, &str)]) -> Option<World> {
-    let idp_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let idp_port = ferrochat_test_support::port::unused();
     let issuer = format!("http://127.0.0.1:{idp_port}");
     let mut builder = TestApp::builder()
         .env("ALLOW_SOCIAL_LOGIN", "true")
