@@ -1,18 +1,21 @@
 //! `chat-bench`: measures chat streaming through a release `ferrochat` against a fake OpenAI
 //! upstream (in this process) that sends 500 chunks per answer, and prints a Markdown table:
 //!
-//! - time to first token, calling the upstream directly and through ferrochat, interleaved
-//!   one request at a time (p50 and p99 of each, and the difference: what ferrochat adds —
-//!   auth, storing the user message, the upstream call, re-framing);
+//! - time to first token, calling the upstream directly, through a bare relay process (see
+//!   [`relay`]) and through ferrochat, interleaved one request at a time (p50 and p99 of each,
+//!   and the differences: what ferrochat adds — auth, storing the user message, the upstream
+//!   call, re-framing — and how much of that any extra HTTP hop costs on this machine);
 //! - 1,000 and 5,000 streams at once (answers paced 20 ms per chunk — 50 tokens/s, a fast
 //!   model — so all are open together): how many completed, wall time, ferrochat's peak RSS;
 //! - 10,000 streams, 500 at a time: RSS before and after and the live-generation gauge after,
 //!   so a leak shows.
 //!
-//! Usage: `chat-bench --binary target/release/ferrochat [--rounds 200] [--streams 1000,5000]
+//! Usage: `chat-bench --binary target/release/ferrochat [--rounds 1000] [--streams 1000,5000]
 //! [--leak 10000]` (bench/run.sh --only streams builds and runs it). Figures compare within one
 //! run on one machine; nothing here is asserted by tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod relay;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -36,7 +39,7 @@ struct Args {
 fn args() -> Args {
     let mut a = Args {
         binary: PathBuf::from("target/release/ferrochat"),
-        rounds: 200,
+        rounds: 1000,
         streams: vec![1000, 5000],
         leak: 10_000,
         pace_ms: 20,
@@ -81,6 +84,48 @@ fn mb(kib: u64) -> String {
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
+}
+
+/// One path's first-token times: as the client saw them, and net of the fake upstream's own
+/// share when it reported one.
+#[derive(Default)]
+struct Timings {
+    total: Vec<Duration>,
+    net: Vec<Duration>,
+}
+
+impl Timings {
+    fn push(&mut self, t: Duration, upstream_own: Option<Duration>) {
+        self.total.push(t);
+        if let Some(own) = upstream_own {
+            self.net.push(t.saturating_sub(own));
+        }
+    }
+
+    fn sort(&mut self) {
+        self.total.sort();
+        self.net.sort();
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "p50 {}, p99 {}",
+            ms(pct(&self.total, 0.5)),
+            ms(pct(&self.total, 0.99))
+        )
+    }
+}
+
+/// What the sorted times `a` add over `b` at p50, p99 and p90; a headline's in bold.
+fn added(a: &[Duration], b: &[Duration], headline: bool) -> String {
+    let at = |p| ms(pct(a, p).saturating_sub(pct(b, p)));
+    let bold = if headline { "**" } else { "" };
+    format!(
+        "{bold}p50 {}, p99 {}{bold} (p90 {})",
+        at(0.5),
+        at(0.99),
+        at(0.9)
+    )
 }
 
 fn ms(d: Duration) -> String {
@@ -254,8 +299,47 @@ async fn many(
     )
 }
 
+/// Polls until something accepts connections on `port` (10 s at most).
+async fn wait_listening(port: u16) {
+    for _ in 0..500 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("nothing listens on port {port}");
+}
+
+/// Starts this same program as a bare relay to `upstream` (see [`relay`]); returns it and its
+/// base URL.
+async fn start_relay(upstream: &str) -> (tokio::process::Child, String) {
+    let port = ferrochat_test_support::port::unused();
+    let child = tokio::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--relay", upstream, "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the relay");
+    wait_listening(port).await;
+    (child, format!("http://127.0.0.1:{port}"))
+}
+
 #[tokio::main]
 async fn main() {
+    let mut raw = std::env::args().skip(1);
+    if raw.next().as_deref() == Some("--relay") {
+        let upstream = raw.next().expect("--relay UPSTREAM");
+        let port = match (raw.next().as_deref(), raw.next()) {
+            (Some("--port"), Some(p)) => p.parse().expect("--port N"),
+            _ => panic!("--relay UPSTREAM --port N"),
+        };
+        relay::serve(upstream, port).await;
+        return;
+    }
     let args = args();
     let fake = FakeLlm::start(Format::OpenAi).await;
     let dir = tempfile::tempdir().unwrap();
@@ -314,11 +398,13 @@ async fn main() {
         .unwrap();
     let token = login["token"].as_str().expect("token").to_owned();
     let upstream = fake.base_url();
+    let (mut relay, relay_url) = start_relay(&upstream).await;
 
     // Warm-up: connections, statement caches, allocator.
     for _ in 0..30 {
         via(&client, &base, &token, "chunks-500").await.unwrap();
         direct(&client, &upstream, "chunks-500").await.unwrap();
+        direct(&client, &relay_url, "chunks-500").await.unwrap();
     }
     let idle_rss = rss_kib(pid, "VmRSS");
 
@@ -330,71 +416,75 @@ async fn main() {
     // Each time is also taken net of the fake's own share (from receiving the request to
     // sending that token, which its millisecond timer rounds): what is left is the way there
     // and back, through ferrochat or not, without the upstream's timing noise.
-    let (mut d, mut v) = (Vec::new(), Vec::new());
-    let (mut dn, mut vn) = (Vec::new(), Vec::new());
+    let mut paths: [Timings; 3] = Default::default();
     let paced = "chunks-500-every-20ms";
     for _ in 0..args.rounds.max(1) {
-        let t = direct(&client, &upstream, paced).await.unwrap();
-        d.push(t);
-        if let Some(own) = fake.last_paced() {
-            dn.push(t.saturating_sub(own));
-        }
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        let t = via_until(&client, &base, &token, paced, false)
-            .await
+        for (i, path) in paths.iter_mut().enumerate() {
+            let t = match i {
+                0 => direct(&client, &upstream, paced).await,
+                1 => direct(&client, &relay_url, paced).await,
+                _ => via_until(&client, &base, &token, paced, false).await,
+            }
             .unwrap();
-        v.push(t);
-        if let Some(own) = fake.last_paced() {
-            vn.push(t.saturating_sub(own));
+            path.push(t, fake.last_paced());
+            tokio::time::sleep(Duration::from_millis(30)).await;
         }
-        tokio::time::sleep(Duration::from_millis(30)).await;
     }
-    for list in [&mut d, &mut v, &mut dn, &mut vn] {
-        list.sort();
+    let _ = relay.start_kill();
+    for path in &mut paths {
+        path.sort();
     }
-    let added = |p| pct(&v, p).saturating_sub(pct(&d, p));
-    // A headline figure: its p50 and p99 in bold, p90 beside them.
-    let headline = |f: &dyn Fn(f64) -> Duration| {
-        format!(
-            "**p50 {}, p99 {}** (p90 {})",
-            ms(f(0.5)),
-            ms(f(0.99)),
-            ms(f(0.9))
-        )
-    };
+    let [d, r, v] = &paths;
+    let rounds = args.rounds;
     rows.push((
         format!(
-            "time to first token, upstream direct ({} requests; 500 chunks 20 ms apart; hang up at the first)",
-            args.rounds
+            "time to first token, upstream direct ({rounds} requests; 500 chunks 20 ms apart; hang up at the first)"
         ),
-        format!("p50 {}, p99 {}", ms(pct(&d, 0.5)), ms(pct(&d, 0.99))),
+        d.summary(),
     ));
     rows.push((
-        "time to first token, through ferrochat".into(),
-        format!("p50 {}, p99 {}", ms(pct(&v, 0.5)), ms(pct(&v, 0.99))),
+        "time to first token, through a bare relay (hyper in and out; no auth, storage or re-framing)".into(),
+        r.summary(),
     ));
+    rows.push(("time to first token, through ferrochat".into(), v.summary()));
     // The p99 of a difference cannot be read finer than the machine's own jitter, which the
     // direct path shows on its own.
     rows.push((
         "machine jitter: the direct path's own p99 − p50".into(),
-        ms(pct(&d, 0.99).saturating_sub(pct(&d, 0.5))),
+        ms(pct(&d.total, 0.99).saturating_sub(pct(&d.total, 0.5))),
     ));
-    rows.push(("**added by ferrochat**".into(), headline(&added)));
-    if !dn.is_empty() && !vn.is_empty() {
-        let net = |p| pct(&vn, p).saturating_sub(pct(&dn, p));
+    rows.push((
+        "added by the bare relay: one more HTTP hop on this machine".into(),
+        added(&r.total, &d.total, false),
+    ));
+    rows.push((
+        "**added by ferrochat**".into(),
+        added(&v.total, &d.total, true),
+    ));
+    rows.push((
+        "added by ferrochat over the bare relay: ferrochat's own work".into(),
+        added(&v.total, &r.total, false),
+    ));
+    if [d, r, v].iter().all(|t| !t.net.is_empty()) {
         rows.push((
-            "time to first token net of the upstream's own time: direct / through ferrochat".into(),
+            "time to first token net of the upstream's own time: direct / relay / ferrochat".into(),
             format!(
-                "p50 {} / {}, p99 {} / {}",
-                ms(pct(&dn, 0.5)),
-                ms(pct(&vn, 0.5)),
-                ms(pct(&dn, 0.99)),
-                ms(pct(&vn, 0.99))
+                "p50 {} / {} / {}, p99 {} / {} / {}",
+                ms(pct(&d.net, 0.5)),
+                ms(pct(&r.net, 0.5)),
+                ms(pct(&v.net, 0.5)),
+                ms(pct(&d.net, 0.99)),
+                ms(pct(&r.net, 0.99)),
+                ms(pct(&v.net, 0.99))
             ),
         ));
         rows.push((
             "**added by ferrochat, net of the upstream's timer**".into(),
-            headline(&net),
+            added(&v.net, &d.net, true),
+        ));
+        rows.push((
+            "added by ferrochat over the bare relay, net of the upstream's timer".into(),
+            added(&v.net, &r.net, false),
         ));
     }
     rows.push(("ferrochat RSS after warm-up".into(), mb(idle_rss)));
