@@ -141,6 +141,20 @@ fn payload(model: &str) -> Value {
     })
 }
 
+/// An error with its causes: reqwest's own message ("error sending request for url …") names
+/// none, and a failed stream under load is only diagnosable by the cause (reset, refused, closed
+/// before the head, …).
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -170,7 +184,7 @@ async fn via_until(
         .json(&payload(model))
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| causes(&e))?;
     if res.status() != 200 {
         return Err(format!("status {}", res.status()));
     }
@@ -178,7 +192,7 @@ async fn via_until(
     let mut first = None;
     let mut tail = Vec::new();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| e.to_string())?;
+        let chunk = chunk.map_err(|e| causes(&e))?;
         if first.is_none() && contains(&chunk, b"on_message_delta") {
             let at = started.elapsed();
             if !whole {
@@ -205,10 +219,10 @@ async fn direct(client: &reqwest::Client, upstream: &str, model: &str) -> Result
         .json(&json!({"model": model, "stream": true, "messages": [{"role": "user", "content": "Hello, please answer at length."}]}))
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| causes(&e))?;
     let mut body = res.bytes_stream();
     while let Some(chunk) = body.next().await {
-        let chunk = chunk.map_err(|e| e.to_string())?;
+        let chunk = chunk.map_err(|e| causes(&e))?;
         if contains(&chunk, b"\"content\":\"t") {
             return Ok(started.elapsed());
         }
