@@ -313,20 +313,6 @@ async fn many(
     )
 }
 
-/// Polls until something accepts connections on `port` (10 s at most).
-async fn wait_listening(port: u16) {
-    for _ in 0..500 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("nothing listens on port {port}");
-}
-
 /// Starts this same program as a bare relay to `upstream` (see [`relay`]); returns it and its
 /// base URL.
 async fn start_relay(upstream: &str) -> (tokio::process::Child, String) {
@@ -338,7 +324,7 @@ async fn start_relay(upstream: &str) -> (tokio::process::Child, String) {
         .kill_on_drop(true)
         .spawn()
         .expect("start the relay");
-    wait_listening(port).await;
+    ferrochat_test_support::port::wait_listening(port, Duration::from_secs(10)).await;
     (child, format!("http://127.0.0.1:{port}"))
 }
 

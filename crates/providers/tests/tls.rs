@@ -119,16 +119,9 @@ async fn serve(dir: &Path, cert: &str, key: &str) -> (Server, u16) {
         .stderr(Stdio::null())
         .spawn()
         .expect("the openssl command is installed");
-    for _ in 0..100 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (Server(child), port)
+    let server = Server(child);
+    ferrochat_test_support::port::wait_listening(port, Duration::from_secs(5)).await;
+    (server, port)
 }
 
 /// `f`, which must finish within 10 s (a hang is a failure, not a stuck test).

@@ -44,6 +44,22 @@ pub fn unused() -> u16 {
     panic!("no unused port between {LOWEST} and {top}");
 }
 
+/// Waits until something accepts connections on 127.0.0.1:`port`, the peer given it having
+/// started; panics after `within`.
+pub async fn wait_listening(port: u16, within: std::time::Duration) {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "nothing listens on port {port} after {within:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The first port of the kernel's ephemeral range (Linux's `ip_local_port_range`), 32768 when
 /// it cannot be read.
 fn ephemeral_start() -> u32 {
