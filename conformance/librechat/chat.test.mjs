@@ -132,3 +132,34 @@ test('chat, title, reload, follow-up, regenerate and stop through the client lay
   const all = await dataService.getMessagesByConvoId(c);
   assert.equal(all.length, 7, "hi, answer, more, two answers to it, go on, its partial answer");
 });
+
+test('search finds a chat through the client layers', { skip: !email }, async () => {
+  const { token } = await dataService.login({ email, password });
+  setTokenHeader(token);
+  assert.equal(await dataService.getSearchEnabled(), true, 'the search bar is shown');
+  const models = await dataService.getModels();
+  const model = models[endpoint][0];
+
+  const events = await chat(token, payload('Where do quokkas live?', model));
+  const fin = events.at(-1);
+  const c = fin.conversation.conversationId;
+
+  // The search view: `GET /api/messages?search=` through the client's own call.
+  const { messages, nextCursor } = await dataService.listMessages({ search: 'Quokka' });
+  assert.equal(nextCursor, null);
+  assert.deepEqual(messages.map((m) => m.messageId), [fin.responseMessage.messageId, fin.requestMessage.messageId]);
+  for (const m of messages) {
+    assert.equal(m.conversationId, c);
+    // The conversation's title: the endpoint titles new chats in the background meanwhile.
+    assert.equal(typeof m.title, 'string');
+    assert.ok(m.title.length > 0);
+  }
+  assert.equal(messages[0].content[0].text, 'echo: Where do quokkas live?');
+  assert.equal(messages[1].isCreatedByUser, true);
+
+  // The sidebar with the same text.
+  const { conversations } = await dataService.listConversations({ search: 'quokka' });
+  assert.deepEqual(conversations.map((x) => x.conversationId), [c]);
+  const none = await dataService.listMessages({ search: 'platypus' });
+  assert.deepEqual(none.messages, []);
+});

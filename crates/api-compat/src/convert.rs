@@ -151,6 +151,28 @@ impl<'a> From<&'a Message> for MessageOut<'a> {
     }
 }
 
+/// A search hit: `TMessage` with its conversation's `title`, and the conversation's `model`
+/// in place of the message's (LibreChat's search results carry both so).
+#[derive(serde::Serialize)]
+pub struct SearchHitOut<'a> {
+    #[serde(flatten)]
+    message: MessageOut<'a>,
+    title: &'a str,
+}
+
+impl<'a> From<&'a ferrochat_services::search::MessageHit> for SearchHitOut<'a> {
+    fn from(hit: &'a ferrochat_services::search::MessageHit) -> Self {
+        let mut message = MessageOut::from(&hit.message);
+        if let Some(model) = hit.conversation_model.as_deref() {
+            message.model = Some(model);
+        }
+        SearchHitOut {
+            message,
+            title: &hit.conversation_title,
+        }
+    }
+}
+
 /// `TMessage`, without the owner (LibreChat strips `user`).
 pub fn message(m: &Message) -> Value {
     let mut out = json!({

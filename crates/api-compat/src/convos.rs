@@ -1,4 +1,5 @@
-//! `/api/convos` and `/api/messages/{conversationId}` (§5, §6.2).
+//! `/api/convos` and `/api/messages/{conversationId}` (§5, §6.2); `search` filters the list by
+//! title and message text.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
@@ -49,6 +50,7 @@ pub async fn list(
     let mut limit = None;
     let mut archived = false;
     let mut tags = Vec::new();
+    let mut search = None;
     for (key, value) in form_pairs(query.as_deref().unwrap_or("")) {
         match key.as_str() {
             "cursor" if !value.is_empty() => cursor = Some(value),
@@ -59,13 +61,23 @@ pub async fn list(
             "isArchived" => archived = value == "true",
             // Repeatable (`tags=a&tags=b`); the client's axios also sends `tags[]=a`.
             "tags" | "tags[]" if !value.is_empty() => tags.push(value),
+            "search" if !value.trim().is_empty() => search = Some(value),
             _ => {}
         }
     }
+    let terms = match search
+        .as_deref()
+        .map(|q| ferrochat_services::search::terms(q, "search"))
+    {
+        Some(Ok(terms)) => Some(terms),
+        Some(Err(e)) => return from_service(e),
+        None => None,
+    };
     let filter = ConversationFilter {
         archived,
         folder: None,
         tags: &tags,
+        search: terms.as_deref(),
     };
     match state
         .services
@@ -98,7 +110,7 @@ struct ListPage<'a> {
 }
 
 /// Splits a query string into decoded pairs.
-fn form_pairs(query: &str) -> Vec<(String, String)> {
+pub(crate) fn form_pairs(query: &str) -> Vec<(String, String)> {
     let decode = |s: &str| {
         let bytes = s.replace('+', " ").into_bytes();
         let mut out = Vec::with_capacity(bytes.len());

@@ -20,6 +20,7 @@ mod json;
 mod oauth;
 mod presets;
 mod recovery;
+mod search;
 mod startup;
 mod tags;
 mod two_factor;
@@ -84,6 +85,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/tags/{tag}", put(tags::update).delete(tags::delete))
         .route("/api/presets", get(presets::list).post(presets::save))
         .route("/api/presets/delete", post(presets::delete))
+        .route("/api/messages", get(search::list))
         .route("/api/messages/{conversation_id}", get(convos::messages))
         .route(
             "/api/messages/{conversation_id}/{message_id}",

@@ -19,7 +19,7 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
         .map_err(|_| ServiceError::NotFound("conversation").into())
 }
 
-/// `GET /api/v1/conversations?cursor=&limit=&archived=&folder_id=&tags=a,b`: newest change
+/// `GET /api/v1/conversations?cursor=&limit=&archived=&folder_id=&tags=a,b&q=`: newest change
 /// first; the cursor is stable under concurrent inserts and deletes.
 #[utoipa::path(
     get,
@@ -53,10 +53,16 @@ pub async fn list(
                 .collect()
         })
         .unwrap_or_default();
+    let terms =
+        q.q.as_deref()
+            .filter(|text| !text.trim().is_empty())
+            .map(|text| ferrochat_services::search::terms(text, "q"))
+            .transpose()?;
     let filter = ConversationFilter {
         archived: q.archived,
         folder,
         tags: &tags,
+        search: terms.as_deref(),
     };
     page(&state, &auth, &filter, q.cursor.as_deref(), q.limit).await
 }

@@ -185,6 +185,10 @@ pub struct ConversationsQuery {
     pub folder_id: Option<String>,
     /// Only conversations carrying any of these bookmarks, comma-separated.
     pub tags: Option<String>,
+    /// Only conversations whose title contains every word of this text or that hold a message
+    /// matching it (see `GET /api/v1/search/messages`).
+    #[param(max_length = 200)]
+    pub q: Option<String>,
 }
 
 /// `PATCH /api/v1/conversations/{id}` body; absent fields stay as they are.
@@ -327,4 +331,56 @@ pub struct RoleBody {
 pub struct BanBody {
     /// Ban (`true`) or lift the ban (`false`).
     pub banned: bool,
+}
+
+/// Query of `GET /api/v1/search/messages`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    /// What to look for: every word must start a word of the message (case and, on SQLite,
+    /// accents ignored); punctuation only separates words. At most 16 words.
+    #[param(min_length = 1, max_length = 200)]
+    pub q: String,
+    /// Cursor from a previous page.
+    pub cursor: Option<String>,
+    /// Page size, 1-100 (default 25).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<u32>,
+}
+
+/// A message that matched a search.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SearchHitDto<'a> {
+    /// The message.
+    pub message: MessageDto<'a>,
+    /// Its conversation.
+    pub conversation: HitConversationDto<'a>,
+}
+
+/// What a search hit shows of its conversation.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HitConversationDto<'a> {
+    /// ID.
+    pub id: String,
+    /// Title.
+    pub title: &'a str,
+    /// Model.
+    pub model: Option<&'a str>,
+    /// Endpoint.
+    pub endpoint: Option<&'a str>,
+}
+
+impl<'a> From<&'a ferrochat_services::search::MessageHit> for SearchHitDto<'a> {
+    fn from(hit: &'a ferrochat_services::search::MessageHit) -> Self {
+        SearchHitDto {
+            message: MessageDto::from(&hit.message),
+            conversation: HitConversationDto {
+                id: hit.message.conversation_id.to_string(),
+                title: &hit.conversation_title,
+                model: hit.conversation_model.as_deref(),
+                endpoint: hit.conversation_endpoint.as_deref(),
+            },
+        }
+    }
 }

@@ -149,6 +149,7 @@ pub async fn conversations(
         archived: q.archived,
         folder: Some(folder),
         tags: &[],
+        search: None,
     };
     crate::conversations::page(&state, &auth, &filter, q.cursor.as_deref(), q.limit).await
 }

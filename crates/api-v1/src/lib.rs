@@ -14,6 +14,7 @@ mod folders;
 mod me;
 pub mod openapi;
 mod organize;
+mod search;
 
 use axum::Router;
 use axum::routing::{get, put};
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(me::revoke_session),
         )
         .route("/api/v1/conversations", get(conversations::list))
+        .route("/api/v1/search/messages", get(search::search_messages))
         .route(
             "/api/v1/conversations/{id}",
             get(conversations::get)

@@ -117,6 +117,7 @@ impl Modify for Security {
         crate::organize::delete_tag,
         crate::organize::list_presets, crate::organize::save_preset, crate::organize::delete_preset,
         crate::chat::chat,
+        crate::search::search_messages,
         crate::admin::list_users, crate::admin::set_role, crate::admin::set_banned,
         crate::admin::delete_user,
     )

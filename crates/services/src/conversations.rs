@@ -61,7 +61,9 @@ fn encode_cursor(c: &Conversation) -> String {
     format!("{}_{}", c.updated_at.timestamp_millis(), c.id)
 }
 
-fn decode_cursor<Id: std::str::FromStr>(text: &str) -> ServiceResult<(DateTime<Utc>, Id)> {
+pub(crate) fn decode_cursor<Id: std::str::FromStr>(
+    text: &str,
+) -> ServiceResult<(DateTime<Utc>, Id)> {
     let bad = || ServiceError::invalid("cursor", "is not a cursor from this server");
     let (ms, id) = text.split_once('_').ok_or_else(bad)?;
     let at = ms
@@ -345,6 +347,25 @@ fn message_not_found(e: StoreError) -> ServiceError {
 }
 
 impl ConversationService {
+    /// One message of the user's conversation; `None` when the conversation has no such one
+    /// (`NotFound` when the conversation itself is missing or foreign).
+    pub async fn message(
+        &self,
+        user: UserId,
+        conversation: ConversationId,
+        id: MessageId,
+    ) -> ServiceResult<Option<Message>> {
+        self.store
+            .conversation(user, conversation)
+            .await
+            .map_err(not_found)?;
+        match self.store.message(user, conversation, id).await {
+            Ok(m) => Ok(Some(m)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Replaces a message's text, or with `index` the text of one `text`/`think` content part.
     pub async fn edit_message(
         &self,

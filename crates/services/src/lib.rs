@@ -18,6 +18,7 @@ pub mod fork;
 pub mod keys;
 pub mod password;
 pub mod presets;
+pub mod search;
 pub mod tags;
 pub mod users;
 pub mod validate;
@@ -39,6 +40,7 @@ pub use error::{FieldError, ServiceError, ServiceResult};
 pub use folders::FolderService;
 pub use keys::KeyService;
 pub use presets::PresetService;
+pub use search::SearchService;
 pub use tags::TagService;
 pub use users::UserService;
 
@@ -65,6 +67,8 @@ pub struct Services {
     pub keys: KeyService,
     /// Personal API keys for the native API.
     pub api_keys: ApiKeyService,
+    /// Message search.
+    pub search: SearchService,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -96,6 +100,7 @@ impl Services {
         let folders = FolderService::new(deps.store.clone(), deps.clock.clone());
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
+        let search = SearchService::new(deps.store.clone());
         let keys = KeyService::new(
             deps.store.clone(),
             deps.clock.clone(),
@@ -120,6 +125,7 @@ impl Services {
             chat,
             keys,
             api_keys,
+            search,
         }
     }
 }

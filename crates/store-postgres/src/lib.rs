@@ -4,6 +4,8 @@
 //! start-up), so a runaway query is cancelled where it runs rather than only abandoned by us.
 #![warn(missing_docs)]
 
+mod search;
+
 use std::str::FromStr;
 
 use ferrochat_store::{PoolOptions, Profiler, StoreError, StoreResult};

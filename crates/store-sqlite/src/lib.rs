@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod read;
+mod search;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -82,7 +83,7 @@ impl SqliteStore {
         if !in_memory {
             tokio::spawn(checkpoint(pool.clone()));
         }
-        Ok(Self {
+        let store = Self {
             pool,
             profiler: Profiler {
                 slow_threshold: options.slow_query_threshold,
@@ -91,7 +92,9 @@ impl SqliteStore {
             max_connections: options.max_connections,
             hot,
             write_gate: Some(Arc::new(tokio::sync::Mutex::new(()))),
-        })
+        };
+        tokio::spawn(search::index_in_background(store.clone()));
+        Ok(store)
     }
 
     /// The underlying pool, for tests that inspect query plans.

@@ -513,6 +513,7 @@ mod tests {
         user.push("session_revoked_at");
         assert_eq!(names(BY_SESSION), user);
         let list = ferrochat_store::sql::conversations::list(
+            ferrochat_store::Engine::Sqlite,
             "u",
             &ferrochat_store::ConversationFilter::default(),
             None,

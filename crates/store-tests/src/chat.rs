@@ -48,7 +48,7 @@ pub(crate) fn message(
     }
 }
 
-fn generation(m: &Message, cost: i64) -> Generation {
+pub(crate) fn generation(m: &Message, cost: i64) -> Generation {
     Generation {
         message_id: m.id,
         conversation_id: m.conversation_id,

@@ -39,7 +39,7 @@ pub fn archive() -> ConversationFilter<'static> {
     }
 }
 
-fn uuid_v4() -> uuid::Uuid {
+pub(crate) fn uuid_v4() -> uuid::Uuid {
     uuid::Uuid::new_v4()
 }
 

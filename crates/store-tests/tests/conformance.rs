@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
-use ferrochat_store_tests::{chat, conversations, organize, sessions, users};
+use ferrochat_store_tests::{chat, conversations, organize, search, sessions, users};
 use ferrochat_test_support::TestDb;
 
 async fn sqlite(db: &TestDb) -> (DynStore, SqliteStore) {
@@ -76,6 +76,9 @@ stories!(
     chat::turns,
     chat::keys_and_balances,
     chat::api_keys,
+    search::messages,
+    search::scope_and_pages,
+    search::conversation_filter,
 );
 
 #[test]

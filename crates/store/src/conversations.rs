@@ -31,6 +31,10 @@ pub struct ConversationFilter<'a> {
     pub folder: Option<FolderId>,
     /// Only those carrying any of these bookmarks (by name); empty means no tag filter.
     pub tags: &'a [String],
+    /// Only those whose title contains every one of these terms, or holding a message that
+    /// matches them (see [`crate::SearchStore`]); `None` means no search. The terms are
+    /// lower-case letters and digits; an empty list matches nothing.
+    pub search: Option<&'a [String]>,
 }
 
 /// Rows of `conversations` and `messages`. Every read and write is scoped by owner, so a

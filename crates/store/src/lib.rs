@@ -17,6 +17,7 @@ mod maintenance;
 mod organize;
 mod pool;
 pub mod profile;
+mod search;
 mod sessions;
 pub mod sql;
 mod two_factor;
@@ -35,6 +36,7 @@ pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
 pub use organize::{FolderStore, PresetStore, TagChange, TagStore};
 pub use pool::{PoolOptions, PoolStats};
 pub use profile::Profiler;
+pub use search::{MessageHit, SearchCursor, SearchStore};
 pub use sessions::SessionStore;
 pub use two_factor::{TotpState, TwoFactorStore};
 pub use users::{UserPage, UserStore};
@@ -53,6 +55,7 @@ pub trait Store:
     + UserKeyStore
     + BalanceStore
     + ApiKeyStore
+    + SearchStore
     + Maintenance
 {
 }
@@ -70,6 +73,7 @@ impl<T> Store for T where
         + UserKeyStore
         + BalanceStore
         + ApiKeyStore
+        + SearchStore
         + Maintenance
 {
 }

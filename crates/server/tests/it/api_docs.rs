@@ -31,6 +31,7 @@ async fn the_document_is_openapi_3_1_and_matches_the_snapshot() {
         "/api/v1/conversations",
         "/api/v1/conversations/{id}/messages",
         "/api/v1/chat",
+        "/api/v1/search/messages",
         "/api/v1/folders",
         "/api/v1/tags",
         "/api/v1/presets",

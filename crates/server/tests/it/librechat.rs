@@ -146,7 +146,7 @@ async fn chat_suite(db: Option<TestDb>) {
     .await
     .unwrap();
     if let Some(out) = out {
-        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
+        assert!(out.contains("pass 2") && out.contains("skipped 0"), "{out}");
     }
     fake.wait_closed(std::time::Duration::from_secs(2)).await;
     assert_eq!(app.state.services.chat.live_generations(), 0);

@@ -15,6 +15,7 @@ mod ops;
 mod organize;
 mod postgres;
 mod recovery;
+mod search;
 mod shutdown;
 mod startup;
 mod two_factor;

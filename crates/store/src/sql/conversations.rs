@@ -3,7 +3,7 @@
 use ferrochat_core::{Conversation, JsonText, Message};
 
 use super::time::{from_millis, parse_id};
-use crate::{ConversationFilter, StoreError};
+use crate::{ConversationFilter, Engine, StoreError};
 
 macro_rules! conversation_columns {
     () => {
@@ -60,7 +60,9 @@ fn next(binds: &mut Vec<Bind>, value: Bind) -> String {
 /// A page of a user's live conversations: newest change first, after the keyset cursor
 /// `(updated_at, id)` when given, in one folder and/or carrying any of some tags when asked.
 /// Placeholders are numbered as conditions are added, so PostgreSQL sees no unused parameter.
+/// A search needs `engine`'s dialect; the rest of the statement is the same on both.
 pub fn list(
+    engine: Engine,
     user_id: &str,
     filter: &ConversationFilter<'_>,
     after: Option<(i64, &str)>,
@@ -96,6 +98,31 @@ pub fn list(
              WHERE ct.conversation_id = conversations.id AND t.user_id = $1 AND t.name IN ({}))",
             names.join(", ")
         ));
+    }
+    if let Some(terms) = filter.search {
+        if terms.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            // Titles by substring (a title is a few words; its rows are the user's own), and
+            // messages through the full-text index. Terms hold letters and digits only, so
+            // they are no LIKE patterns.
+            let titles: Vec<String> = terms
+                .iter()
+                .map(|t| {
+                    let p = next(&mut binds, Bind::Text(t.clone()));
+                    format!("lower(title) LIKE '%' || {p} || '%'")
+                })
+                .collect();
+            let query = next(
+                &mut binds,
+                Bind::Text(super::search::query_text(engine, terms)),
+            );
+            sql.push_str(&format!(
+                " AND (({}) OR id IN ({}))",
+                titles.join(" AND "),
+                super::search::matching_conversations(engine, "$1", &query)
+            ));
+        }
     }
     // The limit is written into the text, not bound: SQLite re-prepares a statement whose
     // LIMIT is a parameter on every run (measured: a full parse per list request), while a

@@ -14,6 +14,7 @@ pub mod conversations;
 pub mod hot;
 pub mod organize;
 mod organize_impls;
+pub mod search;
 pub mod sessions;
 mod shared_impls;
 pub mod time;

@@ -69,7 +69,11 @@ macro_rules! impl_sql_stores {
                     limit: u32,
                 ) -> StoreResult<Vec<Conversation>> {
                     let after = after.map(|(at, id)| (to_millis(at), id.to_string()));
+                    if filter.search.is_some() {
+                        ferrochat_store::SearchStore::index_pending(self).await?;
+                    }
                     let statement = q::list(
+                        $engine,
                         &user_id.to_string(),
                         filter,
                         after.as_ref().map(|(at, id)| (*at, id.as_str())),

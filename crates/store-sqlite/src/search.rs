@@ -1,0 +1,116 @@
+//! `SearchStore` on SQLite: FTS5, filled from the queue its triggers keep (see the migration
+//! `0012_message_search.sql` and `ferrochat_store::sql::search`).
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ferrochat_core::UserId;
+use ferrochat_store::sql::search::{
+    self as q, HitRow, SQLITE_INDEX_BATCH, SQLITE_NEXT_BATCH, SQLITE_PENDING,
+};
+use ferrochat_store::sql::time::to_millis;
+use ferrochat_store::{Engine, MessageHit, SearchCursor, SearchStore, StoreResult};
+
+use crate::SqliteStore;
+
+/// How often the background task looks for messages to index.
+const INDEX_EVERY: Duration = Duration::from_secs(2);
+
+#[async_trait]
+impl SearchStore for SqliteStore {
+    async fn search_messages(
+        &self,
+        user_id: UserId,
+        terms: &[String],
+        after: Option<SearchCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<MessageHit>> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.index_pending().await?;
+        let sql = q::hits(Engine::Sqlite, after.is_some(), limit);
+        self.profiler
+            .run("search.messages", async {
+                let mut query = sqlx::query_as::<_, HitRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(user_id.to_string())
+                    .bind(q::fts5_query(terms));
+                if let Some((at, id)) = after {
+                    query = query.bind(to_millis(at)).bind(id.to_string());
+                }
+                let rows = query.fetch_all(&self.pool).await?;
+                rows.into_iter().map(MessageHit::try_from).collect()
+            })
+            .await
+    }
+
+    async fn index_pending(&self) -> StoreResult<u64> {
+        let mut total = 0;
+        loop {
+            let (pending,): (bool,) = sqlx::query_as(SQLITE_PENDING).fetch_one(&self.pool).await?;
+            if !pending {
+                return Ok(total);
+            }
+            total += self.index_batch().await?;
+        }
+    }
+}
+
+impl SqliteStore {
+    /// Indexes one batch of the queue in one transaction; returns its size. Each batch takes
+    /// the write gate like a chat turn, and holds it for about a millisecond, so a long queue
+    /// (after the migration, or a big import) never keeps a turn waiting for long.
+    async fn index_batch(&self) -> StoreResult<u64> {
+        let _gate = match &self.write_gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        };
+        self.profiler
+            .run("search.index", async {
+                let mut tx = self.pool.begin().await?;
+                let (batch,): (String,) = sqlx::query_as(SQLITE_NEXT_BATCH)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let size: Vec<serde_json::Value> = serde_json::from_str(&batch)
+                    .map_err(|e| ferrochat_store::StoreError::Other(Box::new(e)))?;
+                if size.is_empty() {
+                    return Ok(0);
+                }
+                for statement in SQLITE_INDEX_BATCH {
+                    sqlx::query(statement)
+                        .bind(&batch)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(u64::try_from(size.len()).unwrap_or(u64::MAX))
+            })
+            .await
+    }
+}
+
+/// Indexes queued messages every [`INDEX_EVERY`] until the pool closes, so the queue stays
+/// short and a search rarely has anything to index first.
+pub(crate) async fn index_in_background(store: SqliteStore) {
+    loop {
+        tokio::time::sleep(INDEX_EVERY).await;
+        if store.pool.is_closed() {
+            return;
+        }
+        // Not migrated yet (the CLI's `migrate --check`, or a server still starting).
+        let migrated: Result<(bool,), _> = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'message_search_queue')",
+        )
+        .fetch_one(&store.pool)
+        .await;
+        if !matches!(migrated, Ok((true,))) {
+            continue;
+        }
+        if let Err(e) = store.index_pending().await {
+            if store.pool.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "search indexing failed");
+        }
+    }
+}
