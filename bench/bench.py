@@ -7,7 +7,9 @@ Scenarios (issue 2's first figures; `streams` runs the Rust chat-bench, see crat
     (median of several starts; polled every millisecond over a raw socket);
   - idle RSS: resident memory after start, before any load;
   - /health throughput: wrk with 2 threads and 32 connections, requests/s and p99 latency,
-    plus the peak RSS during the run.
+    plus the peak RSS during the run;
+  - search: 50,000 messages in 5,000 conversations written straight into the database, the first
+    search (which indexes all of them on SQLite) and wrk on rare and common words.
 """
 import argparse
 import json
@@ -144,6 +146,64 @@ def seed(db_path, email, conversations, messages):
     seed.big_conversation = big
 
 
+# Syllables for the search data's words: 20 x 20 x 20 = 8,000 words, so the corpus has words of
+# every frequency (Zipf-like by construction below) rather than one repeated sentence.
+SYLLABLES = ["ka", "lo", "mi", "ne", "ru", "so", "ta", "vi", "xe", "zo",
+             "ba", "de", "fi", "go", "hu", "ja", "pe", "qu", "wi", "yo"]
+
+
+def word(rank):
+    a, b, c = rank % 20, (rank // 20) % 20, (rank // 400) % 20
+    return SYLLABLES[a] + SYLLABLES[b] + SYLLABLES[c]
+
+
+def seed_search(db_path, email, conversations, messages, rare_every):
+    """Writes `messages` messages over `conversations` conversations straight into the SQLite file
+    (the server is stopped), as an import would. Every `rare_every`-th message mentions
+    "quokka"; word ranks follow a Zipf-like law, so low ranks are in most messages."""
+    import random
+    rng = random.Random(7)
+    db = sqlite3.connect(db_path)
+    (user_id,) = db.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
+    now = int(time.time() * 1000)
+    convos = [(str(uuid.uuid4()), user_id, f"Topic {word(i)} {i}", "openAI", None, "gpt-4o-mini", 0,
+               '{}', now - conversations + i, now - conversations + i) for i in range(conversations)]
+    db.executemany("INSERT INTO conversations (id, user_id, title, endpoint, endpoint_type, model, "
+                   "is_archived, settings, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)", convos)
+    msgs = []
+    for i in range(messages):
+        words = [word(int(8000 ** rng.random()) - 1) for _ in range(40)]
+        if i % rare_every == 0:
+            words[rng.randrange(40)] = "quokka"
+        text = " ".join(words)
+        by_user = i % 2 == 0
+        content = None if by_user else json.dumps([{"type": "text", "text": text}])
+        msgs.append((str(uuid.uuid4()), convos[i % conversations][0], user_id, None,
+                     "User" if by_user else "GPT-4o mini", text if by_user else "", content,
+                     int(by_user), 0, 0, "gpt-4o-mini", "openAI", 42, now + i, now + i))
+    db.executemany("INSERT INTO messages (id, conversation_id, user_id, parent_id, sender, text, content, "
+                   "is_created_by_user, error, unfinished, model, endpoint, token_count, created_at, "
+                   "updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", msgs)
+    db.commit()
+    db.close()
+
+
+def get_timed(port, path, token):
+    t = time.perf_counter()
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+              "Connection: close\r\n\r\n".encode())
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    status = int(data.split(b" ", 2)[1])
+    return status, time.perf_counter() - t, data.split(b"\r\n\r\n", 1)[1]
+
+
 def wrk(port, path, duration, connections, threads=2, headers=()):
     extra = [arg for h in headers for arg in ("-H", h)]
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *extra,
@@ -167,12 +227,12 @@ def main():
     ap.add_argument("--starts", type=int, default=10, help="starts measured for start-to-ready")
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--auth-rounds", type=int, default=40, help="requests per kind in the timing comparison")
-    ap.add_argument("--only", choices=["startup", "auth", "lists", "streams"], action="append",
+    ap.add_argument("--only", choices=["startup", "auth", "lists", "search", "streams"], action="append",
                     help="run only these scenario groups (repeatable; default: all)")
     ap.add_argument("--chat-bench", help="the chat-bench binary (streams group)")
     ap.add_argument("--stream-args", default="", help="extra chat-bench flags, e.g. '--streams 1000 --leak 0'")
     args = ap.parse_args()
-    groups = set(args.only or ["startup", "auth", "lists", "streams"])
+    groups = set(args.only or ["startup", "auth", "lists", "search", "streams"])
     if not shutil.which("wrk"):
         sys.exit("wrk not found: run bench/run.sh, which installs it")
 
@@ -263,6 +323,48 @@ def main():
                                ("GET /api/messages/{id} (2,000 messages)", f"/api/messages/{big}")):
                 # Two unmeasured seconds first: the figure is the steady state, not the first
                 # touches of the database pages and connections after a restart.
+                wrk(s.port, path, 2, args.connections, headers=[f"Authorization: Bearer {token}"])
+                result = wrk(s.port, path, args.duration, args.connections, headers=[f"Authorization: Bearer {token}"])
+                peak = rss_kib(s.proc.pid, "VmHWM")
+                rows.append((f"{name}, wrk {args.connections} connections", f"{result['rps']:,.0f} req/s",
+                             f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}, peak RSS {peak / 1024:.1f} MB"))
+            s.stop()
+
+        if "search" in groups:
+            # Full-text search (docs/search.md) over an imported history: the first search
+            # indexes the whole backlog on SQLite; then steady-state searches.
+            s = Server(args.binary, data_dir, free_port(), limits)
+            s.wait_ready()
+            status, _ = post_json(s.port, "/api/auth/register",
+                                  {"name": "Finder", "email": "finder@example.com", "password": pw, "confirm_password": pw})
+            s.stop()
+            n_msgs, n_convos = 50_000, 5_000
+            seed_search(os.path.join(data_dir, "ferrochat.db"), "finder@example.com", n_convos, n_msgs, 1_000)
+            s = Server(args.binary, data_dir, free_port(), limits)
+            s.wait_ready()
+            token = login_token(s.port, "finder@example.com", pw)
+            # The import is queued for indexing: the first search indexes up to 2,048 messages
+            # before it reads, the background task the rest. Poll until all 50 rare hits show.
+            started = time.perf_counter()
+            status, took, body = get_timed(s.port, "/api/messages?search=quokka&pageSize=100", token)
+            assert status == 200, (status, body[:200])
+            first_found = len(json.loads(body)["messages"])
+            found = first_found
+            while found < n_msgs // 1_000 and time.perf_counter() - started < 300:
+                time.sleep(0.1)
+                _, _, body = get_timed(s.port, "/api/messages?search=quokka&pageSize=100", token)
+                found = len(json.loads(body)["messages"])
+            caught_up = time.perf_counter() - started
+            rows.append((f"first search right after importing {n_msgs:,} messages",
+                         f"{took * 1000:.0f} ms", f"{first_found} of {n_msgs // 1_000} hits indexed by then"))
+            rows.append((f"all {n_msgs:,} imported messages searchable after", f"{caught_up:.1f} s",
+                         f"{found} of {n_msgs // 1_000} hits; {n_msgs / caught_up:,.0f} messages/s indexed"))
+            common = word(0)
+            for name, path in ((f"GET /api/messages?search= a rare word (50 of {n_msgs:,})", "/api/messages?search=quokka"),
+                               (f"GET /api/messages?search= a common word (in most of {n_msgs:,})", f"/api/messages?search={common}"),
+                               ("GET /api/messages?search= two words, one rare", f"/api/messages?search=quokka%20{common}"),
+                               (f"GET /api/convos?search= a rare word ({n_convos:,} conversations)", "/api/convos?search=quokka"),
+                               ("GET /api/v1/search/messages?q= a rare word", "/api/v1/search/messages?q=quokka")):
                 wrk(s.port, path, 2, args.connections, headers=[f"Authorization: Bearer {token}"])
                 result = wrk(s.port, path, args.duration, args.connections, headers=[f"Authorization: Bearer {token}"])
                 peak = rss_kib(s.proc.pid, "VmHWM")

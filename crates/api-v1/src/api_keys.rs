@@ -87,6 +87,7 @@ fn session_only(auth: &AuthUser) -> Result<(), ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/me/api-keys",
+    operation_id = "list_api_keys",
     tag = "api keys",
     summary = "The caller's API keys",
     responses((status = 200, body = Page<ApiKeyDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
@@ -107,6 +108,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/me/api-keys",
+    operation_id = "create_api_key",
     tag = "api keys",
     summary = "Create an API key (the token is in this answer only)",
     request_body = CreateKey,

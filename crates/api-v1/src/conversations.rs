@@ -24,6 +24,7 @@ fn conversation_id(raw: &str) -> Result<ConversationId, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/conversations",
+    operation_id = "list_conversations",
     tag = "conversations",
     summary = "List conversations, newest change first",
     params(ConversationsQuery),
@@ -96,6 +97,7 @@ pub(crate) async fn page(
 #[utoipa::path(
     get,
     path = "/api/v1/conversations/{id}",
+    operation_id = "get_conversation",
     tag = "conversations",
     summary = "One conversation",
     params(("id" = String, Path, description = "ID")),
@@ -149,6 +151,7 @@ pub async fn patch(
 #[utoipa::path(
     delete,
     path = "/api/v1/conversations/{id}",
+    operation_id = "delete_conversation",
     tag = "conversations",
     summary = "Delete (soft; restorable)",
     params(("id" = String, Path, description = "ID")),

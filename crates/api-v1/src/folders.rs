@@ -21,6 +21,7 @@ fn folder_id(raw: &str) -> Result<FolderId, ApiError> {
 #[utoipa::path(
     get,
     path = "/api/v1/folders",
+    operation_id = "list_folders",
     tag = "folders",
     summary = "List folders",
     responses((status = 200, body = Page<FolderDto>), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
@@ -41,6 +42,7 @@ pub async fn list(
 #[utoipa::path(
     post,
     path = "/api/v1/folders",
+    operation_id = "create_folder",
     tag = "folders",
     summary = "Create a folder",
     request_body = FolderBody,
@@ -63,6 +65,7 @@ pub async fn create(
 #[utoipa::path(
     get,
     path = "/api/v1/folders/{id}",
+    operation_id = "get_folder",
     tag = "folders",
     summary = "One folder",
     params(("id" = String, Path, description = "ID")),
@@ -109,6 +112,7 @@ pub async fn rename(
 #[utoipa::path(
     delete,
     path = "/api/v1/folders/{id}",
+    operation_id = "delete_folder",
     tag = "folders",
     summary = "Delete a folder (its conversations stay)",
     params(("id" = String, Path, description = "ID")),

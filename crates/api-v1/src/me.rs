@@ -13,6 +13,7 @@ use crate::dto::{Page, SessionDto, UserDto};
 #[utoipa::path(
     get,
     path = "/api/v1/me",
+    operation_id = "get_me",
     tag = "me",
     summary = "The caller's account",
     responses((status = 200, body = UserDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))

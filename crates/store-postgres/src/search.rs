@@ -39,4 +39,8 @@ impl SearchStore for PgStore {
     async fn index_pending(&self) -> StoreResult<u64> {
         Ok(0)
     }
+
+    async fn flush_for_search(&self) -> StoreResult<u64> {
+        Ok(0)
+    }
 }

@@ -15,6 +15,10 @@ use crate::SqliteStore;
 
 /// How often the background task looks for messages to index.
 const INDEX_EVERY: Duration = Duration::from_secs(2);
+/// Most batches a search indexes before it reads (64 messages each). The queue is normally a
+/// few seconds of chat, far below this; after a large import the background task catches up
+/// while searches answer from what is indexed so far instead of waiting for all of it.
+const SEARCH_FLUSH_BATCHES: usize = 32;
 
 #[async_trait]
 impl SearchStore for SqliteStore {
@@ -28,7 +32,7 @@ impl SearchStore for SqliteStore {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
-        self.index_pending().await?;
+        self.flush_for_search().await?;
         let sql = q::hits(Engine::Sqlite, after.is_some(), limit);
         self.profiler
             .run("search.messages", async {
@@ -45,18 +49,28 @@ impl SearchStore for SqliteStore {
     }
 
     async fn index_pending(&self) -> StoreResult<u64> {
-        let mut total = 0;
-        loop {
-            let (pending,): (bool,) = sqlx::query_as(SQLITE_PENDING).fetch_one(&self.pool).await?;
-            if !pending {
-                return Ok(total);
-            }
-            total += self.index_batch().await?;
-        }
+        self.index_batches(usize::MAX).await
+    }
+
+    async fn flush_for_search(&self) -> StoreResult<u64> {
+        self.index_batches(SEARCH_FLUSH_BATCHES).await
     }
 }
 
 impl SqliteStore {
+    /// Indexes up to `most` batches, stopping early when the queue is empty.
+    async fn index_batches(&self, most: usize) -> StoreResult<u64> {
+        let mut total = 0;
+        for _ in 0..most {
+            let (pending,): (bool,) = sqlx::query_as(SQLITE_PENDING).fetch_one(&self.pool).await?;
+            if !pending {
+                break;
+            }
+            total += self.index_batch().await?;
+        }
+        Ok(total)
+    }
+
     /// Indexes one batch of the queue in one transaction; returns its size. Each batch takes
     /// the write gate like a chat turn, and holds it for about a millisecond, so a long queue
     /// (after the migration, or a big import) never keeps a turn waiting for long.

@@ -168,3 +168,56 @@ async fn pending_migrations_are_listed_before_they_run() {
     let applied = store.migrate().await.unwrap();
     assert_eq!(applied, store.embedded_migrations());
 }
+
+/// SQLite indexes lazily (docs/search.md): the background task empties the queue the triggers
+/// fill, with no search asking for it, and a search right after a large import answers from
+/// what is indexed so far instead of indexing everything first.
+#[tokio::test]
+async fn sqlite_indexes_in_the_background_and_searches_do_not_wait_for_a_backlog() {
+    use ferrochat_store_tests::{conversations::conversation, t0, users::new_user};
+    let db = TestDb::sqlite();
+    let (store, raw) = sqlite(&db).await;
+    let u = store
+        .create_user(new_user("bulk@example.com", None), t0())
+        .await
+        .unwrap()
+        .id;
+    let c = conversation(u, "Import", 1);
+    store.create_conversation(&c).await.unwrap();
+    // An import: 3,000 messages in one statement, as a restore or a bulk copy writes them.
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) \
+         INSERT INTO messages (id, conversation_id, user_id, sender, text, is_created_by_user, \
+         created_at, updated_at) SELECT printf('00000000-0000-4000-8000-%012d', i), $1, $2, 'User', 'wombat ' || i, 1, i, i FROM n",
+    )
+    .bind(c.id.to_string())
+    .bind(u.to_string())
+    .execute(raw.pool())
+    .await
+    .unwrap();
+    let queued = |pool: sqlx::SqlitePool| async move {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM message_search_queue")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        n
+    };
+    assert_eq!(queued(raw.pool().clone()).await, 3000);
+    let flushed = store.flush_for_search().await.unwrap();
+    // At most 32 batches of 64 (fewer if the background task took some meanwhile).
+    assert!((1..=2048).contains(&flushed), "{flushed}");
+    let mut left = queued(raw.pool().clone()).await;
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        left = queued(raw.pool().clone()).await;
+    }
+    assert_eq!(left, 0, "the background task indexes the rest");
+    let hits = store
+        .search_messages(u, &["wombat".to_owned()], None, 5000)
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 3000);
+}

@@ -41,7 +41,12 @@ pub trait SearchStore: Send + Sync {
     ) -> StoreResult<Vec<MessageHit>>;
 
     /// Brings the search index up to date with every message written so far; returns how many
-    /// messages it (re)indexed. An engine that indexes as it writes returns 0. Searches call it
-    /// themselves; the server also runs it in the background.
+    /// messages it (re)indexed. An engine that indexes as it writes returns 0. The engine runs
+    /// it in the background.
     async fn index_pending(&self) -> StoreResult<u64>;
+
+    /// What a search runs before it reads: [`SearchStore::index_pending`], but bounded, so a
+    /// search right after a large import answers from what is indexed so far rather than
+    /// waiting for all of it.
+    async fn flush_for_search(&self) -> StoreResult<u64>;
 }

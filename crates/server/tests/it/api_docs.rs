@@ -39,6 +39,16 @@ async fn the_document_is_openapi_3_1_and_matches_the_snapshot() {
     ] {
         assert!(paths.contains_key(p), "{p} is not documented");
     }
+    // OpenAPI requires each operationId to be unique: client generators name methods by it.
+    let mut ids: Vec<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op.get("operationId").and_then(Value::as_str))
+        .collect();
+    let count = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "duplicate operationIds among {ids:?}");
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"

@@ -70,7 +70,7 @@ macro_rules! impl_sql_stores {
                 ) -> StoreResult<Vec<Conversation>> {
                     let after = after.map(|(at, id)| (to_millis(at), id.to_string()));
                     if filter.search.is_some() {
-                        ferrochat_store::SearchStore::index_pending(self).await?;
+                        ferrochat_store::SearchStore::flush_for_search(self).await?;
                     }
                     let statement = q::list(
                         $engine,
