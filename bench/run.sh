@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                 # all scenarios
 #   bench/run.sh --duration 20   # longer load phases
+#   bench/run.sh --only search   # full-text search over 50,000 imported messages
 #   bench/run.sh --only streams  # chat streaming: time to first token added, 1,000 and 5,000
 #                                # concurrent streams with RSS, 10,000 streams for leaks
 #

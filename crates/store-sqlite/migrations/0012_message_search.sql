@@ -11,12 +11,19 @@ create virtual table message_search using fts5(
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
--- The index's rowid of each indexed message. `messages` has text keys and its implicit rowids
--- may be renumbered by VACUUM, so the index keeps numbers of its own.
+-- The index's rowid of each indexed message (`messages` has text keys, and its implicit rowids
+-- may be renumbered by VACUUM, so the index keeps numbers of its own), with what a search
+-- filters and sorts by. A search walks the owner's entries newest first and stops at a page:
+-- reading `messages` rows to sort every hit cost 0.7 s for a word in 48,000 of 50,000
+-- messages, against 18 ms so.
 create table message_search_docs (
-    doc         integer primary key,
-    message_id  text not null unique
+    doc              integer primary key,
+    message_id       text not null unique,
+    user_id          text not null,
+    conversation_id  text not null,
+    created_at       bigint not null
 );
+create index message_search_docs_user on message_search_docs (user_id, created_at, message_id);
 
 create table message_search_queue (
     message_id  text primary key

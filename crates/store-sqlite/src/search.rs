@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use ferrochat_core::UserId;
 use ferrochat_store::sql::search::{
-    self as q, HitRow, SQLITE_INDEX_BATCH, SQLITE_NEXT_BATCH, SQLITE_PENDING,
+    self as q, HitRow, SQLITE_BACKLOG, SQLITE_INDEX_BATCH, SQLITE_NEXT_BATCH, SQLITE_PENDING,
 };
 use ferrochat_store::sql::time::to_millis;
 use ferrochat_store::{Engine, MessageHit, SearchCursor, SearchStore, StoreResult};
@@ -15,10 +15,10 @@ use crate::SqliteStore;
 
 /// How often the background task looks for messages to index.
 const INDEX_EVERY: Duration = Duration::from_secs(2);
-/// Most batches a search indexes before it reads (64 messages each). The queue is normally a
-/// few seconds of chat, far below this; after a large import the background task catches up
-/// while searches answer from what is indexed so far instead of waiting for all of it.
-const SEARCH_FLUSH_BATCHES: usize = 32;
+/// Longest queue a search indexes before it reads. The queue is normally a few seconds of
+/// chat, far below this; after a large import (or the migration) the background task catches
+/// up while searches answer from what is indexed so far instead of waiting for all of it.
+const SEARCH_FLUSH_MAX: i64 = 2048;
 
 #[async_trait]
 impl SearchStore for SqliteStore {
@@ -53,7 +53,14 @@ impl SearchStore for SqliteStore {
     }
 
     async fn flush_for_search(&self) -> StoreResult<u64> {
-        self.index_batches(SEARCH_FLUSH_BATCHES).await
+        let (backlog,): (i64,) = sqlx::query_as(SQLITE_BACKLOG)
+            .bind(SEARCH_FLUSH_MAX)
+            .fetch_one(&self.pool)
+            .await?;
+        if backlog == 0 || backlog > SEARCH_FLUSH_MAX {
+            return Ok(0);
+        }
+        self.index_batches(usize::MAX).await
     }
 }
 

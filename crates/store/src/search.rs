@@ -45,8 +45,9 @@ pub trait SearchStore: Send + Sync {
     /// it in the background.
     async fn index_pending(&self) -> StoreResult<u64>;
 
-    /// What a search runs before it reads: [`SearchStore::index_pending`], but bounded, so a
-    /// search right after a large import answers from what is indexed so far rather than
-    /// waiting for all of it.
+    /// What a search runs before it reads: [`SearchStore::index_pending`] when little is
+    /// pending; nothing after a large import, so the search answers from what is indexed so far
+    /// rather than waiting for all of it (the background indexing catches up). Returns how many
+    /// messages it indexed.
     async fn flush_for_search(&self) -> StoreResult<u64>;
 }
