@@ -7,8 +7,8 @@
 //! move a batch of the queue into the FTS5 table later. An FTS5 insert in the turn itself
 //! doubled the commit's time and added multi-millisecond merges at its tail (measured with
 //! Python's sqlite3 on this machine: p50 31 → 65 µs, p99 0.1–0.3 → 4.1 ms; the queue row:
-//! p50 +3 µs), and that commit sits on the time to first token. PostgreSQL indexes an
-//! expression of the row with GIN as it writes.
+//! p50 +3 µs), and that commit sits on the time to first token. PostgreSQL keeps a stored
+//! `tsvector` column, indexed with GIN, as it writes.
 
 use ferrochat_core::Message;
 
@@ -57,7 +57,7 @@ pub fn matching_conversations(engine: Engine, user: &str, query: &str) -> String
         ),
         Engine::Postgres => format!(
             "SELECT m.conversation_id FROM messages m WHERE m.user_id = {user} \
-             AND to_tsvector('simple', ferrochat_search_text(m.text, m.content)) \
+             AND m.search \
              @@ to_tsquery('simple', {query})"
         ),
     }
@@ -93,7 +93,7 @@ pub fn hits(engine: Engine, after: bool, limit: u32) -> String {
             "SELECT ",
             hit_columns!(),
             " FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-             WHERE m.user_id = $1 AND to_tsvector('simple', ferrochat_search_text(m.text, m.content)) \
+             WHERE m.user_id = $1 AND m.search \
              @@ to_tsquery('simple', $2)"
         )),
     };
