@@ -204,6 +204,19 @@ def get_timed(port, path, token):
     return status, time.perf_counter() - t, data.split(b"\r\n\r\n", 1)[1]
 
 
+def authed_load(server, path, token, name, args):
+    """A table row for wrk on `path` with a bearer token: two unmeasured seconds first (the figure
+    is the steady state, not the first touches of the database pages and connections after a
+    restart), then `args.duration` seconds measured."""
+    headers = [f"Authorization: Bearer {token}"]
+    wrk(server.port, path, 2, args.connections, headers=headers)
+    result = wrk(server.port, path, args.duration, args.connections, headers=headers)
+    peak = rss_kib(server.proc.pid, "VmHWM")
+    return (f"{name}, wrk {args.connections} connections", f"{result['rps']:,.0f} req/s",
+            f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}, "
+            f"peak RSS {peak / 1024:.1f} MB")
+
+
 def wrk(port, path, duration, connections, threads=2, headers=()):
     extra = [arg for h in headers for arg in ("-H", h)]
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", *extra,
@@ -321,13 +334,7 @@ def main():
             for name, path in (("GET /api/convos (25 of 10,000)", "/api/convos"),
                                ("GET /api/v1/conversations?limit=25 (native, same data)", "/api/v1/conversations?limit=25"),
                                ("GET /api/messages/{id} (2,000 messages)", f"/api/messages/{big}")):
-                # Two unmeasured seconds first: the figure is the steady state, not the first
-                # touches of the database pages and connections after a restart.
-                wrk(s.port, path, 2, args.connections, headers=[f"Authorization: Bearer {token}"])
-                result = wrk(s.port, path, args.duration, args.connections, headers=[f"Authorization: Bearer {token}"])
-                peak = rss_kib(s.proc.pid, "VmHWM")
-                rows.append((f"{name}, wrk {args.connections} connections", f"{result['rps']:,.0f} req/s",
-                             f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}, peak RSS {peak / 1024:.1f} MB"))
+                rows.append(authed_load(s, path, token, name, args))
             s.stop()
 
         if "search" in groups:
@@ -365,11 +372,7 @@ def main():
                                ("GET /api/messages?search= two words, one rare", f"/api/messages?search=quokka%20{common}"),
                                (f"GET /api/convos?search= a rare word ({n_convos:,} conversations)", "/api/convos?search=quokka"),
                                ("GET /api/v1/search/messages?q= a rare word", "/api/v1/search/messages?q=quokka")):
-                wrk(s.port, path, 2, args.connections, headers=[f"Authorization: Bearer {token}"])
-                result = wrk(s.port, path, args.duration, args.connections, headers=[f"Authorization: Bearer {token}"])
-                peak = rss_kib(s.proc.pid, "VmHWM")
-                rows.append((f"{name}, wrk {args.connections} connections", f"{result['rps']:,.0f} req/s",
-                             f"p50 {result['p50_ms']:.2f} ms, p99 {result['p99_ms']:.2f} ms, non-2xx {result['non2xx']}, peak RSS {peak / 1024:.1f} MB"))
+                rows.append(authed_load(s, path, token, name, args))
             s.stop()
 
     cpu = os.cpu_count()

@@ -6,9 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use ferrochat_core::UserId;
 use ferrochat_store::sql::search::{
-    self as q, HitRow, SQLITE_BACKLOG, SQLITE_INDEX_BATCH, SQLITE_NEXT_BATCH, SQLITE_PENDING,
+    SQLITE_BACKLOG, SQLITE_INDEX_BATCH, SQLITE_NEXT_BATCH, SQLITE_PENDING,
 };
-use ferrochat_store::sql::time::to_millis;
 use ferrochat_store::{Engine, MessageHit, SearchCursor, SearchStore, StoreResult};
 
 use crate::SqliteStore;
@@ -29,23 +28,7 @@ impl SearchStore for SqliteStore {
         after: Option<SearchCursor>,
         limit: u32,
     ) -> StoreResult<Vec<MessageHit>> {
-        if terms.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.flush_for_search().await?;
-        let sql = q::hits(Engine::Sqlite, after.is_some(), limit);
-        self.profiler
-            .run("search.messages", async {
-                let mut query = sqlx::query_as::<_, HitRow>(sqlx::AssertSqlSafe(sql))
-                    .bind(user_id.to_string())
-                    .bind(q::fts5_query(terms));
-                if let Some((at, id)) = after {
-                    query = query.bind(to_millis(at)).bind(id.to_string());
-                }
-                let rows = query.fetch_all(&self.pool).await?;
-                rows.into_iter().map(MessageHit::try_from).collect()
-            })
-            .await
+        ferrochat_store::__search_messages!(self, Engine::Sqlite, user_id, terms, after, limit)
     }
 
     async fn index_pending(&self) -> StoreResult<u64> {

@@ -7,7 +7,8 @@ use crate::conversations::conversation;
 use crate::users::new_user;
 use crate::{at, t0};
 
-async fn user(store: &dyn Store, email: &str) -> UserId {
+/// A new account's ID.
+pub(crate) async fn user(store: &dyn Store, email: &str) -> UserId {
     store
         .create_user(new_user(email, None), t0())
         .await

@@ -4,18 +4,9 @@ use ferrochat_core::{Conversation, JsonText, Message, MessageId, UserId};
 use ferrochat_store::{ConversationFilter, MessageHit, Store, TurnStart};
 use serde_json::json;
 
-use crate::chat::{generation, message};
+use crate::at;
+use crate::chat::{generation, message, user};
 use crate::conversations::conversation;
-use crate::users::new_user;
-use crate::{at, t0};
-
-async fn user(store: &dyn Store, email: &str) -> UserId {
-    store
-        .create_user(new_user(email, None), t0())
-        .await
-        .unwrap()
-        .id
-}
 
 fn terms(words: &[&str]) -> Vec<String> {
     words.iter().map(|w| (*w).to_owned()).collect()

@@ -1137,3 +1137,34 @@ macro_rules! __bind_values {
         query
     }};
 }
+
+/// The body of `SearchStore::search_messages` for an engine's store (`$store`, with `pool` and
+/// `profiler`): flush what the engine has pending for search, then read a page of hits.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __search_messages {
+    ($store:expr, $engine:expr, $user_id:expr, $terms:expr, $after:expr, $limit:expr) => {{
+        use $crate::sql::search as q;
+        let (user_id, terms, after) = ($user_id, $terms, $after);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        $crate::SearchStore::flush_for_search($store).await?;
+        let sql = q::hits($engine, after.is_some(), $limit);
+        $store
+            .profiler
+            .run("search.messages", async {
+                let mut query = sqlx::query_as::<_, q::HitRow>(sqlx::AssertSqlSafe(sql))
+                    .bind(user_id.to_string())
+                    .bind(q::query_text($engine, terms));
+                if let Some((at, id)) = after {
+                    query = query
+                        .bind($crate::sql::time::to_millis(at))
+                        .bind(id.to_string());
+                }
+                let rows = query.fetch_all(&$store.pool).await?;
+                rows.into_iter().map($crate::MessageHit::try_from).collect()
+            })
+            .await
+    }};
+}
