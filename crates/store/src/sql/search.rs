@@ -57,8 +57,7 @@ pub fn matching_conversations(engine: Engine, user: &str, query: &str) -> String
         ),
         Engine::Postgres => format!(
             "SELECT m.conversation_id FROM messages m WHERE m.user_id = {user} \
-             AND m.search \
-             @@ to_tsquery('simple', {query})"
+             AND m.search @@ to_tsquery('simple', {query})"
         ),
     }
 }
@@ -93,8 +92,7 @@ pub fn hits(engine: Engine, after: bool, limit: u32) -> String {
             "SELECT ",
             hit_columns!(),
             " FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-             WHERE m.user_id = $1 AND m.search \
-             @@ to_tsquery('simple', $2)"
+             WHERE m.user_id = $1 AND m.search @@ to_tsquery('simple', $2)"
         )),
     };
     sql.push_str(" AND c.user_id = $1 AND c.deleted_at IS NULL AND c.expired_at IS NULL");
