@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use ferrochat_core::{Conversation, ConversationId, JsonText, Message, MessageId, UserId};
 use ferrochat_store::sql::conversations::MAX_TAG_FILTER;
 use ferrochat_store::{ConversationChange, DynStore, StoreError};
@@ -14,7 +13,7 @@ use ferrochat_store::{ConversationChange, DynStore, StoreError};
 pub use ferrochat_store::ConversationFilter;
 use serde_json::{Map, Value};
 
-use crate::{Clock, ServiceError, ServiceResult};
+use crate::{Clock, ServiceError, ServiceResult, paging};
 
 /// Default page size (LibreChat's).
 pub const DEFAULT_PAGE: u32 = 25;
@@ -56,22 +55,9 @@ fn not_found(e: StoreError) -> ServiceError {
     }
 }
 
-/// Cursor text: `<updated_at ms>_<conversation id>`. Opaque to clients.
+/// Cursor of a conversation in the list: its `(updated_at, id)`.
 fn encode_cursor(c: &Conversation) -> String {
-    format!("{}_{}", c.updated_at.timestamp_millis(), c.id)
-}
-
-pub(crate) fn decode_cursor<Id: std::str::FromStr>(
-    text: &str,
-) -> ServiceResult<(DateTime<Utc>, Id)> {
-    let bad = || ServiceError::invalid("cursor", "is not a cursor from this server");
-    let (ms, id) = text.split_once('_').ok_or_else(bad)?;
-    let at = ms
-        .parse::<i64>()
-        .ok()
-        .and_then(DateTime::from_timestamp_millis)
-        .ok_or_else(bad)?;
-    Ok((at, id.parse().map_err(|_| bad())?))
+    paging::cursor(c.updated_at, c.id)
 }
 
 impl ConversationService {
@@ -114,31 +100,19 @@ impl ConversationService {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> ServiceResult<ConversationPage> {
-        let limit = limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ServiceError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
-        }
+        let limit = paging::limit(limit, DEFAULT_PAGE, MAX_PAGE)?;
         if filter.tags.len() > MAX_TAG_FILTER {
             return Err(ServiceError::invalid(
                 "tags",
                 format!("at most {MAX_TAG_FILTER} bookmarks per filter"),
             ));
         }
-        let after = cursor.map(decode_cursor).transpose()?;
+        let after = cursor.map(paging::decode_cursor).transpose()?;
         let mut rows = self
             .store
             .list_conversations(user, filter, after, limit + 1)
             .await?;
-        let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let next_cursor = if more {
-            rows.last().map(encode_cursor)
-        } else {
-            None
-        };
+        let next_cursor = paging::finish(&mut rows, limit, encode_cursor);
         Ok(ConversationPage {
             conversations: rows,
             next_cursor,
@@ -289,25 +263,11 @@ impl ConversationService {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> ServiceResult<MessagePage> {
-        let limit = limit.unwrap_or(DEFAULT_MESSAGE_PAGE);
-        if !(1..=MAX_MESSAGE_PAGE).contains(&limit) {
-            return Err(ServiceError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_MESSAGE_PAGE}"),
-            ));
-        }
-        let after = cursor.map(decode_cursor::<MessageId>).transpose()?;
+        let limit = paging::limit(limit, DEFAULT_MESSAGE_PAGE, MAX_MESSAGE_PAGE)?;
+        let after = cursor.map(paging::decode_cursor::<MessageId>).transpose()?;
         self.store.conversation(user, id).await.map_err(not_found)?;
         let mut rows = self.store.messages_page(user, id, after, limit + 1).await?;
-        let page = usize::try_from(limit).unwrap_or(usize::MAX);
-        let more = rows.len() > page;
-        rows.truncate(page);
-        let next_cursor = if more {
-            rows.last()
-                .map(|m| format!("{}_{}", m.created_at.timestamp_millis(), m.id))
-        } else {
-            None
-        };
+        let next_cursor = paging::finish(&mut rows, limit, |m| paging::cursor(m.created_at, m.id));
         Ok(MessagePage {
             messages: rows,
             next_cursor,
@@ -506,16 +466,22 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_invalid() {
         let id = ConversationId::new();
-        let at = DateTime::from_timestamp_millis(1_764_000_000_123).unwrap_or_default();
+        let at = chrono::DateTime::from_timestamp_millis(1_764_000_000_123).unwrap_or_default();
         let text = format!("{}_{}", at.timestamp_millis(), id);
-        assert_eq!(decode_cursor::<ConversationId>(&text).ok(), Some((at, id)));
+        assert_eq!(
+            paging::decode_cursor::<ConversationId>(&text).ok(),
+            Some((at, id))
+        );
         for bad in [
             "",
             "x",
             "12_notauuid",
             "abc_0193a1c2-7f3e-7b4a-9d2e-4c1f0a9b8e77",
         ] {
-            assert!(decode_cursor::<ConversationId>(bad).is_err(), "{bad}");
+            assert!(
+                paging::decode_cursor::<ConversationId>(bad).is_err(),
+                "{bad}"
+            );
         }
     }
 }

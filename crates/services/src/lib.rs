@@ -16,6 +16,7 @@ mod error;
 pub mod folders;
 pub mod fork;
 pub mod keys;
+mod paging;
 pub mod password;
 pub mod presets;
 pub mod search;

@@ -12,8 +12,7 @@ use ferrochat_store::DynStore;
 /// A matching message with its conversation's title (re-exported for the doors).
 pub use ferrochat_store::MessageHit;
 
-use crate::conversations::decode_cursor;
-use crate::{ServiceError, ServiceResult};
+use crate::{ServiceError, ServiceResult, paging};
 
 /// Default page size (LibreChat's).
 pub const DEFAULT_PAGE: u32 = 25;
@@ -83,33 +82,16 @@ impl SearchService {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> ServiceResult<SearchPage> {
-        let limit = limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(ServiceError::invalid(
-                "limit",
-                format!("must be between 1 and {MAX_PAGE}"),
-            ));
-        }
+        let limit = paging::limit(limit, DEFAULT_PAGE, MAX_PAGE)?;
         let terms = terms(query, field)?;
-        let after = cursor.map(decode_cursor::<MessageId>).transpose()?;
+        let after = cursor.map(paging::decode_cursor::<MessageId>).transpose()?;
         let mut hits = self
             .store
             .search_messages(user, &terms, after, limit + 1)
             .await?;
-        let page = usize::try_from(limit).unwrap_or(usize::MAX);
-        let more = hits.len() > page;
-        hits.truncate(page);
-        let next_cursor = if more {
-            hits.last().map(|h| {
-                format!(
-                    "{}_{}",
-                    h.message.created_at.timestamp_millis(),
-                    h.message.id
-                )
-            })
-        } else {
-            None
-        };
+        let next_cursor = paging::finish(&mut hits, limit, |h| {
+            paging::cursor(h.message.created_at, h.message.id)
+        });
         Ok(SearchPage { hits, next_cursor })
     }
 }
