@@ -96,19 +96,24 @@ impl SqliteStore {
 /// Indexes queued messages every [`INDEX_EVERY`] until the pool closes, so the queue stays
 /// short and a search rarely has anything to index first.
 pub(crate) async fn index_in_background(store: SqliteStore) {
+    let mut migrated = false;
     loop {
         tokio::time::sleep(INDEX_EVERY).await;
         if store.pool.is_closed() {
             return;
         }
-        // Not migrated yet (the CLI's `migrate --check`, or a server still starting).
-        let migrated: Result<(bool,), _> = sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'message_search_queue')",
-        )
-        .fetch_one(&store.pool)
-        .await;
-        if !matches!(migrated, Ok((true,))) {
-            continue;
+        // Not migrated yet (the CLI's `migrate --check`, or a server still starting); once the
+        // queue exists it stays, so this is asked until then only.
+        if !migrated {
+            let found: Result<(bool,), _> = sqlx::query_as(
+                "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'message_search_queue')",
+            )
+            .fetch_one(&store.pool)
+            .await;
+            migrated = matches!(found, Ok((true,)));
+            if !migrated {
+                continue;
+            }
         }
         if let Err(e) = store.index_pending().await {
             if store.pool.is_closed() {
