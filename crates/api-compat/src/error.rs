@@ -58,6 +58,15 @@ impl CompatError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Email not verified")
             }
             ServiceError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, why),
+            // 403, not 401: the client answers a 401 by refreshing its session.
+            ServiceError::PasswordRequired { given } => Self::new(
+                StatusCode::FORBIDDEN,
+                if given {
+                    "The password is wrong"
+                } else {
+                    "This shared link needs a password"
+                },
+            ),
             ServiceError::InsufficientBalance { balance, cost } => Self::new(
                 StatusCode::PAYMENT_REQUIRED,
                 format!("Insufficient balance: {balance} credits left, about {cost} needed"),

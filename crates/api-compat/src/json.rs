@@ -32,3 +32,22 @@ where
         }
     }
 }
+
+/// `Option<CompatJson<T>>`: `None` when the request has no body (no `Content-Type`), as from a
+/// script that sends nothing where the client sends `{}`.
+impl<S, T> axum::extract::OptionalFromRequest<S> for CompatJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = CompatError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        if !req.headers().contains_key(http::header::CONTENT_TYPE) {
+            return Ok(None);
+        }
+        <Self as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}

@@ -21,6 +21,7 @@ mod oauth;
 mod presets;
 mod recovery;
 mod search;
+mod share;
 mod startup;
 mod tags;
 mod two_factor;
@@ -121,9 +122,15 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/agents/tools/calls", get(startup::tool_calls))
         .route("/api/agents/tools/{tool}/auth", get(startup::tool_auth))
+        .route("/api/share", get(share::list))
+        .route("/api/share/link/{conversation_id}", get(share::link))
+        // One path for both IDs: POST takes a conversation's, the others a link's.
         .route(
-            "/api/share/link/{conversation_id}",
-            get(startup::share_link),
+            "/api/share/{id}",
+            get(share::view)
+                .post(share::create)
+                .patch(share::refresh)
+                .delete(share::delete),
         )
         .route("/oauth/{provider}", get(oauth::start))
         .route("/oauth/{provider}/callback", get(oauth::callback))

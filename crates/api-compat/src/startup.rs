@@ -51,6 +51,7 @@ pub async fn get_config(State(state): State<AppState>) -> Json<Value> {
     let socials = services.offered_providers();
     let has = |name: &str| socials.iter().any(|s| s == name);
     let openid = state.config.oidc.iter().find(|p| p.name == "openid");
+    let sharing = state.services.shares.policy();
     Json(json!({
         "appTitle": server.app_title,
         "serverDomain": server.domain_server,
@@ -78,8 +79,8 @@ pub async fn get_config(State(state): State<AppState>) -> Json<Value> {
         "helpAndFaqURL": server.help_and_faq_url,
         "interface": interface(),
         "balance": balance_config(&state),
-        "sharedLinksEnabled": false,
-        "publicSharedLinksEnabled": false,
+        "sharedLinksEnabled": sharing.enabled,
+        "publicSharedLinksEnabled": sharing.enabled && sharing.public,
         "instanceProjectId": "ferrochat",
         "conversationImportMaxFileSize": 0
     }))
@@ -356,11 +357,4 @@ pub async fn tool_calls(_auth: AuthUser) -> Json<Value> {
 /// web search).
 pub async fn tool_auth(_auth: AuthUser, Path(_tool): Path<String>) -> Json<Value> {
     Json(json!({ "authenticated": false, "message": "user_provided" }))
-}
-
-/// `GET /api/share/link/{conversationId}`: asked for every open conversation even with sharing
-/// off (§0 item 26); no share links exist yet.
-pub async fn share_link(_auth: AuthUser, Path(conversation_id): Path<String>) -> Response {
-    Json(json!({ "success": false, "shareId": null, "conversationId": conversation_id }))
-        .into_response()
 }

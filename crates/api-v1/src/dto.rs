@@ -8,6 +8,15 @@ pub(crate) fn rfc3339(t: chrono::DateTime<chrono::Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// For `PATCH` bodies: an absent field stays `None`, `null` becomes `Some(None)`.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// A user as administrators see it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserDto {

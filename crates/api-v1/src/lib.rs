@@ -15,6 +15,7 @@ mod me;
 pub mod openapi;
 mod organize;
 mod search;
+mod shares;
 
 use axum::Router;
 use axum::routing::{get, put};
@@ -47,6 +48,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/conversations", get(conversations::list))
         .route("/api/v1/search/messages", get(search::search_messages))
+        .route("/api/v1/shares", get(shares::list))
+        .route(
+            "/api/v1/shares/{id}",
+            get(shares::get).patch(shares::patch).delete(shares::delete),
+        )
+        .route(
+            "/api/v1/shares/{id}/refresh",
+            axum::routing::post(shares::refresh),
+        )
+        .route(
+            "/api/v1/conversations/{id}/shares",
+            axum::routing::post(shares::create),
+        )
+        .route("/api/v1/public/shares/{id}", get(shares::view))
         .route(
             "/api/v1/conversations/{id}",
             get(conversations::get)

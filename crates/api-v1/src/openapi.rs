@@ -118,6 +118,8 @@ impl Modify for Security {
         crate::organize::list_presets, crate::organize::save_preset, crate::organize::delete_preset,
         crate::chat::chat,
         crate::search::search_messages,
+        crate::shares::create, crate::shares::list, crate::shares::get, crate::shares::patch,
+        crate::shares::refresh, crate::shares::delete, crate::shares::view,
         crate::admin::list_users, crate::admin::set_role, crate::admin::set_banned,
         crate::admin::delete_user,
     )

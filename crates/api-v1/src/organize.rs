@@ -10,10 +10,10 @@ use ferrochat_services::presets::PresetInput;
 use ferrochat_web::json::ApiJson;
 use ferrochat_web::{ApiError, AppState, AuthUser};
 use http::StatusCode;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::dto::{MessageDto, Page, rfc3339};
+use crate::dto::{MessageDto, Page, present, rfc3339};
 
 /// A bookmark.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -137,11 +137,6 @@ pub async fn create_tag(
         .create(auth.user.id, &body.name, body.description.as_deref(), None)
         .await?;
     Ok((StatusCode::CREATED, Json(TagDto::from(&tag))).into_response())
-}
-
-/// Absent stays absent; `null` becomes `Some(None)`.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// `PATCH /api/v1/tags/{name}` body; absent fields stay.

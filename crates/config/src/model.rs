@@ -181,6 +181,15 @@ pub struct LogConfig {
     pub format: LogFormat,
 }
 
+/// Shared links.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SharingConfig {
+    /// Links can be made and opened.
+    pub enabled: bool,
+    /// Links open without signing in.
+    pub public: bool,
+}
+
 /// The validated configuration every part of the server reads.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -200,6 +209,8 @@ pub struct Config {
     pub metrics_enabled: bool,
     /// How long soft-deleted conversations are kept.
     pub conversation_retention: Duration,
+    /// Shared links (`ALLOW_SHARED_LINKS`, `ALLOW_SHARED_LINKS_PUBLIC`).
+    pub sharing: SharingConfig,
     /// Rate limits.
     pub limits: LimitsConfig,
     /// Shared Redis, when configured.
@@ -345,6 +356,10 @@ impl Config {
         };
         let metrics_enabled = p.flag("metrics.enabled");
         let conversation_retention = p.duration("conversations.retention");
+        let sharing = SharingConfig {
+            enabled: p.flag("sharing.enabled"),
+            public: p.flag("sharing.public"),
+        };
         let main_doc = sources::main_document(sources);
         let endpoints = crate::endpoints::load(
             main_doc.as_ref().map(|(path, doc)| (path.as_path(), doc)),
@@ -367,6 +382,7 @@ impl Config {
             log,
             metrics_enabled,
             conversation_retention,
+            sharing,
             limits,
             redis_uri,
             email,

@@ -151,6 +151,11 @@ pub const SPECS: &[Spec] = &[
     // --- conversations ---
     opt("conversations.retention", &["CONVERSATION_RETENTION"], Some("30d"), "7d", Kind::Duration,
         "How long deleted conversations can be restored before they and their messages are purged for good."),
+    // --- shared links (LibreChat's names) ---
+    opt("sharing.enabled", &["ALLOW_SHARED_LINKS"], Some("true"), "false", Kind::Bool,
+        "Whether users may share conversations by link. Off: no new links, and existing ones stop opening."),
+    opt("sharing.public", &["ALLOW_SHARED_LINKS_PUBLIC"], Some("true"), "false", Kind::Bool,
+        "Whether shared links open without signing in; off, only signed-in users of this server can open them."),
     // --- auth ---
     secret("auth.jwt_secret", &["JWT_SECRET"], "a-long-random-string",
         "Signs access tokens. Generated on first start and kept in <data_dir>/secrets.json when not set."),

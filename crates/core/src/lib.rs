@@ -13,6 +13,7 @@ pub mod id;
 pub mod json_text;
 pub mod organize;
 pub mod session;
+pub mod share;
 pub mod user;
 
 pub use api_key::{ApiKey, Scope};
@@ -25,4 +26,5 @@ pub use id::{
 pub use json_text::JsonText;
 pub use organize::{Folder, Preset, Tag};
 pub use session::Session;
+pub use share::{ShareId, SharedLink};
 pub use user::{NewUser, Role, User};

@@ -17,7 +17,7 @@ use ferrochat_services::auth::external::Providers;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::chat::Endpoints;
 use ferrochat_services::crypto::SecretBox;
-use ferrochat_services::{Deps, Services, SystemClock};
+use ferrochat_services::{Deps, Services, SharePolicy, SystemClock};
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
 use hyper::body::Incoming;
@@ -68,6 +68,10 @@ pub async fn app_state(
             config.endpoints.clone(),
             ferrochat_providers::http_client(),
         )),
+        sharing: SharePolicy {
+            enabled: config.sharing.enabled,
+            public: config.sharing.public,
+        },
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.

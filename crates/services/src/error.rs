@@ -36,6 +36,12 @@ pub enum ServiceError {
     /// The password was right but the address is not verified and unverified logins are off.
     #[error("email not verified")]
     EmailNotVerified,
+    /// The resource is behind a password that was not given (`given: false`) or is wrong.
+    #[error("password required")]
+    PasswordRequired {
+        /// Whether a password was given (and was wrong).
+        given: bool,
+    },
     /// The caller is known but not allowed to do this.
     #[error("forbidden: {0}")]
     Forbidden(&'static str),

@@ -20,6 +20,7 @@ mod paging;
 pub mod password;
 pub mod presets;
 pub mod search;
+pub mod shares;
 pub mod tags;
 pub mod users;
 pub mod validate;
@@ -42,6 +43,7 @@ pub use folders::FolderService;
 pub use keys::KeyService;
 pub use presets::PresetService;
 pub use search::SearchService;
+pub use shares::{SharePolicy, ShareService};
 pub use tags::TagService;
 pub use users::UserService;
 
@@ -70,6 +72,8 @@ pub struct Services {
     pub api_keys: ApiKeyService,
     /// Message search.
     pub search: SearchService,
+    /// Shared links.
+    pub shares: ShareService,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -90,6 +94,8 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
     /// Model endpoints.
     pub endpoints: Arc<chat::Endpoints>,
+    /// What sharing by link allows.
+    pub sharing: SharePolicy,
 }
 
 impl Services {
@@ -102,6 +108,7 @@ impl Services {
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
         let search = SearchService::new(deps.store.clone());
+        let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
         let keys = KeyService::new(
             deps.store.clone(),
             deps.clock.clone(),
@@ -127,6 +134,7 @@ impl Services {
             keys,
             api_keys,
             search,
+            shares,
         }
     }
 }

@@ -46,6 +46,10 @@ async fn services() -> (Services, tempfile::TempDir) {
                 Default::default(),
                 ferrochat_providers::http_client(),
             )),
+            sharing: ferrochat_services::SharePolicy {
+                enabled: true,
+                public: true,
+            },
         }),
         dir,
     )

@@ -12,6 +12,7 @@ pub mod conversations;
 pub mod organize;
 pub mod search;
 pub mod sessions;
+pub mod shares;
 pub mod users;
 
 use chrono::{DateTime, Duration, Utc};

@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
-use ferrochat_store_tests::{chat, conversations, organize, search, sessions, users};
+use ferrochat_store_tests::{chat, conversations, organize, search, sessions, shares, users};
 use ferrochat_test_support::TestDb;
 
 async fn sqlite(db: &TestDb) -> (DynStore, SqliteStore) {
@@ -79,6 +79,8 @@ stories!(
     search::messages,
     search::scope_and_pages,
     search::conversation_filter,
+    shares::links,
+    shares::listing_and_lifecycle,
 );
 
 #[test]

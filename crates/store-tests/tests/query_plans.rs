@@ -2,10 +2,12 @@
 //! index dropped or a query rewritten past its index fails here rather than in production.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use ferrochat_core::FolderId;
+use ferrochat_core::{FolderId, ShareId};
 use ferrochat_store::sql::conversations::Bind;
-use ferrochat_store::sql::{conversations, organize, search, sessions, users};
-use ferrochat_store::{ConversationFilter, Engine, Maintenance, PoolOptions};
+use ferrochat_store::sql::{conversations, organize, search, sessions, shares, users};
+use ferrochat_store::{
+    ConversationFilter, Engine, Maintenance, PoolOptions, ShareKey, ShareOrder, ShareQuery,
+};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
 use ferrochat_test_support::TestDb;
@@ -98,6 +100,35 @@ fn cases(engine: Engine) -> Vec<(String, &'static str, Vec<Bind>)> {
             binds,
         ));
     }
+    let share = ShareId::from_random([1; ShareId::LEN]);
+    let words = ["trip".to_owned()];
+    for order in [
+        ShareOrder::CreatedDesc,
+        ShareOrder::CreatedAsc,
+        ShareOrder::TitleAsc,
+        ShareOrder::TitleDesc,
+    ] {
+        let (index, key) = match order {
+            ShareOrder::CreatedDesc | ShareOrder::CreatedAsc => (
+                "shared_links_user_created",
+                ShareKey::Created(ferrochat_store_tests::t0(), share.clone()),
+            ),
+            ShareOrder::TitleAsc | ShareOrder::TitleDesc => (
+                "shared_links_user_title",
+                ShareKey::Title("Trip".into(), share.clone()),
+            ),
+        };
+        for after in [None, Some(key)] {
+            let query = ShareQuery {
+                order,
+                title_words: &words,
+                after,
+                limit: 11,
+            };
+            let s = shares::list(USER, &query);
+            out.push((s.sql, index, s.binds));
+        }
+    }
     let fixed: Vec<(&str, &str, Vec<Bind>)> = vec![
         (
             conversations::MESSAGES,
@@ -121,6 +152,11 @@ fn cases(engine: Engine) -> Vec<(String, &'static str, Vec<Bind>)> {
             vec![t(USER), t(USER)],
         ),
         (organize::FOLDERS, "folders_user_name", vec![t(USER)]),
+        (
+            shares::BY_CONVERSATION,
+            "shared_links_conversation",
+            vec![t(USER), t(USER)],
+        ),
         (
             organize::PRESETS,
             "presets_pkey|sqlite_autoindex_presets_1",
@@ -204,10 +240,11 @@ async fn postgres_list_queries_use_their_indexes() {
     let mut conn = store.pool().acquire().await.unwrap();
     // Empty tables make a sequential scan the cheapest plan; forbid it to see which index the
     // planner would use once the tables are large.
-    sqlx::query("SET enable_seqscan = off")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
+    // Likewise, with a handful of rows sorting beats walking an index in order; forbid that too,
+    // so a list with two indexes on its user (shared links) shows the one matching its order.
+    for setting in ["SET enable_seqscan = off", "SET enable_sort = off"] {
+        sqlx::query(setting).execute(&mut *conn).await.unwrap();
+    }
     for (sql, index, binds) in cases(Engine::Postgres) {
         let explain = format!("EXPLAIN {sql}");
         let rows: Vec<(String,)> = bind_all!(sqlx::query_as(AssertSqlSafe(explain)), binds)

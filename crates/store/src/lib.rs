@@ -19,6 +19,7 @@ mod pool;
 pub mod profile;
 mod search;
 mod sessions;
+mod shares;
 pub mod sql;
 mod two_factor;
 mod users;
@@ -38,6 +39,7 @@ pub use pool::{PoolOptions, PoolStats};
 pub use profile::Profiler;
 pub use search::{MessageHit, SearchCursor, SearchStore};
 pub use sessions::SessionStore;
+pub use shares::{PasswordChange, ShareKey, ShareOrder, ShareQuery, ShareStore};
 pub use two_factor::{TotpState, TwoFactorStore};
 pub use users::{UserPage, UserStore};
 
@@ -56,6 +58,7 @@ pub trait Store:
     + BalanceStore
     + ApiKeyStore
     + SearchStore
+    + ShareStore
     + Maintenance
 {
 }
@@ -74,6 +77,7 @@ impl<T> Store for T where
         + BalanceStore
         + ApiKeyStore
         + SearchStore
+        + ShareStore
         + Maintenance
 {
 }

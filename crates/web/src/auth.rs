@@ -160,3 +160,23 @@ impl FromRequestParts<AppState> for AdminUser {
         Ok(AdminUser(user))
     }
 }
+
+/// The caller if a valid credential came with the request, `None` otherwise (no token, or one
+/// that is invalid or expired): for routes anyone may call, where signing in only adds
+/// something (the owner of a shared link needs no password for it).
+#[derive(Clone, Debug)]
+pub struct MaybeUser(pub Option<AuthUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if bearer_token(parts).is_none() {
+            return Ok(Self(None));
+        }
+        Ok(Self(AuthUser::from_request_parts(parts, state).await.ok()))
+    }
+}

@@ -51,6 +51,7 @@ error_codes! {
     BadRequest => ("bad_request", BAD_REQUEST, "The request is malformed: unreadable JSON, a wrong content type or a bad query string."),
     ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "One or more fields are invalid; `errors` lists each field and what is wrong."),
     Unauthenticated => ("unauthenticated", UNAUTHORIZED, "No valid credentials were sent, or they expired."),
+    PasswordRequired => ("password_required", UNAUTHORIZED, "The resource (a shared link) is behind a password: send it in `X-Share-Password`; the detail says whether it was missing or wrong."),
     Forbidden => ("forbidden", FORBIDDEN, "The credentials are valid but do not allow this action."),
     NotFound => ("not_found", NOT_FOUND, "The resource does not exist or is not visible to the caller."),
     RouteNotFound => ("route_not_found", NOT_FOUND, "No route matches the request path."),
@@ -128,6 +129,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::EmailNotVerified => {
                 Self::new(ErrorCode::Forbidden, "the email address is not verified")
             }
+            ServiceError::PasswordRequired { given } => Self::new(
+                ErrorCode::PasswordRequired,
+                if given {
+                    "the password is wrong"
+                } else {
+                    "this link needs a password"
+                },
+            ),
             ServiceError::Unavailable(reason) => {
                 tracing::warn!(%reason, "dependency unavailable");
                 Self::new(

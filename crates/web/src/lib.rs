@@ -13,9 +13,10 @@ pub mod limits;
 pub mod middleware;
 pub mod request_id;
 pub mod security;
+pub mod share;
 mod state;
 
-pub use auth::{AdminUser, AuthUser};
+pub use auth::{AdminUser, AuthUser, MaybeUser};
 pub use client::Client;
 pub use error::{ApiError, ErrorCode};
 pub use limits::{RateLimits, Rule};

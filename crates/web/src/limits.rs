@@ -21,6 +21,8 @@ pub enum Rule {
     VerifyEmail,
     /// `API_LIMIT_MAX` per `API_LIMIT_WINDOW`.
     Api,
+    /// Password guesses at a shared link: the login quota, counted apart.
+    SharePassword,
 }
 
 impl Rule {
@@ -32,6 +34,7 @@ impl Rule {
             Rule::ResetPassword => "reset_password",
             Rule::VerifyEmail => "verify_email",
             Rule::Api => "api",
+            Rule::SharePassword => "share_password",
         }
     }
 }
@@ -56,7 +59,7 @@ impl RateLimits {
 
     fn quota(&self, rule: Rule) -> Quota {
         let Limit { max, window } = match rule {
-            Rule::Login => self.config.login,
+            Rule::Login | Rule::SharePassword => self.config.login,
             Rule::Register => self.config.register,
             Rule::Refresh => self.config.refresh,
             Rule::ResetPassword => self.config.reset_password,

@@ -77,6 +77,27 @@ async fn organize_suite(app: TestApp) {
     }
 }
 
+/// Seeds 2 conversations and runs `share.test.mjs` on them.
+async fn share_suite(app: TestApp) {
+    let out = seeded_suite(&app, "share.test.mjs", 2).await;
+    if let Some(out) = out {
+        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_share_links_on_sqlite() {
+    share_suite(TestApp::spawn().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_share_links_on_postgres() {
+    let Some(db) = TestDb::postgres("librechat-data-provider share links").await else {
+        return;
+    };
+    share_suite(TestApp::builder().db(db).spawn().await).await;
+}
+
 /// Seeds `count` two-message conversations for one account and runs a suite file with the
 /// account and the conversation IDs in its environment; `None` when Node is unavailable.
 async fn seeded_suite(app: &TestApp, file: &'static str, count: usize) -> Option<String> {

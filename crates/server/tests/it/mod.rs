@@ -16,6 +16,7 @@ mod organize;
 mod postgres;
 mod recovery;
 mod search;
+mod shares;
 mod shutdown;
 mod startup;
 mod two_factor;

@@ -52,7 +52,7 @@ pub struct Statement {
 pub const MAX_TAG_FILTER: usize = 20;
 
 /// Appends a value and returns its placeholder.
-fn next(binds: &mut Vec<Bind>, value: Bind) -> String {
+pub(crate) fn next(binds: &mut Vec<Bind>, value: Bind) -> String {
     binds.push(value);
     format!("${}", binds.len())
 }

@@ -16,6 +16,7 @@ macro_rules! impl_sql_stores {
     ($store:ident, $engine:expr) => {
         $crate::impl_sql_organize_stores!($store);
         $crate::impl_sql_chat_store!($store);
+        $crate::impl_sql_share_store!($store);
 
         // conversations
         const _: () = {
