@@ -16,6 +16,7 @@ mod convos;
 mod cookies;
 mod error;
 mod fork;
+mod import;
 mod json;
 mod oauth;
 mod presets;
@@ -77,6 +78,11 @@ pub fn router() -> Router<AppState> {
         .route("/api/convos/archive", post(convos::update))
         .route("/api/convos/duplicate", post(fork::duplicate))
         .route("/api/convos/fork", post(fork::fork))
+        // The size limit is the configured one, checked while reading (not axum's 2 MB).
+        .route(
+            "/api/convos/import",
+            post(import::import).layer(DefaultBodyLimit::disable()),
+        )
         .route("/api/convos/{conversation_id}", get(convos::get))
         .route("/api/tags", get(tags::list).post(tags::create))
         .route(

@@ -82,7 +82,7 @@ pub async fn get_config(State(state): State<AppState>) -> Json<Value> {
         "sharedLinksEnabled": sharing.enabled,
         "publicSharedLinksEnabled": sharing.enabled && sharing.public,
         "instanceProjectId": "ferrochat",
-        "conversationImportMaxFileSize": 0
+        "conversationImportMaxFileSize": state.config.import_max_bytes
     }))
 }
 

@@ -235,3 +235,53 @@ pub async fn messages(
     };
     Ok(Json(body).into_response())
 }
+
+/// What an import stored.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ImportDto {
+    /// The file's format: `librechat`, `chatgpt` or `chatbot-ui`.
+    pub format: &'static str,
+    /// The new conversations' IDs, in file order.
+    pub conversations: Vec<String>,
+    /// Messages stored.
+    pub messages: usize,
+    /// Conversations left out because they held no message.
+    pub skipped_empty: usize,
+}
+
+/// `POST /api/v1/conversations/import`: the body is an export file as is (LibreChat's JSON
+/// export, ChatGPT's `conversations.json` or chatbot-ui's export), at most
+/// `CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES`. Nothing is stored when any of it is invalid.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/import",
+    operation_id = "import_conversations",
+    tag = "conversations",
+    summary = "Import conversations from a LibreChat, ChatGPT or chatbot-ui export",
+    request_body(content = Object, content_type = "application/json", description = "The export file"),
+    responses((status = 201, body = ImportDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
+pub async fn import(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    body: axum::body::Body,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let limit = usize::try_from(state.config.import_max_bytes).unwrap_or(usize::MAX);
+    let file = axum::body::to_bytes(body, limit).await.map_err(|_| {
+        ApiError::new(
+            ferrochat_web::ErrorCode::PayloadTooLarge,
+            format!(
+                "the file is larger than {limit} bytes (CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES)"
+            ),
+        )
+    })?;
+    let report = state.services.imports.import(auth.user.id, &file).await?;
+    let dto = ImportDto {
+        format: report.format,
+        conversations: report.conversations.iter().map(|c| c.to_string()).collect(),
+        messages: report.messages,
+        skipped_empty: report.skipped_empty,
+    };
+    Ok((http::StatusCode::CREATED, Json(dto)).into_response())
+}

@@ -47,6 +47,11 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(me::revoke_session),
         )
         .route("/api/v1/conversations", get(conversations::list))
+        .route(
+            "/api/v1/conversations/import",
+            axum::routing::post(conversations::import)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/api/v1/search/messages", get(search::search_messages))
         .route("/api/v1/shares", get(shares::list))
         .route(

@@ -209,6 +209,8 @@ pub struct Config {
     pub metrics_enabled: bool,
     /// How long soft-deleted conversations are kept.
     pub conversation_retention: Duration,
+    /// Largest import file, in bytes.
+    pub import_max_bytes: u32,
     /// Shared links (`ALLOW_SHARED_LINKS`, `ALLOW_SHARED_LINKS_PUBLIC`).
     pub sharing: SharingConfig,
     /// Rate limits.
@@ -356,6 +358,9 @@ impl Config {
         };
         let metrics_enabled = p.flag("metrics.enabled");
         let conversation_retention = p.duration("conversations.retention");
+        let import_max_bytes = p
+            .get("conversations.import_max_bytes", parse::count)
+            .unwrap_or(52_428_800);
         let sharing = SharingConfig {
             enabled: p.flag("sharing.enabled"),
             public: p.flag("sharing.public"),
@@ -382,6 +387,7 @@ impl Config {
             log,
             metrics_enabled,
             conversation_retention,
+            import_max_bytes,
             sharing,
             limits,
             redis_uri,

@@ -151,6 +151,8 @@ pub const SPECS: &[Spec] = &[
     // --- conversations ---
     opt("conversations.retention", &["CONVERSATION_RETENTION"], Some("30d"), "7d", Kind::Duration,
         "How long deleted conversations can be restored before they and their messages are purged for good."),
+    opt("conversations.import_max_bytes", &["CONVERSATION_IMPORT_MAX_FILE_SIZE_BYTES"], Some("52428800"), "104857600", Kind::Count,
+        "Largest export file (in bytes) a user may import (LibreChat, ChatGPT or chatbot-ui JSON)."),
     // --- shared links (LibreChat's names) ---
     opt("sharing.enabled", &["ALLOW_SHARED_LINKS"], Some("true"), "false", Kind::Bool,
         "Whether users may share conversations by link. Off: no new links, and existing ones stop opening."),

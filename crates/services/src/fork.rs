@@ -146,7 +146,7 @@ fn split_at(tree: &[Message], target: MessageId) -> Vec<Message> {
 /// Copies `messages` into `conversation` for `user` with fresh IDs: parents keep pointing at
 /// the copies of their parents, a message whose parent was not copied becomes a root, and a
 /// child is never older than its parent (the tree is read back in time order).
-fn clone_messages(
+pub(crate) fn clone_messages(
     messages: &[Message],
     conversation: ConversationId,
     user: UserId,

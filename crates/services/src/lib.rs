@@ -15,6 +15,7 @@ pub mod crypto;
 mod error;
 pub mod folders;
 pub mod fork;
+pub mod import;
 pub mod keys;
 mod paging;
 pub mod password;
@@ -40,6 +41,7 @@ pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
 pub use error::{FieldError, ServiceError, ServiceResult};
 pub use folders::FolderService;
+pub use import::ImportService;
 pub use keys::KeyService;
 pub use presets::PresetService;
 pub use search::SearchService;
@@ -74,6 +76,8 @@ pub struct Services {
     pub search: SearchService,
     /// Shared links.
     pub shares: ShareService,
+    /// Imports from other chat apps' exports.
+    pub imports: ImportService,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -109,6 +113,7 @@ impl Services {
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
         let search = SearchService::new(deps.store.clone());
         let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
+        let imports = ImportService::new(deps.store.clone(), deps.clock.clone());
         let keys = KeyService::new(
             deps.store.clone(),
             deps.clock.clone(),
@@ -135,6 +140,7 @@ impl Services {
             api_keys,
             search,
             shares,
+            imports,
         }
     }
 }

@@ -98,6 +98,27 @@ async fn librechat_data_provider_share_links_on_postgres() {
     share_suite(TestApp::builder().db(db).spawn().await).await;
 }
 
+/// Runs `import.test.mjs` on an account with no conversations.
+async fn import_suite(app: TestApp) {
+    let out = seeded_suite(&app, "import.test.mjs", 0).await;
+    if let Some(out) = out {
+        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_import_on_sqlite() {
+    import_suite(TestApp::spawn().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_import_on_postgres() {
+    let Some(db) = TestDb::postgres("librechat-data-provider import").await else {
+        return;
+    };
+    import_suite(TestApp::builder().db(db).spawn().await).await;
+}
+
 /// Seeds `count` two-message conversations for one account and runs a suite file with the
 /// account and the conversation IDs in its environment; `None` when Node is unavailable.
 async fn seeded_suite(app: &TestApp, file: &'static str, count: usize) -> Option<String> {

@@ -8,6 +8,7 @@ mod client;
 mod connections;
 mod convos;
 mod errors;
+mod import;
 mod librechat;
 mod oauth2;
 mod oidc;
