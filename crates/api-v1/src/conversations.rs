@@ -285,3 +285,80 @@ pub async fn import(
     };
     Ok((http::StatusCode::CREATED, Json(dto)).into_response())
 }
+
+/// `GET /api/v1/conversations/{id}/export` query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    /// `json` (LibreChat's export format, every branch; importable here and by LibreChat),
+    /// `markdown` or `pdf` (the branch on screen: from the first message to the newest).
+    pub format: String,
+}
+
+/// `GET /api/v1/conversations/{id}/export?format=json|markdown|pdf`: the conversation as a
+/// file (`Content-Disposition: attachment` with a name from the title).
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/export",
+    operation_id = "export_conversation",
+    tag = "conversations",
+    summary = "Export a conversation as JSON, Markdown or PDF",
+    params(("id" = String, Path, description = "Conversation ID"), ExportQuery),
+    responses(
+        (status = 200, description = "The file", content(
+            (Object = "application/json"),
+            (String = "text/markdown"),
+            (Vec<u8> = "application/pdf"),
+        )),
+        (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json")
+    )
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let format = ferrochat_services::export::ExportFormat::parse(&q.format)?;
+    let id: ConversationId = id
+        .parse()
+        .map_err(|_| ServiceError::NotFound("conversation"))?;
+    let file = state
+        .services
+        .conversations
+        .export(auth.user.id, id, format)
+        .await?;
+    let ascii: String = file
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " .-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = file
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    Ok((
+        [
+            (http::header::CONTENT_TYPE, file.content_type.to_owned()),
+            (http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        file.bytes,
+    )
+        .into_response())
+}

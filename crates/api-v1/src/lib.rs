@@ -78,6 +78,10 @@ pub fn router() -> Router<AppState> {
             get(conversations::messages),
         )
         .route(
+            "/api/v1/conversations/{id}/export",
+            get(conversations::export),
+        )
+        .route(
             "/api/v1/conversations/{id}/restore",
             axum::routing::post(conversations::restore),
         )

@@ -109,7 +109,7 @@ impl Modify for Security {
         crate::api_keys::list, crate::api_keys::create, crate::api_keys::revoke,
         crate::conversations::list, crate::conversations::get, crate::conversations::patch,
         crate::conversations::delete, crate::conversations::restore, crate::conversations::messages,
-        crate::conversations::import,
+        crate::conversations::import, crate::conversations::export,
         crate::organize::edit_message, crate::organize::delete_message,
         crate::organize::set_conversation_tags, crate::folders::move_conversation,
         crate::folders::list, crate::folders::create, crate::folders::get, crate::folders::rename,

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod conversations;
 pub mod crypto;
 mod error;
+pub mod export;
 pub mod folders;
 pub mod fork;
 pub mod import;
