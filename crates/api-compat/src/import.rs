@@ -49,7 +49,7 @@ pub async fn import(
         break;
     }
     let file = file.ok_or_else(|| bad("No file uploaded (multipart field `file`)".into()))?;
-    match state.services.imports.import(auth.user.id, &file).await {
+    match state.services.imports.import(auth.user.id, file).await {
         Ok(_) => Ok((
             StatusCode::CREATED,
             Json(json!({ "message": "Conversation(s) imported successfully" })),

@@ -276,7 +276,11 @@ pub async fn import(
             ),
         )
     })?;
-    let report = state.services.imports.import(auth.user.id, &file).await?;
+    let report = state
+        .services
+        .imports
+        .import(auth.user.id, Vec::from(file))
+        .await?;
     let dto = ImportDto {
         format: report.format,
         conversations: report.conversations.iter().map(|c| c.to_string()).collect(),

@@ -56,8 +56,8 @@ impl ImportService {
 
     /// Reads an export file and stores its conversations for `user`. Nothing is written when
     /// the file is not one of the known formats or any conversation in it is invalid.
-    pub async fn import(&self, user: UserId, file: &[u8]) -> ServiceResult<ImportReport> {
-        let (format, drafts) = parse(file)?;
+    pub async fn import(&self, user: UserId, file: Vec<u8>) -> ServiceResult<ImportReport> {
+        let (format, drafts) = parse_deep(file).await?;
         let now = self.clock.now();
         let mut built = Vec::with_capacity(drafts.len());
         let mut skipped_empty = 0;
@@ -129,13 +129,79 @@ struct DraftMessage {
     error: bool,
 }
 
+/// Deepest JSON nesting a file may have: a LibreChat tree nests two levels (an object and
+/// its `children`) per message, so this admits a chain of every message allowed.
+const MAX_DEPTH: usize = 2 * MAX_MESSAGES + 64;
+/// Stack of the thread that parses: reading a nested tree recurses once per level, and
+/// `MAX_DEPTH` levels need far more than a worker's 2 MiB. Only the pages used are committed.
+const PARSE_STACK: usize = 512 * 1024 * 1024;
+
+/// The deepest nesting of objects and arrays in a JSON text (strings skipped), found in one
+/// pass without building anything.
+fn nesting_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// [`parse`] on a thread of its own with a large stack: LibreChat's tree export nests one level
+/// per message, deeper than a JSON reader's usual limit (128) after some sixty messages.
+/// Nesting beyond [`MAX_DEPTH`] is refused before reading; parsing is CPU work and runs off
+/// the async workers anyway.
+async fn parse_deep(file: Vec<u8>) -> ServiceResult<(&'static str, Vec<Draft>)> {
+    if nesting_depth(&file) > MAX_DEPTH {
+        return Err(invalid(format!(
+            "nests deeper than {MAX_DEPTH} levels (a conversation holds at most {MAX_MESSAGES} messages)"
+        )));
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("import-parse".into())
+        .stack_size(PARSE_STACK)
+        .spawn(move || {
+            // The receiver only goes away when the request did; nothing to report then.
+            let _ = tx.send(parse(&file));
+        })
+        .map_err(|e| ServiceError::Internal(Box::new(e)))?;
+    rx.await.map_err(|e| ServiceError::Internal(Box::new(e)))?
+}
+
+/// Reads a whole value with no depth limit (callers bound the depth; see [`parse_deep`]).
+fn read<T: serde::de::DeserializeOwned>(file: &[u8]) -> Result<T, serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_slice(file);
+    de.disable_recursion_limit();
+    let value = T::deserialize(&mut de)?;
+    de.end()?;
+    Ok(value)
+}
+
 /// Which format the file is in, and its conversations.
 fn parse(file: &[u8]) -> ServiceResult<(&'static str, Vec<Draft>)> {
     let unreadable =
         |e: serde_json::Error| invalid(format!("is not a JSON export we can read: {e}"));
     match file.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'[') => {
-            let export: Vec<GptConversation> = serde_json::from_slice(file).map_err(unreadable)?;
+            let export: Vec<GptConversation> = read(file).map_err(unreadable)?;
             check_count(export.len())?;
             Ok((
                 "chatgpt",
@@ -143,7 +209,7 @@ fn parse(file: &[u8]) -> ServiceResult<(&'static str, Vec<Draft>)> {
             ))
         }
         Some(b'{') => {
-            let export: ObjectExport = serde_json::from_slice(file).map_err(unreadable)?;
+            let export: ObjectExport = read(file).map_err(unreadable)?;
             if let (Some(_), Some(history)) = (&export.version, export.history) {
                 check_count(history.len())?;
                 return Ok((
@@ -830,6 +896,50 @@ mod tests {
             ]
         );
         assert_eq!(messages[1].sender, "GPT-3.5-turbo");
+    }
+
+    /// A LibreChat tree nests one level per message; a long chat is far deeper than a JSON
+    /// reader's default limit of 128.
+    fn chain(messages: usize) -> String {
+        let mut file =
+            String::from(r#"{"conversationId": "x", "recursive": true, "messagesTree": ["#);
+        for i in 0..messages {
+            file.push_str(&format!(
+                r#"{{"messageId": "m{i}", "text": "turn {i}", "isCreatedByUser": {}, "children": ["#,
+                i % 2 == 0
+            ));
+        }
+        file.push_str(&"]}".repeat(messages));
+        file.push_str("]}");
+        file
+    }
+
+    #[tokio::test]
+    async fn a_deep_tree_is_read_and_a_deeper_one_refused_before_reading() {
+        let (format, drafts) = parse_deep(chain(MAX_MESSAGES).into_bytes())
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(format, "librechat");
+        let messages = &drafts[0].messages;
+        assert_eq!(messages.len(), MAX_MESSAGES);
+        assert_eq!(messages[7].parent.as_deref(), Some("m6"));
+        assert_eq!(
+            messages[MAX_MESSAGES - 1].text,
+            format!("turn {}", MAX_MESSAGES - 1)
+        );
+        let built = build(
+            drafts.into_iter().next().unwrap_or_default(),
+            UserId::new(),
+            Utc::now(),
+        );
+        assert!(matches!(built, Ok(Some((_, ref m))) if m.len() == MAX_MESSAGES));
+
+        match parse_deep(chain(MAX_MESSAGES + 100).into_bytes()).await {
+            Err(ServiceError::Invalid(f)) => assert!(f[0].message.contains("nests deeper than")),
+            other => panic!("{:?}", other.map(|(f, _)| f)),
+        }
+        // Brackets inside strings do not count.
+        assert_eq!(nesting_depth(br#"{"a": "[[[[{{{\"]]]", "b": [1]}"#), 2);
     }
 
     #[test]
