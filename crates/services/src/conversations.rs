@@ -13,6 +13,7 @@ use ferrochat_store::{ConversationChange, DynStore, StoreError};
 pub use ferrochat_store::ConversationFilter;
 use serde_json::{Map, Value};
 
+use crate::events::{Event, EventBus, EventKind};
 use crate::{Clock, ServiceError, ServiceResult, paging};
 
 /// Default page size (LibreChat's).
@@ -38,6 +39,7 @@ pub struct ConversationPage {
 pub struct ConversationService {
     pub(crate) store: DynStore,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) events: EventBus,
 }
 
 /// Trims a title and checks it is 1 to [`TITLE_MAX`] characters without control characters.
@@ -62,8 +64,12 @@ fn encode_cursor(c: &Conversation) -> String {
 
 impl ConversationService {
     /// Builds the service.
-    pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>, events: EventBus) -> Self {
+        Self {
+            store,
+            clock,
+            events,
+        }
     }
 
     /// Stores a new conversation for `user`.
@@ -88,6 +94,8 @@ impl ConversationService {
                 },
                 other => other.into(),
             })?;
+        self.events
+            .conversation(user, EventKind::ConversationCreated, conversation.id);
         Ok(conversation)
     }
 
@@ -174,23 +182,38 @@ impl ConversationService {
             .update_conversation(user, id, change, self.clock.now())
             .await
             .map_err(not_found)?;
+        self.events
+            .conversation(user, EventKind::ConversationUpdated, id);
         self.get(user, id).await
     }
 
     /// Soft-deletes one conversation; `false` when there was nothing to delete.
     pub async fn delete(&self, user: UserId, id: ConversationId) -> ServiceResult<bool> {
-        Ok(self
+        let deleted = self
             .store
             .soft_delete_conversation(user, id, self.clock.now())
-            .await?)
+            .await?;
+        if deleted {
+            self.events
+                .conversation(user, EventKind::ConversationDeleted, id);
+        }
+        Ok(deleted)
     }
 
     /// Soft-deletes every conversation of the user.
     pub async fn delete_all(&self, user: UserId) -> ServiceResult<u64> {
-        Ok(self
+        let deleted = self
             .store
             .soft_delete_all_conversations(user, self.clock.now())
-            .await?)
+            .await?;
+        self.events.publish(Event {
+            user_id: user,
+            kind: EventKind::ConversationsCleared,
+            conversation_id: None,
+            message_id: None,
+            at: self.clock.now(),
+        });
+        Ok(deleted)
     }
 
     /// Brings back a soft-deleted conversation.
@@ -198,6 +221,8 @@ impl ConversationService {
         if !self.store.restore_conversation(user, id).await? {
             return Err(ServiceError::NotFound("conversation"));
         }
+        self.events
+            .conversation(user, EventKind::ConversationRestored, id);
         self.get(user, id).await
     }
 
@@ -235,6 +260,12 @@ impl ConversationService {
                 StoreError::Conflict { .. } => ServiceError::Conflict { field: "messageId" },
                 other => other.into(),
             })?;
+        self.events.message(
+            user,
+            EventKind::MessageCreated,
+            message.conversation_id,
+            message.id,
+        );
         Ok(message)
     }
 }
@@ -381,7 +412,8 @@ impl ConversationService {
         } else {
             text
         }));
-        self.store
+        let updated = self
+            .store
             .update_message(
                 user,
                 conversation,
@@ -392,7 +424,10 @@ impl ConversationService {
                 self.clock.now(),
             )
             .await
-            .map_err(message_not_found)
+            .map_err(message_not_found)?;
+        self.events
+            .message(user, EventKind::MessageUpdated, conversation, id);
+        Ok(updated)
     }
 
     /// Sets or (with `None`) clears the user's rating of a message.
@@ -424,10 +459,14 @@ impl ConversationService {
                 Some(v)
             }
         };
-        self.store
+        let updated = self
+            .store
             .set_message_feedback(user, conversation, id, value.as_ref(), self.clock.now())
             .await
-            .map_err(message_not_found)
+            .map_err(message_not_found)?;
+        self.events
+            .message(user, EventKind::MessageUpdated, conversation, id);
+        Ok(updated)
     }
 
     /// Deletes a message and every message below it in the tree (answers and their follow-ups
@@ -452,10 +491,15 @@ impl ConversationService {
             );
             i += 1;
         }
-        Ok(self
+        let deleted = self
             .store
             .delete_messages(user, conversation, &doomed)
-            .await?)
+            .await?;
+        for m in doomed {
+            self.events
+                .message(user, EventKind::MessageDeleted, conversation, m);
+        }
+        Ok(deleted)
     }
 }
 

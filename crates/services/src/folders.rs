@@ -16,6 +16,7 @@ pub const FOLDER_NAME_MAX: usize = 100;
 pub struct FolderService {
     store: DynStore,
     clock: Arc<dyn Clock>,
+    events: crate::events::EventBus,
 }
 
 fn folder_error(e: StoreError) -> ServiceError {
@@ -35,8 +36,12 @@ fn folder_name(raw: &str) -> ServiceResult<String> {
 
 impl FolderService {
     /// Builds the service.
-    pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>, events: crate::events::EventBus) -> Self {
+        Self {
+            store,
+            clock,
+            events,
+        }
     }
 
     /// The user's folders by name, with counts.
@@ -96,12 +101,19 @@ impl FolderService {
         if let Some(folder) = folder {
             self.get(user, folder).await?;
         }
-        self.store
+        let moved = self
+            .store
             .move_conversation(user, conversation, folder)
             .await
             .map_err(|e| match e {
                 StoreError::NotFound => ServiceError::NotFound("conversation"),
                 other => other.into(),
-            })
+            })?;
+        self.events.conversation(
+            user,
+            crate::events::EventKind::ConversationUpdated,
+            conversation,
+        );
+        Ok(moved)
     }
 }

@@ -269,6 +269,11 @@ impl ConversationService {
         self.store
             .create_conversation_with_messages(&conversation, &messages)
             .await?;
+        self.events.conversation(
+            user,
+            crate::events::EventKind::ConversationCreated,
+            conversation.id,
+        );
         let tags = if original.tags.is_empty() {
             Vec::new()
         } else {

@@ -46,12 +46,17 @@ pub struct ImportReport {
 pub struct ImportService {
     store: DynStore,
     clock: Arc<dyn Clock>,
+    events: crate::events::EventBus,
 }
 
 impl ImportService {
     /// Builds the service.
-    pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>, events: crate::events::EventBus) -> Self {
+        Self {
+            store,
+            clock,
+            events,
+        }
     }
 
     /// Reads an export file and stores its conversations for `user`. Nothing is written when
@@ -77,6 +82,11 @@ impl ImportService {
             self.store
                 .create_conversation_with_messages(&conversation, &messages)
                 .await?;
+            self.events.conversation(
+                user,
+                crate::events::EventKind::ConversationCreated,
+                conversation.id,
+            );
             report.conversations.push(conversation.id);
             report.messages += messages.len();
         }

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod conversations;
 pub mod crypto;
 mod error;
+pub mod events;
 pub mod export;
 pub mod folders;
 pub mod fork;
@@ -79,6 +80,8 @@ pub struct Services {
     pub shares: ShareService,
     /// Imports from other chat apps' exports.
     pub imports: ImportService,
+    /// What changed, for the WebSocket door (and other instances, through a relay).
+    pub events: events::EventBus,
 }
 
 /// Everything the services are built from: the store and the side-effect edges.
@@ -107,14 +110,16 @@ impl Services {
     /// Builds every service from its dependencies.
     pub fn new(deps: Deps) -> Self {
         let users = UserService::new(deps.store.clone(), deps.clock.clone());
-        let conversations = ConversationService::new(deps.store.clone(), deps.clock.clone());
-        let tags = TagService::new(deps.store.clone(), deps.clock.clone());
-        let folders = FolderService::new(deps.store.clone(), deps.clock.clone());
+        let events = events::EventBus::default();
+        let conversations =
+            ConversationService::new(deps.store.clone(), deps.clock.clone(), events.clone());
+        let tags = TagService::new(deps.store.clone(), deps.clock.clone(), events.clone());
+        let folders = FolderService::new(deps.store.clone(), deps.clock.clone(), events.clone());
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
         let search = SearchService::new(deps.store.clone());
         let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
-        let imports = ImportService::new(deps.store.clone(), deps.clock.clone());
+        let imports = ImportService::new(deps.store.clone(), deps.clock.clone(), events.clone());
         let keys = KeyService::new(
             deps.store.clone(),
             deps.clock.clone(),
@@ -126,6 +131,7 @@ impl Services {
             deps.clock.clone(),
             deps.endpoints.clone(),
             keys.clone(),
+            events.clone(),
         );
         let auth = AuthService::new(deps, users.clone());
         Self {
@@ -142,6 +148,7 @@ impl Services {
             search,
             shares,
             imports,
+            events,
         }
     }
 }

@@ -21,6 +21,7 @@ pub const TAGS_PER_CONVERSATION: usize = 50;
 pub struct TagService {
     store: DynStore,
     clock: Arc<dyn Clock>,
+    events: crate::events::EventBus,
 }
 
 fn tag_error(e: StoreError) -> ServiceError {
@@ -40,8 +41,12 @@ fn conversation_error(e: StoreError) -> ServiceError {
 
 impl TagService {
     /// Builds the service.
-    pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+    pub fn new(store: DynStore, clock: Arc<dyn Clock>, events: crate::events::EventBus) -> Self {
+        Self {
+            store,
+            clock,
+            events,
+        }
     }
 
     /// The user's bookmarks in menu order, with counts.
@@ -164,9 +169,16 @@ impl TagService {
             );
         }
         checks.finish()?;
-        self.store
+        let tags = self
+            .store
             .set_conversation_tags(user, conversation, &clean, self.clock.now())
             .await
-            .map_err(conversation_error)
+            .map_err(conversation_error)?;
+        self.events.conversation(
+            user,
+            crate::events::EventKind::ConversationUpdated,
+            conversation,
+        );
+        Ok(tags)
     }
 }

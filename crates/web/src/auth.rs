@@ -62,53 +62,61 @@ impl FromRequestParts<AppState> for AuthUser {
     ) -> Result<Self, Self::Rejection> {
         let token =
             bearer_token(parts).ok_or_else(|| unauthenticated("a bearer token is required"))?;
-        if token.starts_with(ferrochat_services::api_keys::TOKEN_PREFIX) {
-            // API keys belong to the native API; the LibreChat door and the ops routes never
-            // accept them.
-            let path = parts.uri.path();
-            if !path.starts_with("/api/v1/") {
-                return Err(unauthenticated("API keys are accepted on /api/v1 only"));
-            }
-            let (user, key) = match state.services.api_keys.authenticate(token).await {
-                Ok(found) => found,
-                Err(ServiceError::Unauthenticated) => {
-                    return Err(unauthenticated(
-                        "the API key is invalid, revoked or expired",
-                    ));
-                }
-                Err(other) => return Err(other.into()),
-            };
-            let needed = required_scope(&parts.method, path);
-            if !key.scopes.contains(&needed) {
-                return Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    format!("this API key lacks the `{}` scope", needed.as_str()),
+        let auth = authenticate(state, token, &parts.method, parts.uri.path()).await?;
+        meter(parts, state, &auth).await?;
+        Ok(auth)
+    }
+}
+
+/// Who a bearer credential belongs to, for a request of `method` to `path`: an access token of
+/// a live session, or (under `/api/v1/` only) a personal API key whose scopes allow the
+/// request. The extractor's rules, for doors that get the token another way (a WebSocket's
+/// first frame).
+pub async fn authenticate(
+    state: &AppState,
+    token: &str,
+    method: &http::Method,
+    path: &str,
+) -> Result<AuthUser, ApiError> {
+    if token.starts_with(ferrochat_services::api_keys::TOKEN_PREFIX) {
+        // API keys belong to the native API; the LibreChat door and the ops routes never
+        // accept them.
+        if !path.starts_with("/api/v1/") {
+            return Err(unauthenticated("API keys are accepted on /api/v1 only"));
+        }
+        let (user, key) = match state.services.api_keys.authenticate(token).await {
+            Ok(found) => found,
+            Err(ServiceError::Unauthenticated) => {
+                return Err(unauthenticated(
+                    "the API key is invalid, revoked or expired",
                 ));
             }
-            let auth = AuthUser {
-                user,
-                session_id: None,
-                api_key: Some(key.id),
-            };
-            meter(parts, state, &auth).await?;
-            return Ok(auth);
+            Err(other) => return Err(other.into()),
+        };
+        let needed = required_scope(method, path);
+        if !key.scopes.contains(&needed) {
+            return Err(ApiError::new(
+                ErrorCode::Forbidden,
+                format!("this API key lacks the `{}` scope", needed.as_str()),
+            ));
         }
-        match state.services.auth.authenticate(token).await {
-            Ok(found) => {
-                let auth = AuthUser {
-                    user: found.user,
-                    session_id: Some(found.session_id),
-                    api_key: None,
-                };
-                meter(parts, state, &auth).await?;
-                Ok(auth)
-            }
-            Err(ServiceError::Unauthenticated) => Err(ApiError::new(
-                ErrorCode::Unauthenticated,
-                "the access token is invalid or expired",
-            )),
-            Err(other) => Err(other.into()),
-        }
+        return Ok(AuthUser {
+            user,
+            session_id: None,
+            api_key: Some(key.id),
+        });
+    }
+    match state.services.auth.authenticate(token).await {
+        Ok(found) => Ok(AuthUser {
+            user: found.user,
+            session_id: Some(found.session_id),
+            api_key: None,
+        }),
+        Err(ServiceError::Unauthenticated) => Err(ApiError::new(
+            ErrorCode::Unauthenticated,
+            "the access token is invalid or expired",
+        )),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -8,6 +8,7 @@ mod client;
 mod connections;
 mod convos;
 mod errors;
+mod events;
 mod export;
 mod import;
 mod librechat;

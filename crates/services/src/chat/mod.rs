@@ -143,6 +143,7 @@ pub struct ChatService {
     live: Arc<AtomicUsize>,
     /// How long a temporary chat is kept.
     temporary_retention: chrono::Duration,
+    events: crate::events::EventBus,
 }
 
 /// Counts a generation while its task runs.
@@ -164,6 +165,7 @@ impl Drop for Live {
 /// Everything a generation task needs.
 pub(crate) struct Job {
     pub store: DynStore,
+    pub events: crate::events::EventBus,
     pub clock: Arc<dyn Clock>,
     pub provider: Arc<dyn ferrochat_providers::ChatProvider>,
     pub request: ChatRequest,
@@ -198,6 +200,7 @@ impl ChatService {
         clock: Arc<dyn Clock>,
         endpoints: Arc<Endpoints>,
         keys: crate::KeyService,
+        events: crate::events::EventBus,
     ) -> Self {
         let balances = balance::Balances::new(
             store.clone(),
@@ -214,6 +217,7 @@ impl ChatService {
             keys,
             live: Arc::new(AtomicUsize::new(0)),
             temporary_retention,
+            events,
         }
     }
 
@@ -439,6 +443,23 @@ impl ChatService {
                 },
                 other => other.into(),
             })?;
+        {
+            use crate::events::EventKind;
+            let kind = if is_new {
+                EventKind::ConversationCreated
+            } else {
+                EventKind::ConversationUpdated
+            };
+            self.events.conversation(user, kind, conversation.id);
+            if store_user_message {
+                self.events.message(
+                    user,
+                    EventKind::MessageCreated,
+                    conversation.id,
+                    user_message.id,
+                );
+            }
+        }
 
         let title = (is_new
             && !input.is_temporary
@@ -462,6 +483,7 @@ impl ChatService {
         });
         let job = Job {
             store: self.store.clone(),
+            events: self.events.clone(),
             clock: self.clock.clone(),
             provider,
             request,

@@ -247,6 +247,13 @@ pub(crate) async fn run(job: Job, tx: mpsc::Sender<ChatEvent>) {
         .await
     {
         tracing::error!(error = %e, conversation = %response.conversation_id, "storing an answer failed");
+    } else {
+        job.events.message(
+            response.user_id,
+            crate::events::EventKind::MessageCreated,
+            response.conversation_id,
+            response.id,
+        );
     }
     if outcome != Outcome::Aborted {
         let mut conversation = job.conversation.clone();

@@ -91,8 +91,13 @@ impl TitleJob {
             return;
         }
         let c = &job.conversation;
-        if let Err(e) = job.store.set_generated_title(c.user_id, c.id, &title).await {
-            tracing::warn!(error = %e, conversation = %c.id, "storing a title failed");
+        match job.store.set_generated_title(c.user_id, c.id, &title).await {
+            Ok(_) => job.events.conversation(
+                c.user_id,
+                crate::events::EventKind::ConversationUpdated,
+                c.id,
+            ),
+            Err(e) => tracing::warn!(error = %e, conversation = %c.id, "storing a title failed"),
         }
     }
 }

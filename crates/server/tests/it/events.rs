@@ -1,0 +1,176 @@
+//! The WebSocket door: a user's changes pushed to their sockets (and nobody else's), sign-in by
+//! header or first frame, and the socket closed when the session ends or the server stops.
+
+use std::time::Duration;
+
+use ferrochat_test_support::TestApp;
+use ferrochat_test_support::fixtures::conversation;
+use futures_util::{SinkExt, StreamExt};
+use reqwest::Method;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::Message;
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
+    let mut request = format!("ws://{}/api/v1/events", app.addr)
+        .into_client_request()
+        .unwrap();
+    if let Some(t) = token {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {t}").parse().unwrap());
+    }
+    tokio_tungstenite::connect_async(request).await.unwrap().0
+}
+
+/// The next JSON frame (pings skipped); panics after 5 s.
+async fn next(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("socket open")
+            .unwrap();
+        match message {
+            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
+            Message::Close(frame) => {
+                return json!({ "closed": frame.map(|f| (u16::from(f.code), f.reason.to_string())) });
+            }
+            _ => continue,
+        }
+    }
+}
+
+/// Nothing arrives for a moment.
+async fn quiet(socket: &mut Socket) {
+    let got = tokio::time::timeout(Duration::from_millis(300), socket.next()).await;
+    assert!(got.is_err(), "unexpected frame {got:?}");
+}
+
+#[tokio::test]
+async fn a_users_changes_reach_their_sockets_only() {
+    let app = TestApp::spawn().await;
+    let ada = app.user().email("ada@example.com").create().await;
+    let eve = app.user().email("eve@example.com").create().await;
+    let t = app.token_for("ada@example.com").await;
+    let te = app.token_for("eve@example.com").await;
+
+    let mut mine = connect(&app, Some(&t)).await;
+    assert_eq!(
+        next(&mut mine).await,
+        json!({ "type": "ready", "user_id": ada.id.to_string() })
+    );
+    // A browser signs in with its first frame.
+    let mut theirs = connect(&app, None).await;
+    theirs
+        .send(Message::text(
+            json!({ "type": "auth", "token": te }).to_string(),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut theirs).await["user_id"], eve.id.to_string());
+
+    let (convo, ids) = conversation(&app, &ada, "Pushed").await;
+    let created = next(&mut mine).await;
+    assert_eq!(created["type"], "conversation.created");
+    assert_eq!(created["conversation_id"], convo.id.to_string());
+    assert!(created["at"].as_str().unwrap().ends_with('Z'));
+    for id in &ids {
+        let m = next(&mut mine).await;
+        assert_eq!(
+            (m["type"].as_str(), m["message_id"].as_str()),
+            (Some("message.created"), Some(id.to_string().as_str()))
+        );
+    }
+
+    // Changes through either door.
+    let path = format!("/api/messages/{}/{}", convo.id, ids[0]);
+    let (status, _) = app
+        .call(&t, Method::PUT, &path, Some(json!({ "text": "edited" })))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(next(&mut mine).await["type"], "message.updated");
+    let (status, _) = app
+        .call(
+            &t,
+            Method::PATCH,
+            &format!("/api/v1/conversations/{}", convo.id),
+            Some(json!({ "title": "Renamed" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let updated = next(&mut mine).await;
+    assert_eq!(
+        (updated["type"].as_str(), updated["message_id"].clone()),
+        (Some("conversation.updated"), Value::Null)
+    );
+    let (status, _) = app
+        .call(
+            &t,
+            Method::DELETE,
+            &format!("/api/v1/conversations/{}", convo.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(next(&mut mine).await["type"], "conversation.deleted");
+    let (status, _) = app
+        .call(
+            &t,
+            Method::POST,
+            &format!("/api/v1/conversations/{}/restore", convo.id),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(next(&mut mine).await["type"], "conversation.restored");
+
+    // Eve heard none of it.
+    quiet(&mut theirs).await;
+
+    // An application-level ping.
+    mine.send(Message::text(r#"{"type":"ping"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut mine).await, json!({ "type": "pong" }));
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused_and_sockets_close_on_shutdown() {
+    let app = TestApp::spawn().await;
+    app.user().email("ada@example.com").create().await;
+    let t = app.token_for("ada@example.com").await;
+
+    // A bad header: a plain 401 before any upgrade.
+    let mut request = format!("ws://{}/api/v1/events", app.addr)
+        .into_client_request()
+        .unwrap();
+    request
+        .headers_mut()
+        .insert("authorization", "Bearer nonsense".parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 401),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    // A bad first frame: closed with 4401.
+    let mut socket = connect(&app, None).await;
+    socket
+        .send(Message::text(r#"{"type":"auth","token":"nonsense"}"#))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut socket).await["closed"][0], 4401);
+    let mut socket = connect(&app, None).await;
+    socket.send(Message::text("hello")).await.unwrap();
+    assert_eq!(next(&mut socket).await["closed"][0], 4401);
+    // Not a WebSocket request at all.
+    let res = app.get("/api/v1/events").await;
+    assert_eq!(res.status(), 400);
+
+    let mut socket = connect(&app, Some(&t)).await;
+    assert_eq!(next(&mut socket).await["type"], "ready");
+    app.stop().await.unwrap();
+    assert_eq!(next(&mut socket).await["closed"][0], 1001);
+}
