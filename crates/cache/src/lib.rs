@@ -1,4 +1,5 @@
-//! Shared counters for ferrochat: rate limits now, caches and pub/sub later.
+//! Shared state for ferrochat: rate limits, and the pub/sub channel that carries events
+//! between instances.
 //!
 //! Every counter has two homes behind one trait: process memory (the single-machine default)
 //! and Redis (shared by every instance behind a load balancer, so a limit of 7 logins means 7
@@ -6,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod memory;
+mod pubsub;
 mod redis_backend;
 
 use std::time::Duration;
@@ -13,6 +15,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use memory::MemoryLimiter;
+pub use pubsub::RedisChannel;
 pub use redis_backend::RedisLimiter;
 
 /// At most `max` hits per `window`.

@@ -9,6 +9,7 @@
 pub mod bootstrap;
 pub mod client;
 mod ops;
+mod relay;
 mod router;
 mod serve;
 pub mod telemetry;

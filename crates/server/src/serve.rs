@@ -89,6 +89,17 @@ pub async fn app_state(
         ),
         None => Arc::new(MemoryLimiter::new()),
     };
+    // With Redis, events reach the sockets of every instance, not only this one's.
+    if let Some(url) = &config.redis_uri {
+        crate::relay::start(
+            &services.events,
+            url.expose(),
+            "ferrochat",
+            shutdown.clone(),
+        )
+        .await
+        .map_err(|e| BootError::Redis(e.to_string()))?;
+    }
     Ok(AppState {
         services: Arc::new(services),
         limits: RateLimits::new(limiter, config.limits.clone()),

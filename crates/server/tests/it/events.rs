@@ -174,3 +174,64 @@ async fn bad_credentials_are_refused_and_sockets_close_on_shutdown() {
     app.stop().await.unwrap();
     assert_eq!(next(&mut socket).await["closed"][0], 1001);
 }
+
+/// Two instances on one database and one Redis: a change made through one reaches a socket on
+/// the other, exactly once.
+#[tokio::test]
+async fn events_cross_instances_through_redis() {
+    let Some(redis) = std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+    else {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "*** SKIPPED: events across instances: set TEST_REDIS_URL (and TEST_DATABASE_URL) to run it ***"
+        );
+        return;
+    };
+    let Some(db) = ferrochat_test_support::TestDb::postgres("events across instances").await else {
+        return;
+    };
+    let url = db.url().to_owned();
+    let shared = |builder: ferrochat_test_support::TestAppBuilder| {
+        builder
+            .env("REDIS_URI", &redis)
+            .env(
+                "JWT_SECRET",
+                "a-shared-secret-for-both-instances-0123456789",
+            )
+            .env(
+                "JWT_REFRESH_SECRET",
+                "another-shared-secret-for-both-instances-0123",
+            )
+            .env("CREDS_KEY", &"ab".repeat(32))
+    };
+    let a = shared(TestApp::builder().db(db)).spawn().await;
+    let b = shared(TestApp::builder().env("DATABASE_URL", &url))
+        .spawn()
+        .await;
+    let ada = a.user().email("ada@example.com").create().await;
+    let t = a.token_for("ada@example.com").await;
+
+    let mut on_b = connect(&b, Some(&t)).await;
+    assert_eq!(next(&mut on_b).await["type"], "ready");
+    let mut on_a = connect(&a, Some(&t)).await;
+    assert_eq!(next(&mut on_a).await["type"], "ready");
+
+    let (convo, _) = conversation(&a, &ada, "Across").await;
+    for socket in [&mut on_b, &mut on_a] {
+        let e = next(socket).await;
+        assert_eq!(
+            (e["type"].as_str(), e["conversation_id"].as_str()),
+            (
+                Some("conversation.created"),
+                Some(convo.id.to_string().as_str())
+            )
+        );
+        // The two fixture messages, then nothing more: no echo of A's own events from Redis.
+        assert_eq!(next(socket).await["type"], "message.created");
+        assert_eq!(next(socket).await["type"], "message.created");
+        quiet(socket).await;
+    }
+}
