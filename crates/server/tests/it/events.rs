@@ -235,3 +235,50 @@ async fn events_cross_instances_through_redis() {
         quiet(socket).await;
     }
 }
+
+/// A chat turn: the new conversation, the user's message, then the stored answer.
+#[tokio::test]
+async fn a_chat_turn_pushes_the_conversation_and_both_messages() {
+    use ferrochat_test_support::fake_llm::{FakeLlm, Format};
+    let fake = FakeLlm::start(Format::OpenAi).await;
+    let app = TestApp::builder()
+        .env("OPENAI_API_KEY", "sk-test")
+        .env("OPENAI_REVERSE_PROXY", &fake.base_url())
+        .env("OPENAI_MODELS", "gpt-4o-mini")
+        .env("TITLE_CONVO", "false")
+        .spawn()
+        .await;
+    let user = app.user().create().await;
+    let token = app.token_for(&user.email).await;
+    let mut socket = connect(&app, Some(&token)).await;
+    assert_eq!(next(&mut socket).await["type"], "ready");
+    let reply = app
+        .sse_post(
+            &token,
+            "/api/v1/chat",
+            &json!({"endpoint": "openAI", "text": "Hello"}),
+        )
+        .await;
+    assert_eq!(reply.status, 200);
+    let done = reply
+        .events
+        .iter()
+        .find(|(e, _)| e == "done")
+        .map(|(_, d)| d.clone())
+        .unwrap();
+    let conversation = done["conversation"]["id"].as_str().unwrap().to_owned();
+    let created = next(&mut socket).await;
+    assert_eq!(
+        (
+            created["type"].as_str(),
+            created["conversation_id"].as_str()
+        ),
+        (Some("conversation.created"), Some(conversation.as_str()))
+    );
+    let question = next(&mut socket).await;
+    assert_eq!(question["type"], "message.created");
+    let answer = next(&mut socket).await;
+    assert_eq!(answer["type"], "message.created");
+    assert_eq!(answer["message_id"], done["message"]["id"]);
+    assert_ne!(question["message_id"], answer["message_id"]);
+}
