@@ -16,7 +16,8 @@ pub fn build_router(state: AppState) -> Router {
         .merge(ops::router())
         .merge(ferrochat_api_compat::router())
         .merge(v1)
-        .merge(ferrochat_realtime::router());
+        .merge(ferrochat_realtime::router())
+        .merge(ferrochat_api_graphql::router());
     client::with_client(routes, state.config.client_dir.as_deref())
         .method_not_allowed_fallback(|| async { ApiError::method_not_allowed().into_response() })
         .with_state(state)

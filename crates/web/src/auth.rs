@@ -23,12 +23,24 @@ pub struct AuthUser {
     pub session_id: Option<SessionId>,
     /// The API key used, if the credential was one.
     pub api_key: Option<ApiKeyId>,
+    /// That key's scopes (empty for a session, which may do anything its user may).
+    pub scopes: Vec<Scope>,
+}
+
+impl AuthUser {
+    /// Whether the credential allows `scope`: always for a session, by its scopes for a key.
+    pub fn allows(&self, scope: Scope) -> bool {
+        self.api_key.is_none() || self.scopes.contains(&scope)
+    }
 }
 
 /// The scope a request needs when made with an API key: `admin` under `/api/v1/admin`, `chat`
-/// for `/api/v1/chat`, `read` for GET and HEAD, `write` for everything else.
+/// for `/api/v1/chat`, `read` for GET and HEAD and for GraphQL (whose mutations check `write`
+/// themselves), `write` for everything else.
 pub fn required_scope(method: &http::Method, path: &str) -> Scope {
-    if path.starts_with("/api/v1/admin") {
+    if path.starts_with("/api/v1/graphql") {
+        Scope::Read
+    } else if path.starts_with("/api/v1/admin") {
         Scope::Admin
     } else if path == "/api/v1/chat" || path.starts_with("/api/v1/chat/") {
         Scope::Chat
@@ -104,6 +116,7 @@ pub async fn authenticate(
             user,
             session_id: None,
             api_key: Some(key.id),
+            scopes: key.scopes,
         });
     }
     match state.services.auth.authenticate(token).await {
@@ -111,6 +124,7 @@ pub async fn authenticate(
             user: found.user,
             session_id: Some(found.session_id),
             api_key: None,
+            scopes: Vec::new(),
         }),
         Err(ServiceError::Unauthenticated) => Err(ApiError::new(
             ErrorCode::Unauthenticated,

@@ -10,6 +10,7 @@ mod convos;
 mod errors;
 mod events;
 mod export;
+mod graphql;
 mod import;
 mod librechat;
 mod oauth2;
