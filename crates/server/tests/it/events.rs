@@ -1,53 +1,18 @@
 //! The WebSocket door: a user's changes pushed to their sockets (and nobody else's), sign-in by
 //! header or first frame, and the socket closed when the session ends or the server stops.
 
-use std::time::Duration;
-
 use ferrochat_test_support::TestApp;
 use ferrochat_test_support::fixtures::conversation;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::Message;
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use super::ws::{self, Socket, next, quiet};
 
 async fn connect(app: &TestApp, token: Option<&str>) -> Socket {
-    let mut request = format!("ws://{}/api/v1/events", app.addr)
-        .into_client_request()
-        .unwrap();
-    if let Some(t) = token {
-        request
-            .headers_mut()
-            .insert("authorization", format!("Bearer {t}").parse().unwrap());
-    }
-    tokio_tungstenite::connect_async(request).await.unwrap().0
-}
-
-/// The next JSON frame (pings skipped); panics after 5 s.
-async fn next(socket: &mut Socket) -> Value {
-    loop {
-        let message = tokio::time::timeout(Duration::from_secs(5), socket.next())
-            .await
-            .expect("a frame within 5 s")
-            .expect("socket open")
-            .unwrap();
-        match message {
-            Message::Text(text) => return serde_json::from_str(text.as_str()).unwrap(),
-            Message::Close(frame) => {
-                return json!({ "closed": frame.map(|f| (u16::from(f.code), f.reason.to_string())) });
-            }
-            _ => continue,
-        }
-    }
-}
-
-/// Nothing arrives for a moment.
-async fn quiet(socket: &mut Socket) {
-    let got = tokio::time::timeout(Duration::from_millis(300), socket.next()).await;
-    assert!(got.is_err(), "unexpected frame {got:?}");
+    ws::connect(app, "/api/v1/events", token, None).await
 }
 
 #[tokio::test]
@@ -239,17 +204,7 @@ async fn events_cross_instances_through_redis() {
 /// A chat turn: the new conversation, the user's message, then the stored answer.
 #[tokio::test]
 async fn a_chat_turn_pushes_the_conversation_and_both_messages() {
-    use ferrochat_test_support::fake_llm::{FakeLlm, Format};
-    let fake = FakeLlm::start(Format::OpenAi).await;
-    let app = TestApp::builder()
-        .env("OPENAI_API_KEY", "sk-test")
-        .env("OPENAI_REVERSE_PROXY", &fake.base_url())
-        .env("OPENAI_MODELS", "gpt-4o-mini")
-        .env("TITLE_CONVO", "false")
-        .spawn()
-        .await;
-    let user = app.user().create().await;
-    let token = app.token_for(&user.email).await;
+    let (app, token, _fake) = super::v1_chat::setup().await;
     let mut socket = connect(&app, Some(&token)).await;
     assert_eq!(next(&mut socket).await["type"], "ready");
     let reply = app

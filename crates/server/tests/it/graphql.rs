@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use ferrochat_test_support::TestApp;
 use ferrochat_test_support::fixtures::conversation;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::SinkExt;
 use reqwest::Method;
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::Message;
+
+use super::ws::{self, next};
 
 async fn gql(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
     let (status, body) = app
@@ -264,21 +265,20 @@ async fn subscriptions_push_the_callers_events() {
     let app = TestApp::spawn().await;
     let ada = app.user().email("ada@example.com").create().await;
     let t = app.token_for("ada@example.com").await;
-    let mut request = format!("ws://{}/api/v1/graphql/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut ws = ws::connect(
+        &app,
+        "/api/v1/graphql/ws",
+        None,
+        Some("graphql-transport-ws"),
+    )
+    .await;
     ws.send(Message::text(
         json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {t}") } })
             .to_string(),
     ))
     .await
     .unwrap();
-    let ack = read(&mut ws).await;
+    let ack = next(&mut ws).await;
     assert_eq!(ack["type"], "connection_ack");
     ws.send(Message::text(json!({ "id": "1", "type": "subscribe", "payload": { "query": "subscription { events { type conversationId } }" } }).to_string()))
         .await
@@ -286,7 +286,7 @@ async fn subscriptions_push_the_callers_events() {
     // The subscription is registered once the server has read the frame; give it a moment.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (convo, _) = conversation(&app, &ada, "Subscribed").await;
-    let event = read(&mut ws).await;
+    let event = next(&mut ws).await;
     assert_eq!(event["type"], "next");
     assert_eq!(event["id"], "1");
     assert_eq!(
@@ -296,51 +296,18 @@ async fn subscriptions_push_the_callers_events() {
 
     // A bad credential is refused at connection_init: the socket is closed without an ack
     // (async-graphql closes with 1002).
-    let mut request = format!("ws://{}/api/v1/graphql/ws", app.addr)
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut bad, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut bad = ws::connect(
+        &app,
+        "/api/v1/graphql/ws",
+        None,
+        Some("graphql-transport-ws"),
+    )
+    .await;
     bad.send(Message::text(
         json!({ "type": "connection_init", "payload": { "token": "nonsense" } }).to_string(),
     ))
     .await
     .unwrap();
-    let closed = tokio::time::timeout(Duration::from_secs(5), async {
-        loop {
-            match bad.next().await {
-                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
-                Some(Ok(Message::Text(t))) => {
-                    assert!(!t.as_str().contains("connection_ack"), "{t}")
-                }
-                Some(Ok(_)) => continue,
-                _ => return None,
-            }
-        }
-    })
-    .await
-    .unwrap();
-    assert_eq!(closed, Some(1002));
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn read(ws: &mut Ws) -> Value {
-    loop {
-        let m = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("a frame within 5 s")
-            .unwrap()
-            .unwrap();
-        if let Message::Text(text) = m {
-            let v: Value = serde_json::from_str(text.as_str()).unwrap();
-            if v["type"] != "ping" {
-                return v;
-            }
-        }
-    }
+    // `next` returns the first text frame, so an ack would fail this.
+    assert_eq!(next(&mut bad).await["closed"][0], 1002);
 }

@@ -29,3 +29,4 @@ mod v1_chat;
 mod v1_conversations;
 mod v1_me;
 mod v1_organize;
+mod ws;

@@ -5,7 +5,7 @@ use ferrochat_test_support::fake_llm::{FakeLlm, Format};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn setup() -> (TestApp, String, FakeLlm) {
+pub(super) async fn setup() -> (TestApp, String, FakeLlm) {
     let fake = FakeLlm::start(Format::OpenAi).await;
     let app = TestApp::builder()
         .env("OPENAI_API_KEY", "sk-test")
