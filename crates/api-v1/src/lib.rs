@@ -16,6 +16,7 @@ pub mod openapi;
 mod organize;
 mod search;
 mod shares;
+mod webhooks;
 
 use axum::Router;
 use axum::routing::{get, put};
@@ -67,6 +68,36 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(shares::create),
         )
         .route("/api/v1/public/shares/{id}", get(shares::view))
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{id}",
+            get(webhooks::get)
+                .patch(webhooks::patch)
+                .delete(webhooks::delete),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/secret",
+            axum::routing::post(webhooks::rotate_secret),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/ping",
+            axum::routing::post(webhooks::ping),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/deliveries/{delivery_id}",
+            get(webhooks::delivery),
+        )
+        .route(
+            "/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            axum::routing::post(webhooks::redeliver),
+        )
         .route(
             "/api/v1/conversations/{id}",
             get(conversations::get)

@@ -121,6 +121,10 @@ impl Modify for Security {
         crate::search::search_messages,
         crate::shares::create, crate::shares::list, crate::shares::get, crate::shares::patch,
         crate::shares::refresh, crate::shares::delete, crate::shares::view,
+        crate::webhooks::create, crate::webhooks::list, crate::webhooks::get,
+        crate::webhooks::patch, crate::webhooks::delete, crate::webhooks::rotate_secret,
+        crate::webhooks::ping, crate::webhooks::deliveries, crate::webhooks::delivery,
+        crate::webhooks::redeliver,
         crate::admin::list_users, crate::admin::set_role, crate::admin::set_banned,
         crate::admin::delete_user,
     )

@@ -21,7 +21,7 @@ pub use endpoints::{BalanceConfig, Credential, EndpointConfig, EndpointKind, End
 pub use error::{ConfigError, Problem};
 pub use model::{
     AuthConfig, Config, DatabaseConfig, EmailConfig, Limit, LimitsConfig, LogConfig, LogFormat,
-    OAuth2Config, OidcConfig, ServerConfig, SharingConfig,
+    OAuth2Config, OidcConfig, ServerConfig, SharingConfig, WebhooksConfig,
 };
 pub use secret::{Secret, redact_url};
 pub use secrets::Secrets;

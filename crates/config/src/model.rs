@@ -190,6 +190,19 @@ pub struct SharingConfig {
     pub public: bool,
 }
 
+/// Webhooks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhooksConfig {
+    /// Users may register webhooks and events are delivered.
+    pub enabled: bool,
+    /// The waits between attempts; a delivery is given up after the last.
+    pub retry_delays: Vec<Duration>,
+    /// How long a receiver has to answer.
+    pub timeout: Duration,
+    /// Webhooks per user.
+    pub max_per_user: u32,
+}
+
 /// The validated configuration every part of the server reads.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -213,6 +226,8 @@ pub struct Config {
     pub import_max_bytes: u32,
     /// Shared links (`ALLOW_SHARED_LINKS`, `ALLOW_SHARED_LINKS_PUBLIC`).
     pub sharing: SharingConfig,
+    /// Webhooks.
+    pub webhooks: WebhooksConfig,
     /// Rate limits.
     pub limits: LimitsConfig,
     /// Shared Redis, when configured.
@@ -365,6 +380,20 @@ impl Config {
             enabled: p.flag("sharing.enabled"),
             public: p.flag("sharing.public"),
         };
+        let webhooks = WebhooksConfig {
+            enabled: p.flag("webhooks.enabled"),
+            retry_delays: p
+                .get("webhooks.retry_delays", |text| {
+                    text.split(',')
+                        .map(|d| d.trim())
+                        .filter(|d| !d.is_empty())
+                        .map(parse::duration)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            timeout: p.positive_duration("webhooks.timeout"),
+            max_per_user: p.get("webhooks.max_per_user", parse::count).unwrap_or(20),
+        };
         let main_doc = sources::main_document(sources);
         let endpoints = crate::endpoints::load(
             main_doc.as_ref().map(|(path, doc)| (path.as_path(), doc)),
@@ -389,6 +418,7 @@ impl Config {
             conversation_retention,
             import_max_bytes,
             sharing,
+            webhooks,
             limits,
             redis_uri,
             email,

@@ -158,6 +158,15 @@ pub const SPECS: &[Spec] = &[
         "Whether users may share conversations by link. Off: no new links, and existing ones stop opening."),
     opt("sharing.public", &["ALLOW_SHARED_LINKS_PUBLIC"], Some("true"), "false", Kind::Bool,
         "Whether shared links open without signing in; off, only signed-in users of this server can open them."),
+    // --- webhooks ---
+    opt("webhooks.enabled", &["WEBHOOKS_ENABLED"], Some("true"), "false", Kind::Bool,
+        "Whether users may register webhooks. Off: the webhook routes answer 403 and nothing is delivered (queued deliveries wait)."),
+    opt("webhooks.retry_delays", &["WEBHOOK_RETRY_DELAYS"], Some("5s,5m,30m,2h,5h,10h,10h"), "10s,1m,10m", Kind::Text,
+        "Waits between attempts to deliver an event, comma-separated durations: the first attempt is immediate, each failure waits the next delay, and after the last the delivery is given up (Standard Webhooks' schedule by default)."),
+    opt("webhooks.timeout", &["WEBHOOK_TIMEOUT"], Some("10s"), "5s", Kind::Duration,
+        "How long a receiver has to answer an attempt; a slower one counts as a failure and is retried."),
+    opt("webhooks.max_per_user", &["WEBHOOK_MAX_PER_USER"], Some("20"), "5", Kind::Count,
+        "How many webhooks one user may register."),
     // --- auth ---
     secret("auth.jwt_secret", &["JWT_SECRET"], "a-long-random-string",
         "Signs access tokens. Generated on first start and kept in <data_dir>/secrets.json when not set."),

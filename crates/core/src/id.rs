@@ -74,6 +74,14 @@ uuid_id!(
     /// Identifies a personal API key.
     ApiKeyId
 );
+uuid_id!(
+    /// Identifies a webhook.
+    WebhookId
+);
+uuid_id!(
+    /// Identifies one event's delivery to one webhook (its `webhook-id` header).
+    DeliveryId
+);
 
 #[cfg(test)]
 mod tests {

@@ -15,16 +15,19 @@ pub mod organize;
 pub mod session;
 pub mod share;
 pub mod user;
+pub mod webhook;
 
 pub use api_key::{ApiKey, Scope};
 pub use auth_token::{AuthToken, TokenPurpose};
 pub use conversation::{Conversation, Message};
 pub use generation::{Generation, Outcome};
 pub use id::{
-    ApiKeyId, AuthTokenId, ConversationId, FolderId, MessageId, SessionId, TagId, UserId,
+    ApiKeyId, AuthTokenId, ConversationId, DeliveryId, FolderId, MessageId, SessionId, TagId,
+    UserId, WebhookId,
 };
 pub use json_text::JsonText;
 pub use organize::{Folder, Preset, Tag};
 pub use session::Session;
 pub use share::{ShareId, SharedLink};
 pub use user::{NewUser, Role, User};
+pub use webhook::{Delivery, DeliveryStatus, Webhook};

@@ -202,6 +202,11 @@ impl HttpClient {
     pub fn get(&self, url: impl AsRef<str>) -> RequestBuilder {
         self.request(Method::GET, url)
     }
+
+    /// A POST request to `url`.
+    pub fn post(&self, url: impl AsRef<str>) -> RequestBuilder {
+        self.request(Method::POST, url)
+    }
 }
 
 impl std::fmt::Debug for HttpClient {
@@ -344,6 +349,14 @@ impl RequestBuilder {
                 self.error.get_or_insert_with(|| e.to_string());
             }
         }
+        self
+    }
+
+    /// A body sent exactly as given (a signed webhook payload must not be re-serialized).
+    pub fn body(mut self, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self.headers
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
         self
     }
 

@@ -17,7 +17,7 @@ use ferrochat_services::auth::external::Providers;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::chat::Endpoints;
 use ferrochat_services::crypto::SecretBox;
-use ferrochat_services::{Deps, Services, SharePolicy, SystemClock};
+use ferrochat_services::{Deps, Services, SharePolicy, SystemClock, WebhookPolicy};
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
 use hyper::body::Incoming;
@@ -72,6 +72,12 @@ pub async fn app_state(
             enabled: config.sharing.enabled,
             public: config.sharing.public,
         },
+        webhooks: WebhookPolicy {
+            enabled: config.webhooks.enabled,
+            retry_delays: config.webhooks.retry_delays.clone(),
+            timeout: config.webhooks.timeout,
+            max_per_user: config.webhooks.max_per_user,
+        },
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.
@@ -99,6 +105,18 @@ pub async fn app_state(
         )
         .await
         .map_err(|e| BootError::Redis(e.to_string()))?;
+    }
+    // Webhook deliveries: queued rows, sent and retried by this worker (every instance runs
+    // one; leases keep them from sending the same attempt twice).
+    if config.webhooks.enabled {
+        let worker = services.webhooks.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = worker.run_worker() => {}
+                () = stop.cancelled() => {}
+            }
+        });
     }
     Ok(AppState {
         services: Arc::new(services),

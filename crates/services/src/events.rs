@@ -5,7 +5,8 @@
 //! An event names the change and the IDs involved, never the content: a client refetches what
 //! it shows through the API, with the usual permission checks, so an event can never leak more
 //! than its recipient may read. Delivery is best effort (a slow socket that falls behind is told
-//! how many it missed and should refetch); durable consumers such as webhooks need an outbox.
+//! how many it missed and should refetch); webhooks get events through an outbox (see
+//! `webhooks`) that queues them durably.
 
 use std::sync::Arc;
 
@@ -84,9 +85,10 @@ pub struct Event {
     pub at: DateTime<Utc>,
 }
 
-/// Carries events to other instances (Redis pub/sub when several share a database).
+/// Carries events published here elsewhere: to other instances (Redis pub/sub when several
+/// share a database), or to the webhook queue.
 pub trait EventRelay: Send + Sync {
-    /// Sends an event published here to the other instances; must not block.
+    /// Takes an event published here; must not block.
     fn relay(&self, event: &Event);
 }
 
@@ -95,6 +97,7 @@ pub trait EventRelay: Send + Sync {
 pub struct EventBus {
     tx: broadcast::Sender<Arc<Event>>,
     relay: Arc<std::sync::OnceLock<Arc<dyn EventRelay>>>,
+    outbox: Arc<std::sync::OnceLock<Arc<dyn EventRelay>>>,
 }
 
 impl Default for EventBus {
@@ -102,6 +105,7 @@ impl Default for EventBus {
         Self {
             tx: broadcast::channel(BUFFER).0,
             relay: Arc::default(),
+            outbox: Arc::default(),
         }
     }
 }
@@ -112,6 +116,9 @@ impl EventBus {
     pub fn publish(&self, event: Event) {
         if let Some(relay) = self.relay.get() {
             relay.relay(&event);
+        }
+        if let Some(outbox) = self.outbox.get() {
+            outbox.relay(&event);
         }
         self.deliver(event);
     }
@@ -130,6 +137,12 @@ impl EventBus {
     /// Sets where events go beyond this instance; once, at start.
     pub fn set_relay(&self, relay: Arc<dyn EventRelay>) {
         let _ = self.relay.set(relay);
+    }
+
+    /// Sets where events made here are queued for durable consumers (webhooks); once, at
+    /// start. Only this instance's own events go there: each instance queues what it made.
+    pub fn set_outbox(&self, outbox: Arc<dyn EventRelay>) {
+        let _ = self.outbox.set(outbox);
     }
 
     /// Shorthand: an event about a conversation.

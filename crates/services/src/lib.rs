@@ -27,6 +27,7 @@ pub mod shares;
 pub mod tags;
 pub mod users;
 pub mod validate;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -50,6 +51,7 @@ pub use search::SearchService;
 pub use shares::{SharePolicy, ShareService};
 pub use tags::TagService;
 pub use users::UserService;
+pub use webhooks::{WebhookPolicy, WebhookService};
 
 /// Every service, built once at start and shared by the front doors.
 #[derive(Clone)]
@@ -80,6 +82,8 @@ pub struct Services {
     pub shares: ShareService,
     /// Imports from other chat apps' exports.
     pub imports: ImportService,
+    /// Webhooks and their delivery queue.
+    pub webhooks: WebhookService,
     /// What changed, for the WebSocket door (and other instances, through a relay).
     pub events: events::EventBus,
 }
@@ -104,6 +108,8 @@ pub struct Deps {
     pub endpoints: Arc<chat::Endpoints>,
     /// What sharing by link allows.
     pub sharing: SharePolicy,
+    /// What webhooks may do.
+    pub webhooks: WebhookPolicy,
 }
 
 impl Services {
@@ -120,6 +126,16 @@ impl Services {
         let search = SearchService::new(deps.store.clone());
         let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
         let imports = ImportService::new(deps.store.clone(), deps.clock.clone(), events.clone());
+        let webhooks = WebhookService::new(
+            deps.store.clone(),
+            deps.clock.clone(),
+            deps.secret_box.clone(),
+            deps.endpoints.egress_guard().clone(),
+            deps.webhooks.clone(),
+        );
+        if deps.webhooks.enabled {
+            events.set_outbox(webhooks.outbox());
+        }
         let keys = KeyService::new(
             deps.store.clone(),
             deps.clock.clone(),
@@ -148,6 +164,7 @@ impl Services {
             search,
             shares,
             imports,
+            webhooks,
             events,
         }
     }

@@ -50,6 +50,12 @@ async fn services() -> (Services, tempfile::TempDir) {
                 enabled: true,
                 public: true,
             },
+            webhooks: ferrochat_services::WebhookPolicy {
+                enabled: false,
+                retry_delays: Vec::new(),
+                timeout: std::time::Duration::from_secs(1),
+                max_per_user: 1,
+            },
         }),
         dir,
     )

@@ -14,6 +14,7 @@ pub mod search;
 pub mod sessions;
 pub mod shares;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, Duration, Utc};
 

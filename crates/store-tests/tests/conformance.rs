@@ -9,7 +9,9 @@ use std::time::Duration;
 use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
-use ferrochat_store_tests::{chat, conversations, organize, search, sessions, shares, users};
+use ferrochat_store_tests::{
+    chat, conversations, organize, search, sessions, shares, users, webhooks,
+};
 use ferrochat_test_support::TestDb;
 
 async fn sqlite(db: &TestDb) -> (DynStore, SqliteStore) {
@@ -81,6 +83,8 @@ stories!(
     search::conversation_filter,
     shares::links,
     shares::listing_and_lifecycle,
+    webhooks::hooks,
+    webhooks::queue,
 );
 
 #[test]

@@ -4,7 +4,7 @@
 
 use ferrochat_core::{FolderId, ShareId};
 use ferrochat_store::sql::conversations::Bind;
-use ferrochat_store::sql::{conversations, organize, search, sessions, shares, users};
+use ferrochat_store::sql::{conversations, organize, search, sessions, shares, users, webhooks};
 use ferrochat_store::{
     ConversationFilter, Engine, Maintenance, PoolOptions, ShareKey, ShareOrder, ShareQuery,
 };
@@ -157,12 +157,29 @@ fn cases(engine: Engine) -> Vec<(String, &'static str, Vec<Bind>)> {
             "shared_links_conversation",
             vec![t(USER), t(USER)],
         ),
+        (webhooks::LIST, "webhooks_user", vec![t(USER)]),
+        (
+            webhooks::GET_DELIVERY,
+            "webhook_deliveries_pkey|webhook_deliveries_webhook|sqlite_autoindex_webhook_deliveries_1",
+            vec![t(USER), t(USER), t(USER)],
+        ),
         (
             organize::PRESETS,
             "presets_pkey|sqlite_autoindex_presets_1",
             vec![t(USER)],
         ),
     ];
+    // The workers' claim walks only due pending rows; the delivery log pages by webhook.
+    out.push((
+        webhooks::claim(16),
+        "webhook_deliveries_due",
+        vec![i(0), i(1)],
+    ));
+    out.push((
+        webhooks::page(21),
+        "webhook_deliveries_webhook",
+        vec![t(USER), t(USER), i(0), t(USER)],
+    ));
     out.extend(
         fixed
             .into_iter()

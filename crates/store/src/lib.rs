@@ -23,6 +23,7 @@ mod shares;
 pub mod sql;
 mod two_factor;
 mod users;
+mod webhooks;
 
 use std::sync::Arc;
 
@@ -42,6 +43,7 @@ pub use sessions::SessionStore;
 pub use shares::{PasswordChange, ShareKey, ShareOrder, ShareQuery, ShareStore};
 pub use two_factor::{TotpState, TwoFactorStore};
 pub use users::{UserPage, UserStore};
+pub use webhooks::{Attempt, ClaimedDelivery, WebhookStore};
 
 /// Everything the services need from storage, as one object.
 pub trait Store:
@@ -59,6 +61,7 @@ pub trait Store:
     + ApiKeyStore
     + SearchStore
     + ShareStore
+    + WebhookStore
     + Maintenance
 {
 }
@@ -78,6 +81,7 @@ impl<T> Store for T where
         + ApiKeyStore
         + SearchStore
         + ShareStore
+        + WebhookStore
         + Maintenance
 {
 }

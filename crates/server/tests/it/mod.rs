@@ -29,4 +29,5 @@ mod v1_chat;
 mod v1_conversations;
 mod v1_me;
 mod v1_organize;
+mod webhooks;
 mod ws;

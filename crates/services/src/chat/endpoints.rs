@@ -50,6 +50,12 @@ impl Endpoints {
         }
     }
 
+    /// The one SSRF guard, with the operator's allowlist, for every other user-supplied URL
+    /// (webhooks).
+    pub fn egress_guard(&self) -> &EgressGuard {
+        &self.guard
+    }
+
     /// Checks the base URL a user supplied for an endpoint against the SSRF guard (operator
     /// URLs are trusted: local model servers must work).
     pub async fn check_user_url(

@@ -22,6 +22,8 @@ pub mod shares;
 pub mod time;
 pub mod two_factor;
 pub mod users;
+mod webhook_impls;
+pub mod webhooks;
 
 use crate::{StoreError, StoreResult};
 

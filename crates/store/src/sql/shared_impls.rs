@@ -17,6 +17,7 @@ macro_rules! impl_sql_stores {
         $crate::impl_sql_organize_stores!($store);
         $crate::impl_sql_chat_store!($store);
         $crate::impl_sql_share_store!($store);
+        $crate::impl_sql_webhook_store!($store);
 
         // conversations
         const _: () = {
