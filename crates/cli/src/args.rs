@@ -92,6 +92,20 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Write a backup of the whole database (into backup.dir, or to --output), while the
+    /// server runs or not.
+    Backup {
+        /// The file to write (gzip-compressed JSON Lines); default: a timestamped file in
+        /// backup.dir.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Load a backup into an empty database (either engine: a SQLite backup restores into
+    /// PostgreSQL). Stop the server first.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+    },
     /// Manage user accounts.
     User {
         /// Which action.

@@ -3,6 +3,7 @@
 //! rules of their own: they call the server crate or the services.
 
 mod args;
+mod backup_cmd;
 mod config_cmd;
 mod migrate_cmd;
 mod user_cmd;
@@ -64,6 +65,8 @@ fn main() -> ExitCode {
             Command::Serve => Ok(ferrochat_server::run(config).await?),
             Command::Migrate { command } => migrate_cmd::run(command, &config).await,
             Command::User { command } => user_cmd::run(command, &config).await,
+            Command::Backup { output } => backup_cmd::backup(output, &config).await,
+            Command::Restore { file } => backup_cmd::restore(&file, &config).await,
             Command::Config { .. } => Ok(()),
         }
     });

@@ -269,3 +269,147 @@ fn serve_starts_with_zero_configuration_and_exits_0_on_sigterm() {
         );
     }
 }
+
+/// `ferrochat backup` while the server runs, `ferrochat restore` into a fresh database
+/// (PostgreSQL when TEST_DATABASE_URL is set: the move from SQLite), and a server on the
+/// restored database serves the same accounts, conversations and search. A restore into a
+/// database with accounts, and of a cut-short file, is refused and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_while_serving_and_restore_into_a_fresh_database() {
+    use ferrochat_test_support::{TestApp, TestDb, fixtures};
+
+    let creds = "cd".repeat(32);
+    let source = TestDb::sqlite();
+    let app = TestApp::builder()
+        .env("DATABASE_URL", source.url())
+        .env("CREDS_KEY", &creds)
+        .spawn()
+        .await;
+    let ada = app.user().email("ada@example.com").create().await;
+    let (trip, _) = fixtures::conversation(&app, &ada, "Lisbon trip").await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nightly.jsonl.gz");
+    let file_arg = file.to_str().unwrap().to_owned();
+    let env_for = |db: &str| {
+        vec![
+            ("DATABASE_URL".to_owned(), db.to_owned()),
+            (
+                "DATA_DIR".to_owned(),
+                dir.path().join("data").display().to_string(),
+            ),
+        ]
+    };
+    let call = |env: Vec<(String, String)>, args: Vec<String>| {
+        let dir = dir.path().to_owned();
+        tokio::task::spawn_blocking(move || {
+            let env: Vec<(&str, &str)> =
+                env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(&dir, &env, &args, "")
+        })
+    };
+    // While the server runs.
+    let out = call(
+        env_for(source.url()),
+        vec!["backup".into(), "--output".into(), file_arg.clone()],
+    )
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("wrote") && said.contains("rows"), "{said}");
+    assert!(file.exists());
+    drop(app);
+
+    let target = match TestDb::postgres("restore into PostgreSQL").await {
+        Some(db) => db,
+        None => TestDb::sqlite(),
+    };
+    // A cut-short file is refused and leaves the database empty.
+    let bytes = std::fs::read(&file).unwrap();
+    let cut = dir.path().join("cut.jsonl.gz");
+    let mut gz = flate2::read::GzDecoder::new(&bytes[..]);
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut gz, &mut plain).unwrap();
+    let half = &plain[..plain.len() / 2];
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(half).unwrap();
+    std::fs::write(&cut, enc.finish().unwrap()).unwrap();
+    let out = call(
+        env_for(target.url()),
+        vec!["restore".into(), cut.display().to_string()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cut short") || err.contains("damaged"),
+        "{err}"
+    );
+
+    let out = call(
+        env_for(target.url()),
+        vec!["restore".into(), file_arg.clone()],
+    )
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("restored"),
+        "{}",
+        text(&out.stdout)
+    );
+    // Not over data.
+    let out = call(
+        env_for(target.url()),
+        vec!["restore".into(), file_arg.clone()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("already holds accounts"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Not something else.
+    let junk = dir.path().join("junk.gz");
+    std::fs::write(&junk, b"not a backup").unwrap();
+    let out = call(
+        env_for(target.url()),
+        vec!["restore".into(), junk.display().to_string()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+
+    // The restored database serves the same account, conversation and search.
+    let app = TestApp::builder()
+        .env("DATABASE_URL", target.url())
+        .env("CREDS_KEY", &creds)
+        .spawn()
+        .await;
+    let token = app.token_for("ada@example.com").await;
+    let (status, list) = app
+        .call(&token, reqwest::Method::GET, "/api/v1/conversations", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list["data"][0]["id"], trip.id.to_string());
+    assert_eq!(list["data"][0]["title"], "Lisbon trip");
+    let (status, found) = app
+        .call(
+            &token,
+            reqwest::Method::GET,
+            "/api/v1/search/messages?q=hello",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(
+        found["data"][0]["conversation"]["id"],
+        trip.id.to_string(),
+        "{found}"
+    );
+}

@@ -190,6 +190,17 @@ pub struct SharingConfig {
     pub public: bool,
 }
 
+/// Backups.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BackupConfig {
+    /// How often the server writes one; `None`: never.
+    pub interval: Option<Duration>,
+    /// Where they go.
+    pub dir: PathBuf,
+    /// How many scheduled ones are kept.
+    pub keep: u32,
+}
+
 /// Webhooks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebhooksConfig {
@@ -228,6 +239,8 @@ pub struct Config {
     pub sharing: SharingConfig,
     /// Webhooks.
     pub webhooks: WebhooksConfig,
+    /// Backups.
+    pub backup: BackupConfig,
     /// Rate limits.
     pub limits: LimitsConfig,
     /// Shared Redis, when configured.
@@ -394,6 +407,13 @@ impl Config {
             timeout: p.positive_duration("webhooks.timeout"),
             max_per_user: p.get("webhooks.max_per_user", parse::count).unwrap_or(20),
         };
+        let backup = BackupConfig {
+            interval: nonzero(p.duration("backup.interval")),
+            dir: p
+                .get("backup.dir", |v| Ok(PathBuf::from(v.trim())))
+                .unwrap_or_else(|| data_dir.join("backups")),
+            keep: p.get("backup.keep", parse::count).unwrap_or(7),
+        };
         let main_doc = sources::main_document(sources);
         let endpoints = crate::endpoints::load(
             main_doc.as_ref().map(|(path, doc)| (path.as_path(), doc)),
@@ -419,6 +439,7 @@ impl Config {
             import_max_bytes,
             sharing,
             webhooks,
+            backup,
             limits,
             redis_uri,
             email,

@@ -158,6 +158,13 @@ pub const SPECS: &[Spec] = &[
         "Whether users may share conversations by link. Off: no new links, and existing ones stop opening."),
     opt("sharing.public", &["ALLOW_SHARED_LINKS_PUBLIC"], Some("true"), "false", Kind::Bool,
         "Whether shared links open without signing in; off, only signed-in users of this server can open them."),
+    // --- backups ---
+    opt("backup.interval", &["BACKUP_INTERVAL"], Some("0"), "24h", Kind::Duration,
+        "How often the server writes a backup of the whole database into backup.dir; 0 turns scheduled backups off (`ferrochat backup` still works)."),
+    opt("backup.dir", &["BACKUP_DIR"], None, "/var/backups/ferrochat", Kind::Path,
+        "Where backups go; <data_dir>/backups when not set. Keep secrets.json (or the secret environment values) beside them."),
+    opt("backup.keep", &["BACKUP_KEEP"], Some("7"), "30", Kind::Count,
+        "How many backups the schedule keeps in backup.dir; the oldest beyond are deleted."),
     // --- webhooks ---
     opt("webhooks.enabled", &["WEBHOOKS_ENABLED"], Some("true"), "false", Kind::Bool,
         "Whether users may register webhooks. Off: the webhook routes answer 403 and nothing is delivered (queued deliveries wait)."),

@@ -16,4 +16,4 @@ pub mod telemetry;
 
 pub use bootstrap::{BootError, open_store, prepare_data_dir};
 pub use router::build_router;
-pub use serve::{app_state, listen, run, serve, shutdown_signal};
+pub use serve::{app_state, backup_policy, listen, run, serve, shutdown_signal};

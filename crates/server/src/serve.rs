@@ -17,7 +17,7 @@ use ferrochat_services::auth::external::Providers;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::chat::Endpoints;
 use ferrochat_services::crypto::SecretBox;
-use ferrochat_services::{Deps, Services, SharePolicy, SystemClock, WebhookPolicy};
+use ferrochat_services::{BackupPolicy, Deps, Services, SharePolicy, SystemClock, WebhookPolicy};
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
 use hyper::body::Incoming;
@@ -78,6 +78,7 @@ pub async fn app_state(
             timeout: config.webhooks.timeout,
             max_per_user: config.webhooks.max_per_user,
         },
+        backup: backup_policy(&config),
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.
@@ -118,6 +119,16 @@ pub async fn app_state(
             }
         });
     }
+    if config.backup.interval.is_some() {
+        let backups = services.backups.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = backups.run_schedule() => {}
+                () = stop.cancelled() => {}
+            }
+        });
+    }
     Ok(AppState {
         services: Arc::new(services),
         limits: RateLimits::new(limiter, config.limits.clone()),
@@ -126,6 +137,15 @@ pub async fn app_state(
         shutdown,
         metrics,
     })
+}
+
+/// Where backups go and how often, from the configuration (`ferrochat backup` uses it too).
+pub fn backup_policy(config: &Config) -> BackupPolicy {
+    BackupPolicy {
+        dir: config.backup.dir.clone(),
+        interval: config.backup.interval,
+        keep: config.backup.keep,
+    }
 }
 
 /// The configured OpenID Connect providers.

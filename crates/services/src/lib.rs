@@ -8,6 +8,7 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod backup;
 pub mod chat;
 pub mod clock;
 pub mod conversations;
@@ -39,6 +40,7 @@ use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 use crate::crypto::SecretBox;
 
 pub use api_keys::ApiKeyService;
+pub use backup::{BackupPolicy, BackupService};
 pub use chat::ChatService;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
@@ -84,6 +86,8 @@ pub struct Services {
     pub imports: ImportService,
     /// Webhooks and their delivery queue.
     pub webhooks: WebhookService,
+    /// Backups of the whole database.
+    pub backups: BackupService,
     /// What changed, for the WebSocket door (and other instances, through a relay).
     pub events: events::EventBus,
 }
@@ -110,6 +114,8 @@ pub struct Deps {
     pub sharing: SharePolicy,
     /// What webhooks may do.
     pub webhooks: WebhookPolicy,
+    /// Where backups go, and how often.
+    pub backup: BackupPolicy,
 }
 
 impl Services {
@@ -133,6 +139,8 @@ impl Services {
             deps.endpoints.egress_guard().clone(),
             deps.webhooks.clone(),
         );
+        let backups =
+            BackupService::new(deps.store.clone(), deps.clock.clone(), deps.backup.clone());
         if deps.webhooks.enabled {
             events.set_outbox(webhooks.outbox());
         }
@@ -165,6 +173,7 @@ impl Services {
             shares,
             imports,
             webhooks,
+            backups,
             events,
         }
     }

@@ -56,6 +56,11 @@ async fn services() -> (Services, tempfile::TempDir) {
                 timeout: std::time::Duration::from_secs(1),
                 max_per_user: 1,
             },
+            backup: ferrochat_services::BackupPolicy {
+                dir: dir.path().join("backups"),
+                interval: None,
+                keep: 1,
+            },
         }),
         dir,
     )

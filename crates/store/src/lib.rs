@@ -10,6 +10,7 @@
 
 mod api_keys;
 mod auth_tokens;
+mod backup;
 mod chat;
 mod conversations;
 mod error;
@@ -29,6 +30,7 @@ use std::sync::Arc;
 
 pub use api_keys::ApiKeyStore;
 pub use auth_tokens::AuthTokenStore;
+pub use backup::{BackupCounts, BackupStore, DumpSink, LoadItem};
 pub use chat::{Balance, BalanceStore, ChatStore, StoredKey, TurnStart, UserKeyStore};
 pub use conversations::{
     ConversationChange, ConversationCursor, ConversationFilter, ConversationStore,
@@ -62,6 +64,7 @@ pub trait Store:
     + SearchStore
     + ShareStore
     + WebhookStore
+    + BackupStore
     + Maintenance
 {
 }
@@ -82,6 +85,7 @@ impl<T> Store for T where
         + SearchStore
         + ShareStore
         + WebhookStore
+        + BackupStore
         + Maintenance
 {
 }

@@ -8,6 +8,8 @@
 
 pub mod api_keys;
 pub mod auth_tokens;
+pub mod backup;
+mod backup_impls;
 pub mod chat;
 mod chat_impls;
 pub mod conversations;

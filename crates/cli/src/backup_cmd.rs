@@ -1,0 +1,71 @@
+//! `ferrochat backup [--output FILE]` and `ferrochat restore FILE`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use ferrochat_config::Config;
+use ferrochat_services::{BackupService, SystemClock};
+
+async fn service(config: &Config) -> anyhow::Result<BackupService> {
+    let store = ferrochat_server::open_store(&config.database).await?;
+    Ok(BackupService::new(
+        store,
+        Arc::new(SystemClock),
+        ferrochat_server::backup_policy(config),
+    ))
+}
+
+/// Writes a backup and says where, with what in it.
+pub async fn backup(output: Option<PathBuf>, config: &Config) -> anyhow::Result<()> {
+    let backups = service(config).await?;
+    let report = match output {
+        Some(path) => backups.write_to(&path).await?,
+        None => backups.create().await?,
+    };
+    println!(
+        "wrote {} ({} tables, {} rows, {} bytes)",
+        report.path.display(),
+        report.counts.tables,
+        report.counts.rows,
+        report.bytes
+    );
+    println!(
+        "keep {} (or the secret environment values) with it: it holds the keys for sealed secrets",
+        config.data_dir.join("secrets.json").display()
+    );
+    Ok(())
+}
+
+/// Migrates the configured database, then loads the backup into it (which must be empty).
+pub async fn restore(file: &Path, config: &Config) -> anyhow::Result<()> {
+    let store = ferrochat_server::open_store(&config.database).await?;
+    store.migrate().await?;
+    let backups = BackupService::new(
+        store,
+        Arc::new(SystemClock),
+        ferrochat_server::backup_policy(config),
+    );
+    let counts = backups
+        .restore_from(file)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), describe(&e)))?;
+    println!(
+        "restored {} tables, {} rows from {}",
+        counts.tables,
+        counts.rows,
+        file.display()
+    );
+    Ok(())
+}
+
+/// A service error with its field messages (the file's problem, or the database's).
+fn describe(e: &ferrochat_services::ServiceError) -> String {
+    match e {
+        ferrochat_services::ServiceError::Invalid(fields) => fields
+            .iter()
+            .map(|f| format!("the {} {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
