@@ -44,6 +44,9 @@ pub trait WebhookStore: Send + Sync {
     /// A user's webhooks, oldest first.
     async fn webhooks(&self, user_id: UserId) -> StoreResult<Vec<Webhook>>;
 
+    /// The active webhooks of any of these users (one query for a batch of events).
+    async fn active_webhooks(&self, users: &[UserId]) -> StoreResult<Vec<Webhook>>;
+
     /// Rewrites the user's webhook `hook.id` (URL, events, description, active, reason,
     /// update time) and its secret when one is given; `NotFound` when there is none.
     async fn update_webhook(&self, hook: &Webhook, sealed_secret: Option<&str>) -> StoreResult<()>;
@@ -70,6 +73,10 @@ pub trait WebhookStore: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
+
+    /// Whether a pending delivery of an active webhook is due at `now` (a read, so an idle
+    /// worker's poll never takes the write lock).
+    async fn has_due_deliveries(&self, now: DateTime<Utc>) -> StoreResult<bool>;
 
     /// Records an attempt at a delivery and releases its lease.
     async fn record_attempt(&self, id: DeliveryId, attempt: &Attempt) -> StoreResult<()>;

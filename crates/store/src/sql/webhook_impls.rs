@@ -67,6 +67,24 @@ macro_rules! impl_sql_webhook_store {
                         .await
                 }
 
+                async fn active_webhooks(&self, users: &[UserId]) -> StoreResult<Vec<Webhook>> {
+                    if users.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    self.profiler
+                        .run("webhooks.active", async {
+                            let mut query = sqlx::query_as::<_, HookRow>(sqlx::AssertSqlSafe(
+                                q::active_of(users.len()),
+                            ));
+                            for u in users {
+                                query = query.bind(u.to_string());
+                            }
+                            let rows = query.fetch_all(&self.pool).await?;
+                            rows.into_iter().map(Webhook::try_from).collect()
+                        })
+                        .await
+                }
+
                 async fn update_webhook(
                     &self,
                     hook: &Webhook,
@@ -177,6 +195,18 @@ macro_rules! impl_sql_webhook_store {
                                     })
                                 })
                                 .collect::<Result<Vec<_>, StoreError>>()
+                        })
+                        .await
+                }
+
+                async fn has_due_deliveries(&self, now: DateTime<Utc>) -> StoreResult<bool> {
+                    self.profiler
+                        .run("webhooks.has_due", async {
+                            let (due,): (bool,) = sqlx::query_as(q::HAS_DUE)
+                                .bind(to_millis(now))
+                                .fetch_one(&self.pool)
+                                .await?;
+                            Ok(due)
                         })
                         .await
                 }

@@ -33,6 +33,19 @@ pub const LIST: &str = concat!(
     hook_columns!(),
     " FROM webhooks WHERE user_id = $1 ORDER BY created_at, id"
 );
+/// Active webhooks of users $1..$n (n ≥ 1).
+pub fn active_of(users: usize) -> String {
+    let list: Vec<String> = (1..=users.max(1)).map(|i| format!("${i}")).collect();
+    format!(
+        concat!(
+            "SELECT ",
+            hook_columns!(),
+            " FROM webhooks WHERE user_id IN ({}) AND active ORDER BY created_at, id"
+        ),
+        list.join(", ")
+    )
+}
+
 /// Rewrites webhook $2 of user $1: url $3, events $4, description $5, active $6, reason $7,
 /// updated $8, and the secret when $9 is not null.
 pub const UPDATE: &str = "UPDATE webhooks SET url = $3, events = $4, description = $5, \
@@ -70,6 +83,12 @@ pub fn claim(limit: u32) -> String {
         limit = limit
     )
 }
+
+/// Whether any pending delivery of an active webhook is due at $1.
+pub const HAS_DUE: &str = "SELECT EXISTS (SELECT 1 FROM webhook_deliveries d \
+     JOIN webhooks w ON w.id = d.webhook_id AND w.active \
+     WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
+     AND (d.lease_until IS NULL OR d.lease_until <= $1))";
 
 /// Records an attempt at delivery $1: status $2, attempted $3, due $4, response $5, error $6.
 pub const RECORD: &str = "UPDATE webhook_deliveries SET status = $2, attempts = attempts + 1, \
