@@ -29,7 +29,9 @@ test('startup calls answer in the shapes the client reads', async () => {
   const role = await dataService.getRole(user.role.toLowerCase());
   assert.equal(role.name, user.role);
   assert.equal(role.permissions.BOOKMARKS.USE, true, 'bookmarks exist');
-  for (const kind of ['PROMPTS', 'AGENTS', 'RUN_CODE', 'WEB_SEARCH']) {
+  assert.deepEqual(role.permissions.PROMPTS, { USE: true, CREATE: true, SHARED_GLOBAL: false }, 'the prompt library exists, private');
+  assert.equal(config.interface.prompts, true);
+  for (const kind of ['AGENTS', 'RUN_CODE', 'WEB_SEARCH']) {
     assert.equal(typeof role.permissions[kind], 'object', kind);
     assert.ok(Object.values(role.permissions[kind]).every((v) => v === false), `${kind} off`);
   }

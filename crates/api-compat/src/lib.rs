@@ -20,6 +20,7 @@ mod import;
 mod json;
 mod oauth;
 mod presets;
+mod prompts;
 mod recovery;
 mod search;
 mod share;
@@ -128,6 +129,28 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/agents/tools/calls", get(startup::tool_calls))
         .route("/api/agents/tools/{tool}/auth", get(startup::tool_auth))
+        .route("/api/categories", get(prompts::categories))
+        .route("/api/prompts", get(prompts::prompts).post(prompts::create))
+        .route("/api/prompts/all", get(prompts::all))
+        .route("/api/prompts/groups", get(prompts::groups))
+        .route(
+            "/api/prompts/groups/{id}",
+            get(prompts::group)
+                .patch(prompts::patch)
+                .delete(prompts::delete_group),
+        )
+        .route(
+            "/api/prompts/groups/{id}/prompts",
+            axum::routing::post(prompts::add),
+        )
+        .route(
+            "/api/prompts/{id}",
+            get(prompts::prompt).delete(prompts::delete_prompt),
+        )
+        .route(
+            "/api/prompts/{id}/tags/production",
+            axum::routing::patch(prompts::production),
+        )
         .route("/api/share", get(share::list))
         .route("/api/share/link/{conversation_id}", get(share::link))
         // One path for both IDs: POST takes a conversation's, the others a link's.

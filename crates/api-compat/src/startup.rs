@@ -2,7 +2,7 @@
 //! endpoints and models, role permissions, and the small queries it needs answered.
 //!
 //! Answers are derived from configuration and from what ferrochat can do today: features that do
-//! not exist yet (prompts, agents, file uploads, search, speech, sharing) are
+//! not exist yet (agents, file uploads, speech) are
 //! switched off here, which makes the client hide them instead of calling routes that are not
 //! there.
 
@@ -40,7 +40,10 @@ const PERMISSIONS: &[(&str, &[&str])] = &[
 /// Permissions that ferrochat can honour today. Everything else is `false`, so the client hides
 /// it. There is no code interpreter in this product: `RUN_CODE` stays off for good.
 fn granted(_role: Role, permission: &str, key: &str) -> bool {
-    matches!((permission, key), ("BOOKMARKS", "USE"))
+    matches!(
+        (permission, key),
+        ("BOOKMARKS", "USE") | ("PROMPTS", "USE") | ("PROMPTS", "CREATE")
+    )
 }
 
 /// `GET /api/config`: public, read before anyone signs in.
@@ -95,7 +98,7 @@ fn interface() -> Value {
         "sidePanel": true,
         "presets": true,
         "bookmarks": true,
-        "prompts": false,
+        "prompts": true,
         "agents": false,
         "memories": false,
         "multiConvo": false,

@@ -14,6 +14,7 @@ mod folders;
 mod me;
 pub mod openapi;
 mod organize;
+mod prompts;
 mod search;
 mod shares;
 mod webhooks;
@@ -68,6 +69,29 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(shares::create),
         )
         .route("/api/v1/public/shares/{id}", get(shares::view))
+        .route("/api/v1/prompts", get(prompts::list).post(prompts::create))
+        .route(
+            "/api/v1/prompts/{id}",
+            get(prompts::get)
+                .patch(prompts::patch)
+                .delete(prompts::delete),
+        )
+        .route(
+            "/api/v1/prompts/{id}/versions",
+            get(prompts::versions).post(prompts::add_version),
+        )
+        .route(
+            "/api/v1/prompts/{id}/versions/{version_id}",
+            axum::routing::delete(prompts::delete_version),
+        )
+        .route(
+            "/api/v1/prompts/{id}/versions/{version_id}/in-use",
+            axum::routing::put(prompts::use_version),
+        )
+        .route(
+            "/api/v1/prompts/{id}/render",
+            axum::routing::post(prompts::render),
+        )
         .route(
             "/api/v1/webhooks",
             get(webhooks::list).post(webhooks::create),

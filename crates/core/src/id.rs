@@ -75,6 +75,14 @@ uuid_id!(
     ApiKeyId
 );
 uuid_id!(
+    /// Identifies a prompt template (a group of versions).
+    PromptGroupId
+);
+uuid_id!(
+    /// Identifies one version of a prompt template.
+    PromptId
+);
+uuid_id!(
     /// Identifies a webhook.
     WebhookId
 );

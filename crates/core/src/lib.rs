@@ -12,6 +12,7 @@ pub mod generation;
 pub mod id;
 pub mod json_text;
 pub mod organize;
+pub mod prompt;
 pub mod session;
 pub mod share;
 pub mod user;
@@ -22,11 +23,12 @@ pub use auth_token::{AuthToken, TokenPurpose};
 pub use conversation::{Conversation, Message};
 pub use generation::{Generation, Outcome};
 pub use id::{
-    ApiKeyId, AuthTokenId, ConversationId, DeliveryId, FolderId, MessageId, SessionId, TagId,
-    UserId, WebhookId,
+    ApiKeyId, AuthTokenId, ConversationId, DeliveryId, FolderId, MessageId, PromptGroupId,
+    PromptId, SessionId, TagId, UserId, WebhookId,
 };
 pub use json_text::JsonText;
 pub use organize::{Folder, Preset, Tag};
+pub use prompt::{Prompt, PromptGroup, PromptKind};
 pub use session::Session;
 pub use share::{ShareId, SharedLink};
 pub use user::{NewUser, Role, User};

@@ -23,6 +23,7 @@ pub mod keys;
 mod paging;
 pub mod password;
 pub mod presets;
+pub mod prompts;
 pub mod search;
 pub mod shares;
 pub mod tags;
@@ -49,6 +50,7 @@ pub use folders::FolderService;
 pub use import::ImportService;
 pub use keys::KeyService;
 pub use presets::PresetService;
+pub use prompts::PromptService;
 pub use search::SearchService;
 pub use shares::{SharePolicy, ShareService};
 pub use tags::TagService;
@@ -88,6 +90,8 @@ pub struct Services {
     pub webhooks: WebhookService,
     /// Backups of the whole database.
     pub backups: BackupService,
+    /// Prompt templates.
+    pub prompts: PromptService,
     /// What changed, for the WebSocket door (and other instances, through a relay).
     pub events: events::EventBus,
 }
@@ -128,6 +132,7 @@ impl Services {
         let tags = TagService::new(deps.store.clone(), deps.clock.clone(), events.clone());
         let folders = FolderService::new(deps.store.clone(), deps.clock.clone(), events.clone());
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
+        let prompts = PromptService::new(deps.store.clone(), deps.clock.clone());
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
         let search = SearchService::new(deps.store.clone());
         let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
@@ -174,6 +179,7 @@ impl Services {
             imports,
             webhooks,
             backups,
+            prompts,
             events,
         }
     }

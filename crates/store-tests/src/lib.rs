@@ -10,6 +10,7 @@
 pub mod chat;
 pub mod conversations;
 pub mod organize;
+pub mod prompts;
 pub mod search;
 pub mod sessions;
 pub mod shares;

@@ -10,7 +10,7 @@ use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
 use ferrochat_store_tests::{
-    chat, conversations, organize, search, sessions, shares, users, webhooks,
+    chat, conversations, organize, prompts, search, sessions, shares, users, webhooks,
 };
 use ferrochat_test_support::TestDb;
 
@@ -85,6 +85,8 @@ stories!(
     shares::listing_and_lifecycle,
     webhooks::hooks,
     webhooks::queue,
+    prompts::versions,
+    prompts::list_and_pages,
 );
 
 #[test]

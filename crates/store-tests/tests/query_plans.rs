@@ -4,7 +4,9 @@
 
 use ferrochat_core::{FolderId, ShareId};
 use ferrochat_store::sql::conversations::Bind;
-use ferrochat_store::sql::{conversations, organize, search, sessions, shares, users, webhooks};
+use ferrochat_store::sql::{
+    conversations, organize, prompts, search, sessions, shares, users, webhooks,
+};
 use ferrochat_store::{
     ConversationFilter, Engine, Maintenance, PoolOptions, ShareKey, ShareOrder, ShareQuery,
 };
@@ -158,6 +160,12 @@ fn cases(engine: Engine) -> Vec<(String, &'static str, Vec<Bind>)> {
             vec![t(USER), t(USER)],
         ),
         (webhooks::LIST, "webhooks_user", vec![t(USER)]),
+        (prompts::PROMPTS, "prompts_group", vec![t(USER), t(USER)]),
+        (
+            prompts::BY_COMMAND,
+            "prompt_groups_command",
+            vec![t(USER), t("sum")],
+        ),
         (
             webhooks::GET_DELIVERY,
             "webhook_deliveries_pkey|webhook_deliveries_webhook|sqlite_autoindex_webhook_deliveries_1",
@@ -169,6 +177,15 @@ fn cases(engine: Engine) -> Vec<(String, &'static str, Vec<Bind>)> {
             vec![t(USER)],
         ),
     ];
+    // The prompt library, most recently changed first (the LibreChat sidebar's list).
+    let prompt_list = prompts::list(
+        USER,
+        &ferrochat_store::PromptGroupQuery {
+            limit: 11,
+            ..Default::default()
+        },
+    );
+    out.push((prompt_list.sql, "prompt_groups_user", prompt_list.binds));
     // The workers' claim walks only due pending rows; the delivery log pages by webhook.
     out.push((
         webhooks::claim(16),

@@ -18,6 +18,7 @@ mod maintenance;
 mod organize;
 mod pool;
 pub mod profile;
+mod prompts;
 mod search;
 mod sessions;
 mod shares;
@@ -40,6 +41,7 @@ pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
 pub use organize::{FolderStore, PresetStore, TagChange, TagStore};
 pub use pool::{PoolOptions, PoolStats};
 pub use profile::Profiler;
+pub use prompts::{PromptDeleted, PromptGroupQuery, PromptStore};
 pub use search::{MessageHit, SearchCursor, SearchStore};
 pub use sessions::SessionStore;
 pub use shares::{PasswordChange, ShareKey, ShareOrder, ShareQuery, ShareStore};
@@ -65,6 +67,7 @@ pub trait Store:
     + ShareStore
     + WebhookStore
     + BackupStore
+    + PromptStore
     + Maintenance
 {
 }
@@ -86,6 +89,7 @@ impl<T> Store for T where
         + ShareStore
         + WebhookStore
         + BackupStore
+        + PromptStore
         + Maintenance
 {
 }

@@ -38,7 +38,11 @@ impl AuthUser {
 /// for `/api/v1/chat`, `read` for GET and HEAD and for GraphQL (whose mutations check `write`
 /// themselves), `write` for everything else.
 pub fn required_scope(method: &http::Method, path: &str) -> Scope {
-    if path.starts_with("/api/v1/graphql") {
+    // Reads sent as POST: a GraphQL query (mutations check `write` themselves) and filling in
+    // a prompt template.
+    if path.starts_with("/api/v1/graphql")
+        || (path.starts_with("/api/v1/prompts/") && path.ends_with("/render"))
+    {
         Scope::Read
     } else if path.starts_with("/api/v1/admin") {
         Scope::Admin

@@ -98,6 +98,27 @@ async fn librechat_data_provider_share_links_on_postgres() {
     share_suite(TestApp::builder().db(db).spawn().await).await;
 }
 
+/// Runs `prompts.test.mjs` on an account with no prompts.
+async fn prompts_suite(app: TestApp) {
+    let out = seeded_suite(&app, "prompts.test.mjs", 0).await;
+    if let Some(out) = out {
+        assert!(out.contains("pass 1") && out.contains("skipped 0"), "{out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_prompts_on_sqlite() {
+    prompts_suite(TestApp::spawn().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn librechat_data_provider_prompts_on_postgres() {
+    let Some(db) = TestDb::postgres("librechat-data-provider prompts").await else {
+        return;
+    };
+    prompts_suite(TestApp::builder().db(db).spawn().await).await;
+}
+
 /// Runs `import.test.mjs` on an account with no conversations.
 async fn import_suite(app: TestApp) {
     let out = seeded_suite(&app, "import.test.mjs", 0).await;

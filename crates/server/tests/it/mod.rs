@@ -18,6 +18,7 @@ mod oidc;
 mod ops;
 mod organize;
 mod postgres;
+mod prompts;
 mod recovery;
 mod search;
 mod shares;

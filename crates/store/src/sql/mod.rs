@@ -16,6 +16,8 @@ pub mod conversations;
 pub mod hot;
 pub mod organize;
 mod organize_impls;
+mod prompt_impls;
+pub mod prompts;
 pub mod search;
 pub mod sessions;
 mod share_impls;

@@ -18,6 +18,7 @@ macro_rules! impl_sql_stores {
         $crate::impl_sql_chat_store!($store);
         $crate::impl_sql_share_store!($store);
         $crate::impl_sql_webhook_store!($store);
+        $crate::impl_sql_prompt_store!($store);
         $crate::impl_sql_backup_store!($store, $engine);
 
         // conversations
