@@ -17,6 +17,7 @@
 //! client resolves through the guard and follows no redirects): a user cannot make the server
 //! call its own network unless the operator allowlists it.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -53,6 +54,9 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 const MAX_ERROR: usize = 500;
 /// Events waiting to be queued before new ones are dropped (with a warning).
 const OUTBOX: usize = 10_000;
+/// How often the worker re-reads who has webhooks (how soon one made on another instance
+/// starts receiving).
+const HOOKED_REFRESH: chrono::Duration = chrono::Duration::seconds(5);
 /// Events queued with one lookup at most (the users' IDs are the statement's parameters).
 const BATCH_EVENTS: usize = 256;
 /// Finished deliveries are kept this long for the log, then pruned.
@@ -119,6 +123,50 @@ pub struct WebhookService {
     client: HttpClient,
     policy: Arc<WebhookPolicy>,
     wake: Arc<Notify>,
+    hooked: Arc<Hooked>,
+}
+
+/// Which users have an active webhook, so the events of everyone else (nearly all of them) are
+/// dropped without a query. Loaded and then refreshed by the worker every few seconds, which
+/// is how a webhook made on another instance is seen; changes made here apply at once. Until
+/// the first load nothing is filtered. A user who no longer has one only costs a query until
+/// the next refresh.
+#[derive(Default)]
+struct Hooked {
+    users: std::sync::RwLock<Option<HashSet<UserId>>>,
+}
+
+impl Hooked {
+    fn may_have(&self, user: UserId) -> bool {
+        match &*self.users.read().unwrap_or_else(|p| p.into_inner()) {
+            None => true,
+            Some(set) => set.contains(&user),
+        }
+    }
+
+    /// Known to be nobody (so there is nothing to deliver but what wakes the worker).
+    fn nobody(&self) -> bool {
+        self.users
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(HashSet::is_empty)
+    }
+
+    fn add(&self, user: UserId) {
+        if let Some(set) = self
+            .users
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            set.insert(user);
+        }
+    }
+
+    fn replace(&self, users: Vec<UserId>) {
+        *self.users.write().unwrap_or_else(|p| p.into_inner()) = Some(users.into_iter().collect());
+    }
 }
 
 impl WebhookService {
@@ -138,6 +186,7 @@ impl WebhookService {
             guard,
             policy: Arc::new(policy),
             wake: Arc::default(),
+            hooked: Arc::default(),
         }
     }
 
@@ -188,6 +237,7 @@ impl WebhookService {
         self.store
             .create_webhook(&hook, &self.secrets.seal(secret.as_bytes())?)
             .await?;
+        self.hooked.add(user);
         Ok((hook, secret))
     }
 
@@ -233,6 +283,7 @@ impl WebhookService {
             .await
             .map_err(not_found)?;
         if hook.active {
+            self.hooked.add(user);
             // Deliveries held while it was off are due now.
             self.wake.notify_one();
         }
@@ -333,6 +384,7 @@ impl WebhookService {
             ));
         }
         let now = self.clock.now();
+        self.hooked.add(user);
         let delivery = queued(&hook, PING, json!({ "webhook_id": hook.id }), now);
         self.store
             .enqueue_deliveries(std::slice::from_ref(&delivery))
@@ -348,7 +400,14 @@ impl WebhookService {
         if !self.policy.enabled || events.is_empty() {
             return Ok(0);
         }
-        let mut users: Vec<UserId> = events.iter().map(|e| e.user_id).collect();
+        let mut users: Vec<UserId> = events
+            .iter()
+            .map(|e| e.user_id)
+            .filter(|u| self.hooked.may_have(*u))
+            .collect();
+        if users.is_empty() {
+            return Ok(0);
+        }
         users.sort();
         users.dedup();
         let hooks = self.store.active_webhooks(&users).await?;
@@ -403,8 +462,18 @@ impl WebhookService {
     /// for retries and other instances' queues. Prunes finished deliveries hourly.
     pub async fn run_worker(self) {
         let mut last_prune: Option<DateTime<Utc>> = None;
+        let mut last_refresh: Option<DateTime<Utc>> = None;
         loop {
             let now = self.clock.now();
+            if last_refresh.is_none_or(|at| now - at > HOOKED_REFRESH) {
+                match self.store.users_with_active_webhooks().await {
+                    Ok(users) => {
+                        self.hooked.replace(users);
+                        last_refresh = Some(now);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "reading who has webhooks failed"),
+                }
+            }
             if last_prune.is_none_or(|at| now - at > chrono::Duration::hours(1)) {
                 last_prune = Some(now);
                 if let Err(e) = self.store.prune_deliveries(now - KEEP_FINISHED).await {
@@ -430,7 +499,7 @@ impl WebhookService {
     /// Claims and attempts one batch of due deliveries; returns how many were attempted.
     pub async fn deliver_due(&self) -> ServiceResult<usize> {
         let now = self.clock.now();
-        if !self.store.has_due_deliveries(now).await? {
+        if self.hooked.nobody() || !self.store.has_due_deliveries(now).await? {
             return Ok(0);
         }
         // A lease outlives the longest attempt, so no other worker takes it meanwhile.

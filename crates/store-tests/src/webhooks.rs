@@ -64,6 +64,17 @@ pub async fn hooks(store: &dyn Store) {
         .await
         .unwrap();
 
+    let mut hooked = store.users_with_active_webhooks().await.unwrap();
+    hooked.sort();
+    let mut both = vec![u, v];
+    both.sort();
+    assert_eq!(hooked, both);
+    let of_u = store.active_webhooks(&[u]).await.unwrap();
+    assert_eq!(
+        of_u.iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![b.id, a.id]
+    );
+    assert_eq!(store.active_webhooks(&[u, v]).await.unwrap().len(), 3);
     let listed = store.webhooks(u).await.unwrap();
     assert_eq!(listed, vec![b.clone(), a.clone()], "oldest first, own only");
     assert_eq!(store.webhook(u, a.id).await.unwrap(), a);
@@ -115,6 +126,17 @@ pub async fn hooks(store: &dyn Store) {
         .unwrap();
     let off = store.webhook(u, a.id).await.unwrap();
     assert!(!off.active);
+    assert_eq!(
+        store
+            .active_webhooks(&[u])
+            .await
+            .unwrap()
+            .iter()
+            .map(|h| h.id)
+            .collect::<Vec<_>>(),
+        vec![b.id],
+        "a webhook turned off gets no events"
+    );
     assert_eq!(
         off.disabled_reason.as_deref(),
         Some("the receiver answered 410 Gone")

@@ -44,6 +44,9 @@ pub trait WebhookStore: Send + Sync {
     /// A user's webhooks, oldest first.
     async fn webhooks(&self, user_id: UserId) -> StoreResult<Vec<Webhook>>;
 
+    /// The users who have an active webhook.
+    async fn users_with_active_webhooks(&self) -> StoreResult<Vec<UserId>>;
+
     /// The active webhooks of any of these users (one query for a batch of events).
     async fn active_webhooks(&self, users: &[UserId]) -> StoreResult<Vec<Webhook>>;
 

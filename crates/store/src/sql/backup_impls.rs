@@ -151,12 +151,13 @@ macro_rules! impl_sql_backup_store {
                     let mut pending: Vec<Vec<Value>> = Vec::new();
                     let mut seen: BTreeSet<String> = BTreeSet::new();
                     loop {
-                        let item = items.next().transpose().map_err(other)?;
+                        let mut item = items.next().transpose().map_err(other)?;
                         let flush = match &item {
                             None | Some(LoadItem::Table { .. }) => true,
                             Some(LoadItem::Row(_)) => false,
                         };
-                        if let Some(LoadItem::Row(values)) = item.clone() {
+                        if let Some(LoadItem::Row(values)) = &mut item {
+                            let values = std::mem::take(values);
                             let Some((table, names, kinds)) = &current else {
                                 return Err(other("a row before any table"));
                             };

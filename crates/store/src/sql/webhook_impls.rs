@@ -67,6 +67,19 @@ macro_rules! impl_sql_webhook_store {
                         .await
                 }
 
+                async fn users_with_active_webhooks(&self) -> StoreResult<Vec<UserId>> {
+                    self.profiler
+                        .run("webhooks.hooked_users", async {
+                            let rows: Vec<(String,)> = sqlx::query_as(q::HOOKED_USERS)
+                                .fetch_all(&self.pool)
+                                .await?;
+                            rows.iter()
+                                .map(|(id,)| ferrochat_store::sql::time::parse_id(id))
+                                .collect()
+                        })
+                        .await
+                }
+
                 async fn active_webhooks(&self, users: &[UserId]) -> StoreResult<Vec<Webhook>> {
                     if users.is_empty() {
                         return Ok(Vec::new());

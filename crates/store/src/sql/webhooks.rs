@@ -33,6 +33,9 @@ pub const LIST: &str = concat!(
     hook_columns!(),
     " FROM webhooks WHERE user_id = $1 ORDER BY created_at, id"
 );
+/// Users with an active webhook.
+pub const HOOKED_USERS: &str = "SELECT DISTINCT user_id FROM webhooks WHERE active";
+
 /// Active webhooks of users $1..$n (n ≥ 1).
 pub fn active_of(users: usize) -> String {
     let list: Vec<String> = (1..=users.max(1)).map(|i| format!("${i}")).collect();
