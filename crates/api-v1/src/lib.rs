@@ -17,6 +17,7 @@ mod organize;
 mod prompts;
 mod search;
 mod shares;
+mod usage;
 mod webhooks;
 
 use axum::Router;
@@ -44,6 +45,8 @@ pub fn router() -> Router<AppState> {
             axum::routing::delete(api_keys::revoke),
         )
         .route("/api/v1/me/sessions", get(me::sessions))
+        .route("/api/v1/me/usage", get(usage::mine))
+        .route("/api/v1/admin/usage", get(usage::everyone))
         .route(
             "/api/v1/me/sessions/{id}",
             axum::routing::delete(me::revoke_session),

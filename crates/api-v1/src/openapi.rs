@@ -121,6 +121,7 @@ impl Modify for Security {
         crate::search::search_messages,
         crate::shares::create, crate::shares::list, crate::shares::get, crate::shares::patch,
         crate::shares::refresh, crate::shares::delete, crate::shares::view,
+        crate::usage::mine, crate::usage::everyone,
         crate::prompts::list, crate::prompts::create, crate::prompts::get, crate::prompts::patch,
         crate::prompts::delete, crate::prompts::versions, crate::prompts::add_version,
         crate::prompts::use_version, crate::prompts::delete_version, crate::prompts::render,

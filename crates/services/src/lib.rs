@@ -27,6 +27,7 @@ pub mod prompts;
 pub mod search;
 pub mod shares;
 pub mod tags;
+pub mod usage;
 pub mod users;
 pub mod validate;
 pub mod webhooks;
@@ -54,6 +55,7 @@ pub use prompts::PromptService;
 pub use search::SearchService;
 pub use shares::{SharePolicy, ShareService};
 pub use tags::TagService;
+pub use usage::UsageService;
 pub use users::UserService;
 pub use webhooks::{WebhookPolicy, WebhookService};
 
@@ -92,6 +94,8 @@ pub struct Services {
     pub backups: BackupService,
     /// Prompt templates.
     pub prompts: PromptService,
+    /// Usage analytics.
+    pub usage: UsageService,
     /// What changed, for the WebSocket door (and other instances, through a relay).
     pub events: events::EventBus,
 }
@@ -133,6 +137,7 @@ impl Services {
         let folders = FolderService::new(deps.store.clone(), deps.clock.clone(), events.clone());
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
         let prompts = PromptService::new(deps.store.clone(), deps.clock.clone());
+        let usage = UsageService::new(deps.store.clone(), deps.clock.clone());
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
         let search = SearchService::new(deps.store.clone());
         let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
@@ -180,6 +185,7 @@ impl Services {
             webhooks,
             backups,
             prompts,
+            usage,
             events,
         }
     }

@@ -14,6 +14,7 @@ pub mod prompts;
 pub mod search;
 pub mod sessions;
 pub mod shares;
+pub mod usage;
 pub mod users;
 pub mod webhooks;
 

@@ -10,7 +10,7 @@ use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
 use ferrochat_store_tests::{
-    chat, conversations, organize, prompts, search, sessions, shares, users, webhooks,
+    chat, conversations, organize, prompts, search, sessions, shares, usage, users, webhooks,
 };
 use ferrochat_test_support::TestDb;
 
@@ -87,6 +87,7 @@ stories!(
     webhooks::queue,
     prompts::versions,
     prompts::list_and_pages,
+    usage::sums,
 );
 
 #[test]

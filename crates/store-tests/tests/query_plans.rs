@@ -5,7 +5,7 @@
 use ferrochat_core::{FolderId, ShareId};
 use ferrochat_store::sql::conversations::Bind;
 use ferrochat_store::sql::{
-    conversations, organize, prompts, search, sessions, shares, users, webhooks,
+    conversations, organize, prompts, search, sessions, shares, usage, users, webhooks,
 };
 use ferrochat_store::{
     ConversationFilter, Engine, Maintenance, PoolOptions, ShareKey, ShareOrder, ShareQuery,
@@ -186,6 +186,23 @@ fn cases(engine: Engine) -> Vec<(String, &'static str, Vec<Bind>)> {
         },
     );
     out.push((prompt_list.sql, "prompt_groups_user", prompt_list.binds));
+    // Usage: one user's answers by their index, everyone's by time.
+    let period = |user: Option<ferrochat_core::UserId>| ferrochat_store::UsageQuery {
+        user,
+        from: chrono::DateTime::from_timestamp_millis(0).unwrap(),
+        to: chrono::DateTime::from_timestamp_millis(1).unwrap(),
+        group: Some(ferrochat_store::UsageGroup::Model),
+    };
+    out.push((
+        usage::usage(&period(Some(USER.parse().unwrap()))),
+        "generations_user_time|generations_time",
+        vec![i(0), i(1), t(USER)],
+    ));
+    out.push((
+        usage::usage(&period(None)),
+        "generations_time",
+        vec![i(0), i(1)],
+    ));
     // The workers' claim walks only due pending rows; the delivery log pages by webhook.
     out.push((
         webhooks::claim(16),

@@ -24,6 +24,7 @@ mod sessions;
 mod shares;
 pub mod sql;
 mod two_factor;
+mod usage;
 mod users;
 mod webhooks;
 
@@ -46,6 +47,7 @@ pub use search::{MessageHit, SearchCursor, SearchStore};
 pub use sessions::SessionStore;
 pub use shares::{PasswordChange, ShareKey, ShareOrder, ShareQuery, ShareStore};
 pub use two_factor::{TotpState, TwoFactorStore};
+pub use usage::{UsageGroup, UsageQuery, UsageRow, UsageStore};
 pub use users::{UserPage, UserStore};
 pub use webhooks::{Attempt, ClaimedDelivery, WebhookStore};
 
@@ -68,6 +70,7 @@ pub trait Store:
     + WebhookStore
     + BackupStore
     + PromptStore
+    + UsageStore
     + Maintenance
 {
 }
@@ -90,6 +93,7 @@ impl<T> Store for T where
         + WebhookStore
         + BackupStore
         + PromptStore
+        + UsageStore
         + Maintenance
 {
 }

@@ -25,6 +25,7 @@ mod shares;
 mod shutdown;
 mod startup;
 mod two_factor;
+mod usage;
 mod v1_api_keys;
 mod v1_chat;
 mod v1_conversations;

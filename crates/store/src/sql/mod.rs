@@ -25,6 +25,8 @@ mod shared_impls;
 pub mod shares;
 pub mod time;
 pub mod two_factor;
+pub mod usage;
+mod usage_impls;
 pub mod users;
 mod webhook_impls;
 pub mod webhooks;
