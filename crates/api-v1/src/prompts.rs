@@ -389,10 +389,7 @@ pub async fn use_version(
     Path((id, version)): Path<(String, String)>,
 ) -> Result<Json<PromptDto>, ApiError> {
     let prompts = &state.services.prompts;
-    let found = prompts.version(auth.user.id, &version).await?;
-    if found.group_id.to_string() != id {
-        return Err(ServiceError::NotFound("prompt version").into());
-    }
+    prompts.version_in(auth.user.id, &id, &version).await?;
     prompts.make_production(auth.user.id, &version).await?;
     let group = prompts.group(auth.user.id, &id).await?;
     Ok(Json(PromptDto::from(&group)))
@@ -415,10 +412,7 @@ pub async fn delete_version(
     Path((id, version)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let prompts = &state.services.prompts;
-    let found = prompts.version(auth.user.id, &version).await?;
-    if found.group_id.to_string() != id {
-        return Err(ServiceError::NotFound("prompt version").into());
-    }
+    prompts.version_in(auth.user.id, &id, &version).await?;
     prompts.delete_version(auth.user.id, &version).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -286,6 +286,22 @@ impl PromptService {
             .map_err(|e| not_found(e, "prompt"))
     }
 
+    /// One version, which must belong to template `group_id` (the native API addresses
+    /// versions under their template).
+    pub async fn version_in(
+        &self,
+        user: UserId,
+        group_id: &str,
+        id: &str,
+    ) -> ServiceResult<Prompt> {
+        let prompt = self.version(user, id).await?;
+        if prompt.group_id.to_string() == group_id {
+            Ok(prompt)
+        } else {
+            Err(ServiceError::NotFound("prompt"))
+        }
+    }
+
     /// Puts a version in use in its group.
     pub async fn make_production(&self, user: UserId, id: &str) -> ServiceResult<Prompt> {
         let prompt = self.version(user, id).await?;
@@ -318,13 +334,7 @@ impl PromptService {
     ) -> ServiceResult<Rendered> {
         let group = self.group(user, group_id).await?;
         let text = match version_id {
-            Some(v) => {
-                let prompt = self.version(user, v).await?;
-                if prompt.group_id != group.id {
-                    return Err(ServiceError::NotFound("prompt"));
-                }
-                prompt.text
-            }
+            Some(v) => self.version_in(user, &group.id.to_string(), v).await?.text,
             None => group.production_prompt.unwrap_or_default(),
         };
         render(&text, values, self.clock.now(), user_name)
