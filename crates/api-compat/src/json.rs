@@ -33,6 +33,16 @@ where
     }
 }
 
+/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`), for
+/// `#[serde(default, deserialize_with = "present")]`.
+pub(crate) fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// `Option<CompatJson<T>>`: `None` when the request has no body (no `Content-Type`), as from a
 /// script that sends nothing where the client sends `{}`.
 impl<S, T> axum::extract::OptionalFromRequest<S> for CompatJson<T>

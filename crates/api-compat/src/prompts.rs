@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::CompatError;
-use crate::json::CompatJson;
+use crate::json::{CompatJson, present};
 use crate::types::iso;
 
 type Answer = Result<Response, CompatError>;
@@ -348,15 +348,6 @@ pub struct PatchBody {
     #[serde(default)]
     #[allow(dead_code)]
     remove_project_ids: Option<Vec<String>>,
-}
-
-/// `Some(None)` for an explicit `null`.
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 /// `PATCH /api/prompts/groups/{groupId}` → the group.

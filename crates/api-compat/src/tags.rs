@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::convos::{conversation_id, error, from_service};
-use crate::json::CompatJson;
+use crate::json::{CompatJson, present};
 use crate::types::iso;
 
 /// LibreChat's `TConversationTag`.
@@ -96,11 +96,6 @@ pub struct UpdateBody {
     description: Option<Option<String>>,
     #[serde(default)]
     position: Option<i64>,
-}
-
-/// Tells an absent field (`None`) from an explicit `null` (`Some(None)`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// `PUT /api/tags/{tag}`: renames, describes or moves a bookmark.

@@ -79,7 +79,7 @@ struct ChannelSink {
 }
 
 impl ChannelSink {
-    fn line(&mut self, value: &Value) -> std::io::Result<()> {
+    fn line<T: serde::Serialize + ?Sized>(&mut self, value: &T) -> std::io::Result<()> {
         serde_json::to_writer(&mut self.buffer, value)?;
         self.buffer.push(b'\n');
         if self.buffer.len() >= CHUNK {
@@ -102,12 +102,7 @@ impl DumpSink for ChannelSink {
     }
 
     fn row(&mut self, values: &[Value]) -> std::io::Result<()> {
-        serde_json::to_writer(&mut self.buffer, values)?;
-        self.buffer.push(b'\n');
-        if self.buffer.len() >= CHUNK {
-            self.flush()?;
-        }
-        Ok(())
+        self.line(values)
     }
 }
 

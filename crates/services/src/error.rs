@@ -71,6 +71,14 @@ impl ServiceError {
     }
 }
 
+/// Maps a store's `NotFound` to the domain's "`what` not found", everything else as usual.
+pub(crate) fn not_found(what: &'static str) -> impl Fn(StoreError) -> ServiceError {
+    move |e| match e {
+        StoreError::NotFound => ServiceError::NotFound(what),
+        other => other.into(),
+    }
+}
+
 impl From<StoreError> for ServiceError {
     /// The generic mapping; services that know which resource or field is involved map
     /// `NotFound` and `Conflict` themselves first.

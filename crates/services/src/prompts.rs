@@ -15,6 +15,7 @@ use ferrochat_store::{DynStore, PromptGroupQuery, StoreError};
 /// What deleting a version did (re-exported for the doors).
 pub use ferrochat_store::PromptDeleted;
 
+use crate::error::not_found;
 use crate::{Clock, ServiceError, ServiceResult, paging};
 
 /// Longest name.
@@ -150,7 +151,7 @@ impl PromptService {
         self.store
             .prompt_group(user, id)
             .await
-            .map_err(|e| not_found(e, "prompt group"))
+            .map_err(not_found("prompt group"))
     }
 
     /// A keyset page of the user's groups, most recently changed first; `category` `""` lists
@@ -267,7 +268,7 @@ impl PromptService {
         self.store
             .add_prompt(&prompt, production)
             .await
-            .map_err(|e| not_found(e, "prompt group"))?;
+            .map_err(not_found("prompt group"))?;
         Ok(prompt)
     }
 
@@ -283,7 +284,7 @@ impl PromptService {
         self.store
             .prompt(user, id)
             .await
-            .map_err(|e| not_found(e, "prompt"))
+            .map_err(not_found("prompt"))
     }
 
     /// One version, which must belong to template `group_id` (the native API addresses
@@ -308,7 +309,7 @@ impl PromptService {
         self.store
             .make_production(user, prompt.id, self.clock.now())
             .await
-            .map_err(|e| not_found(e, "prompt"))?;
+            .map_err(not_found("prompt"))?;
         Ok(prompt)
     }
 
@@ -318,7 +319,7 @@ impl PromptService {
         self.store
             .delete_prompt(user, prompt.id, self.clock.now())
             .await
-            .map_err(|e| not_found(e, "prompt"))
+            .map_err(not_found("prompt"))
     }
 
     /// Fills in a group's prompt in use (or a given version): `values` for the user's
@@ -478,13 +479,6 @@ fn command_taken(e: StoreError) -> ServiceError {
     match e {
         StoreError::Conflict { .. } => ServiceError::Conflict { field: "command" },
         StoreError::NotFound => ServiceError::NotFound("prompt group"),
-        other => other.into(),
-    }
-}
-
-fn not_found(e: StoreError, what: &'static str) -> ServiceError {
-    match e {
-        StoreError::NotFound => ServiceError::NotFound(what),
         other => other.into(),
     }
 }

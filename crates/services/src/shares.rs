@@ -14,11 +14,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use ferrochat_core::{ConversationId, Message, MessageId, ShareId, SharedLink, UserId};
-use ferrochat_store::{DynStore, PasswordChange, ShareKey, ShareQuery, StoreError};
+use ferrochat_store::{DynStore, PasswordChange, ShareKey, ShareQuery};
 
 /// The orders of the link list (re-exported for the doors).
 pub use ferrochat_store::ShareOrder;
 
+use crate::error::not_found;
 use crate::{Clock, ServiceError, ServiceResult, paging, password};
 
 /// Default page of the link list (LibreChat's).
@@ -432,13 +433,6 @@ fn new_share_id() -> ServiceResult<ShareId> {
 fn parse_id(id: &str) -> ServiceResult<ShareId> {
     id.parse()
         .map_err(|_| ServiceError::NotFound("shared link"))
-}
-
-fn not_found(what: &'static str) -> impl Fn(StoreError) -> ServiceError {
-    move |e| match e {
-        StoreError::NotFound => ServiceError::NotFound(what),
-        other => other.into(),
-    }
 }
 
 /// The created-order cursor is the usual `<ms>_<id>`; the title one `t.<hex title>.<id>` (IDs

@@ -27,13 +27,14 @@ use chrono::{DateTime, Utc};
 use ferrochat_core::{Delivery, DeliveryId, DeliveryStatus, UserId, Webhook, WebhookId};
 use ferrochat_providers::HttpClient;
 use ferrochat_providers::egress::{EgressError, EgressGuard};
-use ferrochat_store::{Attempt, ClaimedDelivery, DynStore, StoreError};
+use ferrochat_store::{Attempt, ClaimedDelivery, DynStore};
 use hmac::{Hmac, Mac};
 use serde_json::json;
 use sha2::Sha256;
 use tokio::sync::{Notify, mpsc};
 
 use crate::crypto::SecretBox;
+use crate::error::not_found;
 use crate::events::{Event, EventKind, EventRelay};
 use crate::{Clock, ServiceError, ServiceResult, paging};
 
@@ -251,7 +252,10 @@ impl WebhookService {
     pub async fn get(&self, user: UserId, id: &str) -> ServiceResult<Webhook> {
         self.check_enabled()?;
         let id = parse_hook_id(id)?;
-        self.store.webhook(user, id).await.map_err(not_found)
+        self.store
+            .webhook(user, id)
+            .await
+            .map_err(not_found("webhook"))
     }
 
     /// Changes one of the user's webhooks.
@@ -281,7 +285,7 @@ impl WebhookService {
         self.store
             .update_webhook(&hook, None)
             .await
-            .map_err(not_found)?;
+            .map_err(not_found("webhook"))?;
         if hook.active {
             self.hooked.add(user);
             // Deliveries held while it was off are due now.
@@ -298,7 +302,7 @@ impl WebhookService {
         self.store
             .update_webhook(&hook, Some(&self.secrets.seal(secret.as_bytes())?))
             .await
-            .map_err(not_found)?;
+            .map_err(not_found("webhook"))?;
         Ok(secret)
     }
 
@@ -353,10 +357,7 @@ impl WebhookService {
         self.store
             .delivery(user, hook.id, delivery)
             .await
-            .map_err(|e| match e {
-                StoreError::NotFound => ServiceError::NotFound("delivery"),
-                other => other.into(),
-            })
+            .map_err(not_found("delivery"))
     }
 
     /// Sends a delivery again (whatever became of it), with a fresh retry schedule.
@@ -754,13 +755,6 @@ fn new_secret() -> ServiceResult<String> {
 
 fn parse_hook_id(id: &str) -> ServiceResult<WebhookId> {
     id.parse().map_err(|_| ServiceError::NotFound("webhook"))
-}
-
-fn not_found(e: StoreError) -> ServiceError {
-    match e {
-        StoreError::NotFound => ServiceError::NotFound("webhook"),
-        other => other.into(),
-    }
 }
 
 /// Known event names (or `*`), each once, at least one.
