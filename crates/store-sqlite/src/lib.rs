@@ -101,6 +101,16 @@ impl SqliteStore {
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
+
+    /// Begins a transaction that will write. `BEGIN IMMEDIATE` takes the write lock up front,
+    /// waiting in the busy handler; a deferred transaction that read first and then wrote
+    /// failed at once with "database is locked" whenever another connection (the background
+    /// search indexer) had committed in between, since its snapshot could no longer be upgraded.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
 }
 
 /// How often the write-ahead log is copied back into the database file.

@@ -71,7 +71,8 @@ impl SqliteStore {
         };
         self.profiler
             .run("search.index", async {
-                let mut tx = self.pool.begin().await?;
+                // It reads the batch, then writes: see `begin_write`.
+                let mut tx = self.begin_write().await?;
                 let (batch,): (String,) = sqlx::query_as(SQLITE_NEXT_BATCH)
                     .fetch_one(&mut *tx)
                     .await?;

@@ -288,3 +288,37 @@ pub async fn list_and_pages(store: &dyn Store) {
         ["Email reply"]
     );
 }
+
+/// Writers that read before they write, racing on several connections: every call succeeds
+/// (on SQLite a deferred transaction that had read could not wait for the lock and failed with
+/// "database is locked"; CI caught it once when the search indexer wrote in between).
+pub async fn contention(store: &dyn Store) {
+    let u = user(store, "busy-prompter@example.com").await;
+    let mut groups = Vec::new();
+    for n in 0..8 {
+        let g = group(u, &format!("Busy {n}"), None, "misc", n);
+        let first = version(&g, "one", n);
+        store.create_prompt_group(&g, &first).await.unwrap();
+        let second = version(&g, "two", n);
+        store.add_prompt(&second, false).await.unwrap();
+        groups.push((g, first, second));
+    }
+    let writers = groups.iter().map(|(g, first, second)| async move {
+        for round in 0..20_i64 {
+            let pick = if round % 2 == 0 { second } else { first };
+            store.make_production(u, pick.id, at(100 + round)).await?;
+            store
+                .add_prompt(&version(g, "more", 100 + round), false)
+                .await?;
+        }
+        Ok::<_, StoreError>(())
+    });
+    for outcome in futures_util::future::join_all(writers).await {
+        outcome.unwrap();
+    }
+    for (g, first, _) in &groups {
+        let read = store.prompt_group(u, g.id).await.unwrap();
+        assert_eq!(read.production_id, Some(first.id));
+        assert_eq!(store.prompts(u, g.id).await.unwrap().len(), 22);
+    }
+}

@@ -87,6 +87,7 @@ stories!(
     webhooks::queue,
     prompts::versions,
     prompts::list_and_pages,
+    prompts::contention,
     usage::sums,
 );
 

@@ -136,7 +136,7 @@ macro_rules! impl_sql_backup_store {
                         Some(gate) => Some(gate.lock().await),
                         None => None,
                     };
-                    let mut tx = self.pool.begin().await?;
+                    let mut tx = self.begin_write().await?;
                     if engine == Engine::Postgres {
                         sqlx::query("SET LOCAL statement_timeout = 0")
                             .execute(&mut *tx)

@@ -40,7 +40,7 @@ macro_rules! impl_sql_chat_store {
                     self.profiler
                         .run("chat.start_turn", async {
                             let c = start.conversation;
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let stored = if start.is_new {
                                 $crate::__bind_conversation!(sqlx::query(cq::INSERT), c)
                                     .execute(&mut *tx)
@@ -91,7 +91,7 @@ macro_rules! impl_sql_chat_store {
                     }
                     self.profiler
                         .run("chat.finish_turn", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             $crate::__bind_message!(sqlx::query(cq::INSERT_MESSAGE), answer)
                                 .execute(&mut *tx)
                                 .await?;

@@ -38,7 +38,7 @@ macro_rules! impl_sql_organize_stores {
                 ) -> StoreResult<Tag> {
                     self.profiler
                         .run("tags.create", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             sqlx::query(q::INSERT_TAG)
                                 .bind(TagId::new().to_string())
                                 .bind(user_id.to_string())
@@ -67,7 +67,7 @@ macro_rules! impl_sql_organize_stores {
                 ) -> StoreResult<Tag> {
                     self.profiler
                         .run("tags.update", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let row: TagRow = sqlx::query_as(q::TAG)
                                 .bind(user_id.to_string())
                                 .bind(name)
@@ -124,7 +124,7 @@ macro_rules! impl_sql_organize_stores {
                 async fn delete_tag(&self, user_id: UserId, name: &str) -> StoreResult<Tag> {
                     self.profiler
                         .run("tags.delete", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let row: TagRow = sqlx::query_as(q::TAG)
                                 .bind(user_id.to_string())
                                 .bind(name)
@@ -158,7 +158,7 @@ macro_rules! impl_sql_organize_stores {
                 ) -> StoreResult<Vec<String>> {
                     self.profiler
                         .run("tags.set_for_conversation", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let (live,): (i64,) = sqlx::query_as(q::LIVE_CONVERSATION)
                                 .bind(user_id.to_string())
                                 .bind(conversation_id.to_string())
@@ -330,7 +330,7 @@ macro_rules! impl_sql_organize_stores {
                 async fn save_preset(&self, p: &Preset) -> StoreResult<Preset> {
                     self.profiler
                         .run("presets.save", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             if p.is_default {
                                 sqlx::query(q::CLEAR_DEFAULT_PRESET)
                                     .bind(p.user_id.to_string())

@@ -25,7 +25,7 @@ macro_rules! impl_sql_prompt_store {
                 ) -> StoreResult<()> {
                     self.profiler
                         .run("prompts.create_group", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             sqlx::query(q::INSERT_GROUP)
                                 .bind(group.id.to_string())
                                 .bind(group.user_id.to_string())
@@ -155,7 +155,7 @@ macro_rules! impl_sql_prompt_store {
                 async fn add_prompt(&self, prompt: &Prompt, production: bool) -> StoreResult<()> {
                     self.profiler
                         .run("prompts.add", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let done = sqlx::query(q::TOUCH_GROUP)
                                 .bind(prompt.user_id.to_string())
                                 .bind(prompt.group_id.to_string())
@@ -209,7 +209,7 @@ macro_rules! impl_sql_prompt_store {
                 ) -> StoreResult<()> {
                     self.profiler
                         .run("prompts.production", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let row: PromptRow = sqlx::query_as(q::PROMPT)
                                 .bind(user_id.to_string())
                                 .bind(id.to_string())
@@ -236,7 +236,7 @@ macro_rules! impl_sql_prompt_store {
                 ) -> StoreResult<PromptDeleted> {
                     self.profiler
                         .run("prompts.delete", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let row: PromptRow = sqlx::query_as(q::PROMPT)
                                 .bind(user_id.to_string())
                                 .bind(id.to_string())

@@ -111,7 +111,7 @@ macro_rules! impl_sql_stores {
                 ) -> StoreResult<()> {
                     self.profiler
                         .run("conversations.create_with_messages", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             $crate::__bind_conversation!(sqlx::query(q::INSERT), c)
                                 .execute(&mut *tx)
                                 .await?;
@@ -339,7 +339,7 @@ macro_rules! impl_sql_stores {
                 ) -> StoreResult<u64> {
                     self.profiler
                         .run("messages.delete", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let mut deleted = 0;
                             for id in ids {
                                 deleted += sqlx::query(q::DELETE_MESSAGE)
@@ -794,7 +794,7 @@ macro_rules! impl_sql_stores {
                 ) -> StoreResult<bool> {
                     self.profiler
                         .run("sessions.rotate", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             let done = sqlx::query(q::ROTATE)
                                 .bind(id.to_string())
                                 .bind(old_hash)
@@ -898,7 +898,7 @@ macro_rules! impl_sql_stores {
                 async fn replace_auth_token(&self, token: &AuthToken) -> StoreResult<()> {
                     self.profiler
                         .run("auth_tokens.replace", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             sqlx::query(q::DELETE_FOR_USER)
                                 .bind(token.user_id.to_string())
                                 .bind(token.purpose.as_str())
@@ -1025,7 +1025,7 @@ macro_rules! impl_sql_stores {
                 ) -> StoreResult<()> {
                     self.profiler
                         .run("two_factor.replace_codes", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             sqlx::query(q::DELETE_CODES)
                                 .bind(user_id.to_string())
                                 .execute(&mut *tx)

@@ -164,7 +164,7 @@ macro_rules! impl_sql_webhook_store {
                     }
                     self.profiler
                         .run("webhooks.enqueue", async {
-                            let mut tx = self.pool.begin().await?;
+                            let mut tx = self.begin_write().await?;
                             for d in deliveries {
                                 sqlx::query(q::ENQUEUE)
                                     .bind(d.id.to_string())
