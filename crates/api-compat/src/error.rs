@@ -71,6 +71,10 @@ impl CompatError {
                 StatusCode::PAYMENT_REQUIRED,
                 format!("Insufficient balance: {balance} credits left, about {cost} needed"),
             ),
+            ServiceError::TooLarge { what, limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The {what} limit of {limit} bytes is exceeded"),
+            ),
             ServiceError::Unavailable(reason) => {
                 tracing::warn!(%reason, "dependency unavailable");
                 Self::new(

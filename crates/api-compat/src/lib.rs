@@ -15,6 +15,7 @@ mod convert;
 mod convos;
 mod cookies;
 mod error;
+mod files;
 mod fork;
 mod import;
 mod json;
@@ -110,8 +111,22 @@ pub fn router() -> Router<AppState> {
         .route("/api/models", get(startup::get_models))
         .route("/api/roles/{role}", get(startup::get_role))
         .route("/api/search/enable", get(startup::search_enabled))
-        .route("/api/files", get(startup::list_files))
-        .route("/api/files/config", get(startup::files_config))
+        .route(
+            "/api/files",
+            get(files::list)
+                .post(files::upload)
+                .delete(files::delete)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/files/images",
+            post(files::upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/files/download/{user_id}/{file_id}",
+            get(files::download),
+        )
+        .route("/api/files/config", get(files::config))
         .route("/api/files/speech/config/get", get(startup::speech_config))
         .route(
             "/api/keys",

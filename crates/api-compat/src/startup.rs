@@ -236,16 +236,6 @@ pub async fn search_enabled(_auth: AuthUser) -> Json<Value> {
     Json(Value::Bool(true))
 }
 
-/// `GET /api/files`: no uploads exist yet. The client waits for this before loading messages.
-pub async fn list_files(_auth: AuthUser) -> Json<Value> {
-    Json(json!([]))
-}
-
-/// `GET /api/files/config`: uploads are not available, so the attach button is hidden.
-pub async fn files_config(_auth: AuthUser) -> Json<Value> {
-    Json(json!({ "endpoints": { "default": { "disabled": true } } }))
-}
-
 /// `GET /api/files/speech/config/get`: no speech configuration.
 pub async fn speech_config(_auth: AuthUser) -> Json<Value> {
     Json(json!({ "message": "not_found" }))

@@ -10,6 +10,7 @@ mod chat;
 mod conversations;
 pub mod docs;
 pub mod dto;
+mod files;
 mod folders;
 mod me;
 pub mod openapi;
@@ -17,6 +18,7 @@ mod organize;
 mod prompts;
 mod search;
 mod shares;
+mod uploads;
 mod usage;
 mod webhooks;
 
@@ -72,6 +74,15 @@ pub fn router() -> Router<AppState> {
             axum::routing::post(shares::create),
         )
         .route("/api/v1/public/shares/{id}", get(shares::view))
+        .route(
+            "/api/v1/files",
+            get(files::list)
+                .post(files::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/api/v1/files/{id}", get(files::get).delete(files::delete))
+        .route("/api/v1/files/{id}/content", get(files::content))
+        .merge(tus())
         .route("/api/v1/prompts", get(prompts::list).post(prompts::create))
         .route(
             "/api/v1/prompts/{id}",
@@ -182,4 +193,21 @@ pub fn router() -> Router<AppState> {
             "/api/v1/folders/{id}/conversations",
             get(folders::conversations),
         )
+}
+
+/// The tus routes, each answering with `Tus-Resumable` (and refusing other versions).
+fn tus() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/v1/uploads",
+            axum::routing::options(uploads::options).post(uploads::create),
+        )
+        .route(
+            "/api/v1/uploads/{id}",
+            axum::routing::head(uploads::head)
+                .patch(uploads::patch)
+                .delete(uploads::terminate),
+        )
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(axum::middleware::from_fn(uploads::tus_headers))
 }

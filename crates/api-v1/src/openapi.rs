@@ -129,6 +129,10 @@ impl Modify for Security {
         crate::webhooks::patch, crate::webhooks::delete, crate::webhooks::rotate_secret,
         crate::webhooks::ping, crate::webhooks::deliveries, crate::webhooks::delivery,
         crate::webhooks::redeliver,
+        crate::files::upload, crate::files::list, crate::files::get, crate::files::delete,
+        crate::files::content,
+        crate::uploads::options, crate::uploads::create, crate::uploads::head,
+        crate::uploads::patch, crate::uploads::terminate,
         crate::admin::list_users, crate::admin::set_role, crate::admin::set_banned,
         crate::admin::delete_user,
     )

@@ -20,8 +20,9 @@ pub mod spec;
 pub use endpoints::{BalanceConfig, Credential, EndpointConfig, EndpointKind, EndpointsConfig};
 pub use error::{ConfigError, Problem};
 pub use model::{
-    AuthConfig, BackupConfig, Config, DatabaseConfig, EmailConfig, Limit, LimitsConfig, LogConfig,
-    LogFormat, OAuth2Config, OidcConfig, ServerConfig, SharingConfig, WebhooksConfig,
+    AuthConfig, BackupConfig, Config, DatabaseConfig, EmailConfig, FileStorage, FilesConfig, Limit,
+    LimitsConfig, LogConfig, LogFormat, OAuth2Config, OidcConfig, S3Config, ServerConfig,
+    SharingConfig, WebhooksConfig,
 };
 pub use secret::{Secret, redact_url};
 pub use secrets::Secrets;

@@ -1,7 +1,7 @@
 //! The typed configuration and its construction from raw values.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::error::{ConfigError, Problem};
@@ -214,6 +214,47 @@ pub struct WebhooksConfig {
     pub max_per_user: u32,
 }
 
+/// Where file contents are kept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileStorage {
+    /// A directory on this machine.
+    Local(PathBuf),
+    /// An S3-compatible bucket.
+    S3(S3Config),
+}
+
+/// An S3-compatible bucket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct S3Config {
+    /// Bucket name.
+    pub bucket: String,
+    /// Region.
+    pub region: String,
+    /// Endpoint of a non-AWS service.
+    pub endpoint: Option<String>,
+    /// Static credentials, when given (otherwise the AWS credential chain).
+    pub access_key_id: Option<Secret>,
+    /// Goes with `access_key_id`.
+    pub secret_access_key: Option<Secret>,
+    /// Path-style addressing.
+    pub force_path_style: bool,
+}
+
+/// File uploads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FilesConfig {
+    /// Users may upload.
+    pub enabled: bool,
+    /// Where contents go.
+    pub storage: FileStorage,
+    /// Largest file, in bytes.
+    pub max_file_size: u64,
+    /// Total bytes per user; `None`: no limit.
+    pub user_quota: Option<u64>,
+    /// How long an unfinished resumable upload is kept after its last write.
+    pub upload_expiry: Duration,
+}
+
 /// The validated configuration every part of the server reads.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -239,6 +280,8 @@ pub struct Config {
     pub sharing: SharingConfig,
     /// Webhooks.
     pub webhooks: WebhooksConfig,
+    /// File uploads.
+    pub files: FilesConfig,
     /// Backups.
     pub backup: BackupConfig,
     /// Rate limits.
@@ -407,6 +450,7 @@ impl Config {
             timeout: p.positive_duration("webhooks.timeout"),
             max_per_user: p.get("webhooks.max_per_user", parse::count).unwrap_or(20),
         };
+        let files = files_config(&mut p, &data_dir);
         let backup = BackupConfig {
             interval: nonzero(p.duration("backup.interval")),
             dir: p
@@ -439,6 +483,7 @@ impl Config {
             import_max_bytes,
             sharing,
             webhooks,
+            files,
             backup,
             limits,
             redis_uri,
@@ -557,6 +602,57 @@ fn oauth2_provider(
 
 fn nonzero(d: Duration) -> Option<Duration> {
     (!d.is_zero()).then_some(d)
+}
+
+fn files_config(p: &mut Parser<'_>, data_dir: &Path) -> FilesConfig {
+    let storage = match p.choice("files.storage").as_str() {
+        "s3" => {
+            let bucket = p.text("files.s3_bucket");
+            if bucket.is_empty() {
+                p.problem(
+                    "files.s3_bucket",
+                    "files.storage is s3, so files.s3_bucket (AWS_BUCKET_NAME) must name a bucket",
+                );
+            }
+            let access_key_id = p.secret("files.s3_access_key_id");
+            let secret_access_key = p.secret("files.s3_secret_access_key");
+            if access_key_id.is_some() != secret_access_key.is_some() {
+                p.problem(
+                    "files.s3_secret_access_key",
+                    "files.s3_access_key_id and files.s3_secret_access_key go together: set both or neither",
+                );
+            }
+            FileStorage::S3(S3Config {
+                bucket,
+                region: p.text("files.s3_region"),
+                endpoint: p.get("files.s3_endpoint", parse::url),
+                access_key_id,
+                secret_access_key,
+                force_path_style: p.flag("files.s3_force_path_style"),
+            })
+        }
+        _ => FileStorage::Local(
+            p.get("files.dir", |v| Ok(PathBuf::from(v.trim())))
+                .unwrap_or_else(|| data_dir.join("files")),
+        ),
+    };
+    FilesConfig {
+        enabled: p.flag("files.enabled"),
+        storage,
+        max_file_size: p
+            .get("files.max_file_size", |v| {
+                parse::bytes(v).and_then(|n| {
+                    if n == 0 {
+                        Err(Some("must be more than zero".into()))
+                    } else {
+                        Ok(n)
+                    }
+                })
+            })
+            .unwrap_or(1),
+        user_quota: p.get("files.user_quota", parse::bytes).filter(|n| *n > 0),
+        upload_expiry: p.positive_duration("files.upload_expiry"),
+    }
 }
 
 fn spec_of(key: &str) -> &'static Spec {

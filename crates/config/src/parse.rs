@@ -28,6 +28,28 @@ pub fn count(text: &str) -> Result<u32, Option<String>> {
     }
 }
 
+/// Parses a size in bytes: a number, or a number with a unit (`KB`, `MB`, `GB`, `TB`, or the
+/// same with `iB`; all powers of 1024, as operators usually mean them for upload limits).
+pub fn bytes(text: &str) -> Result<u64, Option<String>> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| None)?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(Some(format!("unknown unit {unit:?}"))),
+    };
+    number
+        .checked_mul(1 << shift)
+        .ok_or_else(|| Some("too large".into()))
+}
+
 /// Parses a duration: either units (`250ms`, `30s`, `15m`, `1h30m`, `7d`, `2w`) or a number of
 /// milliseconds, possibly written as a product the way LibreChat's `.env` does
 /// (`(1000 * 60 * 60 * 24) * 7`). With only multiplication, parentheses cannot change the
@@ -163,6 +185,17 @@ pub fn database_url(text: &str) -> Result<String, Option<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_take_binary_units() {
+        assert_eq!(bytes("1024").unwrap(), 1024);
+        assert_eq!(bytes("20MB").unwrap(), 20 << 20);
+        assert_eq!(bytes("512 KiB").unwrap(), 512 << 10);
+        assert_eq!(bytes("1gb").unwrap(), 1 << 30);
+        assert!(bytes("12 parsecs").is_err());
+        assert!(bytes("MB").is_err());
+        assert!(bytes("99999999999TB").is_err());
+    }
 
     #[test]
     fn durations_accept_units_and_librechat_products() {

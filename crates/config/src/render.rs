@@ -39,11 +39,7 @@ fn yaml(mut value: impl FnMut(&Spec) -> (Option<String>, String)) -> String {
                 for doc_line in wrap(spec.doc, 96) {
                     let _ = writeln!(out, "{indent}# {doc_line}");
                 }
-                let default = match (spec.default, spec.secret) {
-                    (Some(d), _) => d,
-                    (None, true) => "generated",
-                    (None, false) => "derived",
-                };
+                let default = default_text(spec);
                 let _ = writeln!(
                     out,
                     "{indent}# env: {}; default: {default}",
@@ -76,7 +72,7 @@ pub fn show(config: &Config) -> String {
             (Some(quote(&redact_url(&raw.value))), raw.origin.to_string())
         }
         Some(raw) => (Some(quote(&raw.value)), raw.origin.to_string()),
-        None if spec.secret => (
+        None if is_generated(spec) => (
             Some("null".into()),
             "generated in data_dir/secrets.json".into(),
         ),
@@ -96,10 +92,9 @@ pub fn markdown_reference() -> String {
             .map(|e| format!("`{e}`"))
             .collect::<Vec<_>>()
             .join(", ");
-        let default = match (spec.default, spec.secret) {
-            (Some(d), _) => format!("`{d}`"),
-            (None, true) => "generated".into(),
-            (None, false) => "derived".into(),
+        let default = match spec.default {
+            Some(d) => format!("`{d}`"),
+            None => default_text(spec).into(),
         };
         let _ = writeln!(
             out,
@@ -144,4 +139,20 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         }
     }
     lines.into_iter().filter(|l| !l.is_empty()).collect()
+}
+
+/// Whether a missing value is generated and kept in `secrets.json` (the signing and encryption
+/// keys); other secrets, such as client secrets and S3 keys, are simply unset.
+fn is_generated(spec: &Spec) -> bool {
+    spec.secret && spec.key.starts_with("auth.")
+}
+
+/// The default column for an option without a literal default.
+fn default_text(spec: &Spec) -> &'static str {
+    match spec.default {
+        Some(d) => d,
+        None if is_generated(spec) => "generated",
+        None if spec.secret => "unset",
+        None => "derived",
+    }
 }

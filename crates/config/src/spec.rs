@@ -31,6 +31,8 @@ pub enum Kind {
     Path,
     /// One of a fixed set of words.
     Choice(&'static [&'static str]),
+    /// A size: bytes as a number, or with a unit (`512KB`, `20MB`, `1GB`; powers of 1024).
+    Bytes,
 }
 
 impl Kind {
@@ -51,6 +53,7 @@ impl Kind {
             Kind::RedisUrl => "a redis:// or rediss:// URL".into(),
             Kind::Path => "a filesystem path".into(),
             Kind::Choice(words) => format!("one of: {}", words.join(", ")),
+            Kind::Bytes => "a size such as 20MB, 512KB, 1GB, or a number of bytes".into(),
         }
     }
 }
@@ -174,6 +177,31 @@ pub const SPECS: &[Spec] = &[
         "How long a receiver has to answer an attempt; a slower one counts as a failure and is retried."),
     opt("webhooks.max_per_user", &["WEBHOOK_MAX_PER_USER"], Some("20"), "5", Kind::Count,
         "How many webhooks one user may register."),
+    // --- files ---
+    opt("files.enabled", &["FILES_ENABLED"], Some("true"), "false", Kind::Bool,
+        "Whether users may upload files. Off: the upload routes answer 403 and the LibreChat client hides its attach button; stored files can still be downloaded and deleted."),
+    opt("files.storage", &["FILE_STRATEGY"], Some("local"), "s3", Kind::Choice(&["local", "s3"]),
+        "Where file contents are kept: `local` (files.dir) or `s3` (any S3-compatible service, files.s3_*). Every instance behind a load balancer must use the same one."),
+    opt("files.dir", &["FILES_DIR"], None, "/var/lib/ferrochat/files", Kind::Path,
+        "Where local file contents go; <data_dir>/files when not set."),
+    opt("files.max_file_size", &["FILE_MAX_SIZE"], Some("100MB"), "20MB", Kind::Bytes,
+        "Largest file one upload may hold."),
+    opt("files.user_quota", &["FILE_USER_QUOTA"], Some("1GB"), "10GB", Kind::Bytes,
+        "Total size of the files one user may keep (finished and unfinished uploads); 0 means no limit."),
+    opt("files.upload_expiry", &["FILE_UPLOAD_EXPIRY"], Some("24h"), "2h", Kind::Duration,
+        "How long an unfinished resumable (tus) upload is kept after its last write; then it and its parts are removed."),
+    opt("files.s3_bucket", &["AWS_BUCKET_NAME"], None, "ferrochat-files", Kind::Text,
+        "S3 bucket for files (LibreChat's name); required when files.storage is s3."),
+    opt("files.s3_region", &["AWS_REGION"], Some("us-east-1"), "eu-central-1", Kind::Text,
+        "Region of the bucket."),
+    opt("files.s3_endpoint", &["AWS_ENDPOINT_URL"], None, "http://127.0.0.1:9000", Kind::Url,
+        "Endpoint of an S3-compatible service (MinIO, Ceph, R2, …); AWS itself when not set."),
+    secret("files.s3_access_key_id", &["AWS_ACCESS_KEY_ID"], "AKIA…",
+        "Access key ID; the usual AWS credential chain (instance role, web identity) when not set."),
+    secret("files.s3_secret_access_key", &["AWS_SECRET_ACCESS_KEY"], "…",
+        "Secret access key that goes with files.s3_access_key_id."),
+    opt("files.s3_force_path_style", &["AWS_FORCE_PATH_STYLE"], Some("false"), "true", Kind::Bool,
+        "Address the bucket in the path (`endpoint/bucket/key`) rather than as a subdomain; most self-hosted S3 servers need this."),
     // --- auth ---
     secret("auth.jwt_secret", &["JWT_SECRET"], "a-long-random-string",
         "Signs access tokens. Generated on first start and kept in <data_dir>/secrets.json when not set."),

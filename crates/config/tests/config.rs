@@ -226,8 +226,10 @@ fn example_file_is_current_and_valid() {
             match t.strip_prefix("# ") {
                 Some(rest)
                     if rest.split_once(": ").is_some_and(|(k, _)| {
-                        k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                        k.chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
                     }) && !rest.contains("secret")
+                        && !rest.contains("access_key_id")
                         && !rest.contains("creds_key")
                         && !rest.contains("client_id")
                         && !rest.contains("issuer") =>

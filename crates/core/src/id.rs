@@ -90,6 +90,14 @@ uuid_id!(
     /// Identifies one event's delivery to one webhook (its `webhook-id` header).
     DeliveryId
 );
+uuid_id!(
+    /// Identifies an uploaded file.
+    FileId
+);
+uuid_id!(
+    /// Identifies a resumable (tus) upload in progress.
+    UploadId
+);
 
 #[cfg(test)]
 mod tests {

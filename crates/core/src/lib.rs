@@ -8,6 +8,7 @@
 pub mod api_key;
 pub mod auth_token;
 pub mod conversation;
+pub mod file;
 pub mod generation;
 pub mod id;
 pub mod json_text;
@@ -21,10 +22,11 @@ pub mod webhook;
 pub use api_key::{ApiKey, Scope};
 pub use auth_token::{AuthToken, TokenPurpose};
 pub use conversation::{Conversation, Message};
+pub use file::{Upload, UserFile};
 pub use generation::{Generation, Outcome};
 pub use id::{
-    ApiKeyId, AuthTokenId, ConversationId, DeliveryId, FolderId, MessageId, PromptGroupId,
-    PromptId, SessionId, TagId, UserId, WebhookId,
+    ApiKeyId, AuthTokenId, ConversationId, DeliveryId, FileId, FolderId, MessageId, PromptGroupId,
+    PromptId, SessionId, TagId, UploadId, UserId, WebhookId,
 };
 pub use json_text::JsonText;
 pub use organize::{Folder, Preset, Tag};

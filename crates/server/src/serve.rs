@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
+use ferrochat_blobs::{Blobs, S3Settings};
 use ferrochat_cache::{MemoryLimiter, RateLimiter, RedisLimiter};
-use ferrochat_config::{Config, Secrets};
+use ferrochat_config::{Config, FileStorage, Secrets};
 use ferrochat_mail::{Encryption, LogMailer, Mailer, SmtpMailer, SmtpSettings};
 use ferrochat_oidc::{
     ExternalProvider, OAuth2Kind, OAuth2Provider, OAuth2Settings, OidcProvider, ProviderSettings,
@@ -17,7 +18,9 @@ use ferrochat_services::auth::external::Providers;
 use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::chat::Endpoints;
 use ferrochat_services::crypto::SecretBox;
-use ferrochat_services::{BackupPolicy, Deps, Services, SharePolicy, SystemClock, WebhookPolicy};
+use ferrochat_services::{
+    BackupPolicy, Deps, FilePolicy, Services, SharePolicy, SystemClock, WebhookPolicy,
+};
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
 use hyper::body::Incoming;
@@ -79,6 +82,13 @@ pub async fn app_state(
             max_per_user: config.webhooks.max_per_user,
         },
         backup: backup_policy(&config),
+        blobs: blobs(&config)?,
+        files: FilePolicy {
+            enabled: config.files.enabled,
+            max_file_size: config.files.max_file_size,
+            user_quota: config.files.user_quota,
+            upload_expiry: config.files.upload_expiry,
+        },
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.
@@ -119,6 +129,16 @@ pub async fn app_state(
             }
         });
     }
+    {
+        let files = services.files.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = files.run_sweeper() => {}
+                () = stop.cancelled() => {}
+            }
+        });
+    }
     if config.backup.interval.is_some() {
         let backups = services.backups.clone();
         let stop = shutdown.clone();
@@ -137,6 +157,25 @@ pub async fn app_state(
         shutdown,
         metrics,
     })
+}
+
+/// The blob store the configuration names.
+fn blobs(config: &Config) -> Result<Blobs, BootError> {
+    let blobs = match &config.files.storage {
+        FileStorage::Local(dir) => Blobs::local(dir),
+        FileStorage::S3(s3) => Blobs::s3(&S3Settings {
+            bucket: s3.bucket.clone(),
+            region: s3.region.clone(),
+            endpoint: s3.endpoint.clone(),
+            credentials: s3
+                .access_key_id
+                .as_ref()
+                .zip(s3.secret_access_key.as_ref())
+                .map(|(id, secret)| (id.expose().to_owned(), secret.expose().to_owned())),
+            path_style: s3.force_path_style,
+        }),
+    };
+    blobs.map_err(|e| BootError::Internal(format!("file storage: {e}")))
 }
 
 /// Where backups go and how often, from the configuration (`ferrochat backup` uses it too).

@@ -53,6 +53,14 @@ pub enum ServiceError {
         /// Estimated cost of the prompt alone.
         cost: i64,
     },
+    /// The body is larger than a limit allows (`what`: `file` or `storage quota`).
+    #[error("{what} limit of {limit} bytes exceeded")]
+    TooLarge {
+        /// Which limit.
+        what: &'static str,
+        /// The limit, in bytes.
+        limit: u64,
+    },
     /// A dependency (database, upstream) is down or overloaded; retrying later may work.
     #[error("service unavailable: {0}")]
     Unavailable(String),

@@ -16,6 +16,7 @@ pub mod crypto;
 mod error;
 pub mod events;
 pub mod export;
+pub mod files;
 pub mod folders;
 pub mod fork;
 pub mod import;
@@ -47,6 +48,7 @@ pub use chat::ChatService;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
 pub use error::{FieldError, ServiceError, ServiceResult};
+pub use files::{FilePolicy, FileService};
 pub use folders::FolderService;
 pub use import::ImportService;
 pub use keys::KeyService;
@@ -96,6 +98,8 @@ pub struct Services {
     pub prompts: PromptService,
     /// Usage analytics.
     pub usage: UsageService,
+    /// Uploaded files.
+    pub files: FileService,
     /// What changed, for the WebSocket door (and other instances, through a relay).
     pub events: events::EventBus,
 }
@@ -124,12 +128,23 @@ pub struct Deps {
     pub webhooks: WebhookPolicy,
     /// Where backups go, and how often.
     pub backup: BackupPolicy,
+    /// Where file contents go.
+    pub blobs: ferrochat_blobs::Blobs,
+    /// What uploads may do.
+    pub files: FilePolicy,
 }
 
 impl Services {
     /// Builds every service from its dependencies.
     pub fn new(deps: Deps) -> Self {
-        let users = UserService::new(deps.store.clone(), deps.clock.clone());
+        let files = FileService::new(
+            deps.store.clone(),
+            deps.blobs.clone(),
+            deps.clock.clone(),
+            deps.files.clone(),
+        );
+        let users =
+            UserService::new(deps.store.clone(), deps.clock.clone()).with_files(files.clone());
         let events = events::EventBus::default();
         let conversations =
             ConversationService::new(deps.store.clone(), deps.clock.clone(), events.clone());
@@ -186,6 +201,7 @@ impl Services {
             backups,
             prompts,
             usage,
+            files,
             events,
         }
     }

@@ -34,12 +34,24 @@ pub struct CreateUser {
 pub struct UserService {
     store: DynStore,
     clock: Arc<dyn Clock>,
+    /// Removes a deleted account's file contents (rows go by cascade, blobs do not).
+    files: Option<crate::FileService>,
 }
 
 impl UserService {
     /// Builds the service.
     pub fn new(store: DynStore, clock: Arc<dyn Clock>) -> Self {
-        Self { store, clock }
+        Self {
+            store,
+            clock,
+            files: None,
+        }
+    }
+
+    /// The same service, also deleting an account's file contents with the account.
+    pub fn with_files(mut self, files: crate::FileService) -> Self {
+        self.files = Some(files);
+        self
     }
 
     /// Creates a local (password) account after validating every field.
@@ -178,7 +190,14 @@ impl UserService {
 
     /// Deletes a user and everything the user owns.
     pub async fn delete(&self, id: UserId) -> ServiceResult<()> {
-        self.store.delete_user(id).await.map_err(not_found)
+        self.store.delete_user(id).await.map_err(not_found)?;
+        if let Some(files) = &self.files {
+            // The account is gone either way; leftover blobs are only logged.
+            if let Err(e) = files.delete_all_of(id).await {
+                tracing::warn!(user = %id, error = %e, "could not delete a deleted account's files");
+            }
+        }
+        Ok(())
     }
 }
 

@@ -61,6 +61,13 @@ async fn services() -> (Services, tempfile::TempDir) {
                 interval: None,
                 keep: 1,
             },
+            blobs: ferrochat_blobs::Blobs::local(&dir.path().join("files")).unwrap(),
+            files: ferrochat_services::FilePolicy {
+                enabled: true,
+                max_file_size: 1 << 20,
+                user_quota: None,
+                upload_expiry: std::time::Duration::from_secs(60),
+            },
         }),
         dir,
     )

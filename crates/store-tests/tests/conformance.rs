@@ -10,7 +10,7 @@ use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
 use ferrochat_store_tests::{
-    chat, conversations, organize, prompts, search, sessions, shares, usage, users, webhooks,
+    chat, conversations, files, organize, prompts, search, sessions, shares, usage, users, webhooks,
 };
 use ferrochat_test_support::TestDb;
 
@@ -88,6 +88,8 @@ stories!(
     prompts::versions,
     prompts::list_and_pages,
     prompts::contention,
+    files::file_rows,
+    files::resumable_uploads,
     usage::sums,
 );
 

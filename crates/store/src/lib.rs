@@ -14,6 +14,7 @@ mod backup;
 mod chat;
 mod conversations;
 mod error;
+mod files;
 mod maintenance;
 mod organize;
 mod pool;
@@ -38,6 +39,7 @@ pub use conversations::{
     ConversationChange, ConversationCursor, ConversationFilter, ConversationStore,
 };
 pub use error::{StoreError, StoreResult};
+pub use files::FileStore;
 pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
 pub use organize::{FolderStore, PresetStore, TagChange, TagStore};
 pub use pool::{PoolOptions, PoolStats};
@@ -70,6 +72,7 @@ pub trait Store:
     + WebhookStore
     + BackupStore
     + PromptStore
+    + FileStore
     + UsageStore
     + Maintenance
 {
@@ -93,6 +96,7 @@ impl<T> Store for T where
         + WebhookStore
         + BackupStore
         + PromptStore
+        + FileStore
         + UsageStore
         + Maintenance
 {

@@ -58,7 +58,9 @@ error_codes! {
     MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "The route exists but not with this HTTP method."),
     Conflict => ("conflict", CONFLICT, "The change clashes with existing data, e.g. an email already registered."),
     InsufficientBalance => ("insufficient_balance", PAYMENT_REQUIRED, "Balances are on and the user's token credits cannot pay for the request."),
-    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The request body exceeds the allowed size."),
+    PreconditionFailed => ("precondition_failed", PRECONDITION_FAILED, "A required protocol header is missing or names another version (tus uploads need `Tus-Resumable: 1.0.0`)."),
+    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The request body exceeds the allowed size: a file larger than `files.max_file_size`, or more than the user's storage quota."),
+    UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body's `Content-Type` is not one the route takes (tus `PATCH` needs `application/offset+octet-stream`)."),
     RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again."),
     Internal => ("internal", INTERNAL_SERVER_ERROR, "An unexpected server error; the `request_id` finds it in the logs."),
     Unavailable => ("unavailable", SERVICE_UNAVAILABLE, "A dependency (such as the database) is unavailable; retry later."),
@@ -136,6 +138,10 @@ impl From<ServiceError> for ApiError {
                 } else {
                     "this link needs a password"
                 },
+            ),
+            ServiceError::TooLarge { what, limit } => Self::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the {what} limit of {limit} bytes is exceeded"),
             ),
             ServiceError::Unavailable(reason) => {
                 tracing::warn!(%reason, "dependency unavailable");

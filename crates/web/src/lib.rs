@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod download;
 pub mod error;
 pub mod json;
 pub mod limits;

@@ -148,6 +148,9 @@ async fn schemathesis_finds_no_server_errors_and_no_schema_violations() {
             .args(["run", &schema, "--url", &base])
             .args(["-H", &format!("Authorization: Bearer {key}")])
             .args(["-c", "not_a_server_error,response_schema_conformance"])
+            // schemathesis cannot produce tus's `application/offset+octet-stream` bodies;
+            // it/files.rs drives that operation with the tus client and by hand.
+            .args(["--exclude-operation-id", "tus_patch"])
             .args([
                 "-n",
                 "25",

@@ -10,6 +10,7 @@ mod convos;
 mod errors;
 mod events;
 mod export;
+mod files;
 mod graphql;
 mod import;
 mod librechat;

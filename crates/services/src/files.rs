@@ -1,0 +1,632 @@
+//! Files: uploaded in one request or resumably (tus), kept in the blob store with a metadata
+//! row, listed, downloaded (whole or by range) and deleted by their owner.
+//!
+//! Order of writes keeps the two stores consistent: a blob is written before its row and
+//! removed after it, so a row never names a missing blob; a crash in between leaves at worst
+//! an orphan blob, which deleting the account removes (every key sits under the user's
+//! prefix).
+
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use ferrochat_blobs::{BlobError, BlobRead, Blobs};
+use ferrochat_core::{FileId, Upload, UploadId, UserFile, UserId};
+use ferrochat_store::DynStore;
+use futures_util::Stream;
+
+use crate::error::not_found;
+use crate::{Clock, ServiceError, ServiceResult, paging};
+
+/// Longest file name kept.
+const MAX_FILENAME: usize = 255;
+/// Default page.
+pub const DEFAULT_PAGE: u32 = 50;
+/// Largest page.
+pub const MAX_PAGE: u32 = 100;
+/// Expired uploads removed per sweep round.
+const SWEEP_BATCH: u32 = 100;
+
+/// What uploads may do.
+#[derive(Clone, Debug)]
+pub struct FilePolicy {
+    /// Uploads are allowed.
+    pub enabled: bool,
+    /// Largest file.
+    pub max_file_size: u64,
+    /// Total bytes per user, if limited.
+    pub user_quota: Option<u64>,
+    /// How long an unfinished upload lives after its last write.
+    pub upload_expiry: Duration,
+}
+
+/// A new file's description (its bytes come separately).
+#[derive(Clone, Debug, Default)]
+pub struct NewFile {
+    /// Its name.
+    pub filename: String,
+    /// Declared MIME type; `application/octet-stream` when absent.
+    pub content_type: Option<String>,
+    /// Image width.
+    pub width: Option<u32>,
+    /// Image height.
+    pub height: Option<u32>,
+    /// What it is for (LibreChat's `context`); `message_attachment` when absent.
+    pub context: Option<String>,
+    /// The client's temporary ID.
+    pub temp_file_id: Option<String>,
+}
+
+/// Contents stored for a file not yet recorded.
+#[derive(Debug)]
+pub struct Staged {
+    id: FileId,
+    user_id: UserId,
+    key: String,
+    bytes: u64,
+    sha256: String,
+}
+
+/// A page of files.
+#[derive(Debug)]
+pub struct FilePage {
+    /// The files, newest first.
+    pub files: Vec<UserFile>,
+    /// Cursor of the next page.
+    pub next_cursor: Option<String>,
+}
+
+/// What a write to a resumable upload did.
+#[derive(Debug)]
+pub struct Appended {
+    /// The upload after it.
+    pub upload: Upload,
+    /// The file it became, when that write was the last.
+    pub file: Option<UserFile>,
+}
+
+/// Files and uploads.
+#[derive(Clone)]
+pub struct FileService {
+    store: DynStore,
+    blobs: Blobs,
+    clock: Arc<dyn Clock>,
+    policy: FilePolicy,
+}
+
+impl FileService {
+    /// A service over `store` (rows) and `blobs` (contents).
+    pub fn new(store: DynStore, blobs: Blobs, clock: Arc<dyn Clock>, policy: FilePolicy) -> Self {
+        Self {
+            store,
+            blobs,
+            clock,
+            policy,
+        }
+    }
+
+    /// The rules in force (the doors show the limits).
+    pub fn policy(&self) -> &FilePolicy {
+        &self.policy
+    }
+
+    /// Whether the blob store answers.
+    pub async fn ready(&self) -> ServiceResult<()> {
+        self.blobs.check().await.map_err(blob_error)
+    }
+
+    /// Stores a file sent in one request. `declared` (a `Content-Length`) lets an oversized
+    /// or over-quota upload be refused before a byte is read.
+    pub async fn upload<S, E>(
+        &self,
+        user_id: UserId,
+        new: NewFile,
+        declared: Option<u64>,
+        body: S,
+    ) -> ServiceResult<UserFile>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let new = checked(new)?;
+        let staged = self.stage(user_id, declared, body).await?;
+        self.record(staged, new).await
+    }
+
+    /// Stores the contents of a file whose description comes later (a multipart form may send
+    /// its fields after the file); [`FileService::record`] completes it.
+    pub async fn stage<S, E>(
+        &self,
+        user_id: UserId,
+        declared: Option<u64>,
+        body: S,
+    ) -> ServiceResult<Staged>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        self.check_enabled()?;
+        let room = self.room(user_id, declared.unwrap_or(0)).await?;
+        let id = FileId::new();
+        let key = file_key(user_id, id);
+        let stored = self
+            .blobs
+            .put_stream(&key, body, room, false)
+            .await
+            .map_err(|e| self.limit_error(e, room))?;
+        Ok(Staged {
+            id,
+            user_id,
+            key,
+            bytes: stored.bytes,
+            sha256: stored.sha256,
+        })
+    }
+
+    /// Records a staged file under its description; an invalid description drops the contents.
+    pub async fn record(&self, staged: Staged, new: NewFile) -> ServiceResult<UserFile> {
+        let new = match checked(new) {
+            Ok(new) => new,
+            Err(e) => {
+                self.discard(staged).await;
+                return Err(e);
+            }
+        };
+        let file = UserFile {
+            id: staged.id,
+            user_id: staged.user_id,
+            filename: new.filename,
+            content_type: new.content_type.unwrap_or_default(),
+            bytes: staged.bytes,
+            sha256: staged.sha256,
+            storage_key: staged.key,
+            source: self.blobs.source().to_owned(),
+            width: new.width,
+            height: new.height,
+            context: new.context.unwrap_or_default(),
+            temp_file_id: new.temp_file_id,
+            created_at: self.clock.now(),
+        };
+        if let Err(e) = self.store.insert_file(&file).await {
+            self.forget_blob(&file.storage_key).await;
+            return Err(e.into());
+        }
+        Ok(file)
+    }
+
+    /// Drops staged contents that will not be recorded.
+    pub async fn discard(&self, staged: Staged) {
+        self.forget_blob(&staged.key).await;
+    }
+
+    /// One of the user's files.
+    pub async fn get(&self, user_id: UserId, id: FileId) -> ServiceResult<UserFile> {
+        self.store
+            .file(user_id, id)
+            .await
+            .map_err(not_found("file"))
+    }
+
+    /// A page of the user's files, newest first.
+    pub async fn list(
+        &self,
+        user_id: UserId,
+        cursor: Option<&str>,
+        limit: Option<u32>,
+    ) -> ServiceResult<FilePage> {
+        let limit = paging::limit(limit, DEFAULT_PAGE, MAX_PAGE)?;
+        let after = cursor.map(paging::decode_cursor).transpose()?;
+        let mut files = self.store.files(user_id, after, limit + 1).await?;
+        let next_cursor = paging::finish(&mut files, limit, |f| paging::cursor(f.created_at, f.id));
+        Ok(FilePage { files, next_cursor })
+    }
+
+    /// Opens a file's contents (read with [`FileService::get`], which checked the owner), or
+    /// the byte `range` of them (end exclusive; the caller keeps it within [`UserFile::bytes`]).
+    pub async fn contents(
+        &self,
+        file: &UserFile,
+        range: Option<Range<u64>>,
+    ) -> ServiceResult<BlobRead> {
+        self.blobs
+            .get(&file.storage_key, range)
+            .await
+            .map_err(blob_error)
+    }
+
+    /// Deletes a file (row, then contents).
+    pub async fn delete(&self, user_id: UserId, id: FileId) -> ServiceResult<UserFile> {
+        let file = self
+            .store
+            .delete_file(user_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("file"))?;
+        self.forget_blob(&file.storage_key).await;
+        Ok(file)
+    }
+
+    /// Removes every blob of a user (after the account's rows are gone).
+    pub async fn delete_all_of(&self, user_id: UserId) -> ServiceResult<u64> {
+        let files = self
+            .blobs
+            .delete_prefix(&format!("files/{user_id}"))
+            .await
+            .map_err(blob_error)?;
+        let parts = self
+            .blobs
+            .delete_prefix(&format!("uploads/{user_id}"))
+            .await
+            .map_err(blob_error)?;
+        Ok(files + parts)
+    }
+
+    /// Starts a resumable upload of `length` bytes.
+    pub async fn create_upload(
+        &self,
+        user_id: UserId,
+        length: u64,
+        new: NewFile,
+        metadata: String,
+    ) -> ServiceResult<Upload> {
+        self.check_enabled()?;
+        let new = checked(new)?;
+        if length == 0 {
+            return Err(ServiceError::invalid("Upload-Length", "must be at least 1"));
+        }
+        self.room(user_id, length).await?;
+        let now = self.clock.now();
+        let upload = Upload {
+            id: UploadId::new(),
+            user_id,
+            length,
+            offset: 0,
+            parts: Vec::new(),
+            filename: new.filename,
+            content_type: new.content_type.unwrap_or_default(),
+            metadata,
+            file_id: None,
+            expires_at: self.expiry(now),
+            created_at: now,
+        };
+        self.store.create_upload(&upload).await?;
+        Ok(upload)
+    }
+
+    /// One of the user's uploads (an expired one is gone, even before the sweep).
+    pub async fn upload_state(&self, user_id: UserId, id: UploadId) -> ServiceResult<Upload> {
+        let upload = self
+            .store
+            .upload(user_id, id)
+            .await
+            .map_err(not_found("upload"))?;
+        if upload.file_id.is_none() && upload.expires_at <= self.clock.now() {
+            return Err(ServiceError::NotFound("upload"));
+        }
+        Ok(upload)
+    }
+
+    /// Appends `body` at `offset`, which must be where the upload stands. The bytes that
+    /// arrive are kept even when the body breaks off, so the client resumes from there; the
+    /// write that reaches the declared length turns the upload into a file.
+    pub async fn append<S, E>(
+        &self,
+        user_id: UserId,
+        id: UploadId,
+        offset: u64,
+        body: S,
+    ) -> ServiceResult<Appended>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        let upload = self.upload_state(user_id, id).await?;
+        if upload.file_id.is_some() || upload.offset != offset {
+            return Err(ServiceError::Conflict {
+                field: "Upload-Offset",
+            });
+        }
+        let room = upload.length - upload.offset;
+        let key = format!("uploads/{user_id}/{id}/{offset:020}-{}", FileId::new());
+        let stored = self
+            .blobs
+            .put_stream(&key, body, room, true)
+            .await
+            .map_err(|e| self.limit_error(e, room))?;
+        if stored.bytes == 0 {
+            self.forget_blob(&key).await;
+            return Ok(Appended { upload, file: None });
+        }
+        let to = offset + stored.bytes;
+        let now = self.clock.now();
+        let won = self
+            .store
+            .append_part(&upload, offset, &key, to, self.expiry(now))
+            .await?;
+        if !won {
+            self.forget_blob(&key).await;
+            return Err(ServiceError::Conflict {
+                field: "Upload-Offset",
+            });
+        }
+        let mut upload = upload;
+        upload.parts.push(key);
+        upload.offset = to;
+        let file = if to == upload.length {
+            Some(self.finish(&mut upload).await?)
+        } else {
+            None
+        };
+        Ok(Appended { upload, file })
+    }
+
+    /// Joins a complete upload's parts into its file.
+    async fn finish(&self, upload: &mut Upload) -> ServiceResult<UserFile> {
+        let id = FileId::new();
+        let key = file_key(upload.user_id, id);
+        let stored = self
+            .blobs
+            .concat(&upload.parts, &key, upload.length)
+            .await
+            .map_err(blob_error)?;
+        let file = UserFile {
+            id,
+            user_id: upload.user_id,
+            filename: upload.filename.clone(),
+            content_type: upload.content_type.clone(),
+            bytes: stored.bytes,
+            sha256: stored.sha256,
+            storage_key: key,
+            source: self.blobs.source().to_owned(),
+            width: None,
+            height: None,
+            context: "message_attachment".into(),
+            temp_file_id: None,
+            created_at: self.clock.now(),
+        };
+        if let Err(e) = self.store.finish_upload(upload, &file).await {
+            self.forget_blob(&file.storage_key).await;
+            return Err(e.into());
+        }
+        for part in &upload.parts {
+            self.forget_blob(part).await;
+        }
+        upload.file_id = Some(id);
+        Ok(file)
+    }
+
+    /// Abandons an upload and its parts (tus termination).
+    pub async fn terminate(&self, user_id: UserId, id: UploadId) -> ServiceResult<()> {
+        let upload = self
+            .store
+            .delete_upload(user_id, id)
+            .await?
+            .ok_or(ServiceError::NotFound("upload"))?;
+        if upload.file_id.is_none() {
+            for part in &upload.parts {
+                self.forget_blob(part).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes expired uploads with their parts; returns how many.
+    pub async fn sweep(&self) -> ServiceResult<u64> {
+        let mut removed = 0;
+        loop {
+            let expired = self
+                .store
+                .expired_uploads(self.clock.now(), SWEEP_BATCH)
+                .await?;
+            if expired.is_empty() {
+                return Ok(removed);
+            }
+            for upload in expired {
+                if self
+                    .store
+                    .delete_upload(upload.user_id, upload.id)
+                    .await?
+                    .is_some()
+                {
+                    removed += 1;
+                }
+                if upload.file_id.is_none() {
+                    for part in &upload.parts {
+                        self.forget_blob(part).await;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sweeps expired uploads every minute, forever (the server runs it beside the others).
+    pub async fn run_sweeper(&self) {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            match self.sweep().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(removed = n, "expired uploads removed"),
+                Err(e) => tracing::warn!(error = %e, "sweeping expired uploads failed"),
+            }
+        }
+    }
+
+    fn check_enabled(&self) -> ServiceResult<()> {
+        if self.policy.enabled {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden("file uploads are turned off"))
+        }
+    }
+
+    /// Bytes the user may still add in one file: the file limit, or what the quota leaves.
+    /// Refuses at once when `wanted` does not fit.
+    async fn room(&self, user_id: UserId, wanted: u64) -> ServiceResult<u64> {
+        let mut room = self.policy.max_file_size;
+        if wanted > room {
+            return Err(ServiceError::TooLarge {
+                what: "file",
+                limit: room,
+            });
+        }
+        if let Some(quota) = self.policy.user_quota {
+            let left = quota.saturating_sub(self.store.bytes_used(user_id).await?);
+            if wanted > left || left == 0 {
+                return Err(ServiceError::TooLarge {
+                    what: "storage quota",
+                    limit: quota,
+                });
+            }
+            room = room.min(left);
+        }
+        Ok(room)
+    }
+
+    /// A blob error during an upload with `room` bytes allowed.
+    fn limit_error(&self, e: BlobError, room: u64) -> ServiceError {
+        match e {
+            BlobError::TooLarge { .. } if room < self.policy.max_file_size => {
+                ServiceError::TooLarge {
+                    what: "storage quota",
+                    limit: self.policy.user_quota.unwrap_or(room),
+                }
+            }
+            BlobError::TooLarge { limit } => ServiceError::TooLarge {
+                what: "file",
+                limit,
+            },
+            other => blob_error(other),
+        }
+    }
+
+    fn expiry(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::from_std(self.policy.upload_expiry)
+            .unwrap_or_else(|_| chrono::Duration::days(1))
+    }
+
+    /// Deletes a blob nobody refers to any more; a failure leaves an orphan, logged.
+    async fn forget_blob(&self, key: &str) {
+        if let Err(e) = self.blobs.delete(key).await {
+            tracing::warn!(key, error = %e, "could not delete a blob");
+        }
+    }
+}
+
+fn file_key(user_id: UserId, id: FileId) -> String {
+    format!("files/{user_id}/{id}")
+}
+
+fn blob_error(e: BlobError) -> ServiceError {
+    match e {
+        BlobError::NotFound => ServiceError::NotFound("file contents"),
+        BlobError::TooLarge { limit } => ServiceError::TooLarge {
+            what: "file",
+            limit,
+        },
+        BlobError::Body(why) => {
+            ServiceError::invalid("body", format!("the upload broke off: {why}"))
+        }
+        BlobError::Backend(why) => ServiceError::Unavailable(format!("file storage: {why}")),
+    }
+}
+
+/// Checks and normalises a new file's description.
+fn checked(mut new: NewFile) -> ServiceResult<NewFile> {
+    let name = new.filename.trim();
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    if name.is_empty() {
+        return Err(ServiceError::invalid("filename", "must not be empty"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ServiceError::invalid(
+            "filename",
+            "must not contain control characters",
+        ));
+    }
+    new.filename = name.chars().take(MAX_FILENAME).collect();
+    new.content_type = Some(match new.content_type.as_deref().map(str::trim) {
+        None | Some("") => "application/octet-stream".to_owned(),
+        Some(t) if is_mime(t) => t.to_ascii_lowercase(),
+        Some(_) => {
+            return Err(ServiceError::invalid(
+                "content_type",
+                "must be a MIME type such as image/png",
+            ));
+        }
+    });
+    let context = new.context.as_deref().map(str::trim).unwrap_or("");
+    if context.len() > 64
+        || !context
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+    {
+        return Err(ServiceError::invalid(
+            "context",
+            "must be a word such as message_attachment",
+        ));
+    }
+    new.context = Some(if context.is_empty() {
+        "message_attachment".into()
+    } else {
+        context.to_owned()
+    });
+    if new.temp_file_id.as_ref().is_some_and(|t| t.len() > 128) {
+        return Err(ServiceError::invalid(
+            "file_id",
+            "must be at most 128 characters",
+        ));
+    }
+    Ok(new)
+}
+
+/// `type/subtype` with token characters, parameters dropped by the caller.
+fn is_mime(text: &str) -> bool {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 127
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$&^_.+-".contains(c))
+    };
+    match text.split_once('/') {
+        Some((kind, sub)) => token(kind) && token(sub),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_lose_their_directories_and_types_are_checked() {
+        let new = checked(NewFile {
+            filename: "../../etc/passwd".into(),
+            ..NewFile::default()
+        })
+        .unwrap_or_default();
+        assert_eq!(new.filename, "passwd");
+        assert_eq!(
+            new.content_type.as_deref(),
+            Some("application/octet-stream")
+        );
+        assert!(
+            checked(NewFile {
+                filename: "a.png".into(),
+                content_type: Some("image/png; x=<script>".into()),
+                ..NewFile::default()
+            })
+            .is_err()
+        );
+        assert!(
+            checked(NewFile {
+                filename: " ".into(),
+                ..NewFile::default()
+            })
+            .is_err()
+        );
+        assert!(is_mime(
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        ));
+    }
+}
