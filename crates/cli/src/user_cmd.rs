@@ -8,7 +8,7 @@ use anyhow::{Context as _, bail};
 use ferrochat_config::Config;
 use ferrochat_core::Role;
 use ferrochat_services::users::CreateUser;
-use ferrochat_services::{ServiceError, SystemClock, UserService};
+use ferrochat_services::{FileService, ServiceError, SystemClock, UserService};
 
 use crate::args::UserCommand;
 
@@ -17,7 +17,15 @@ use crate::args::UserCommand;
 pub async fn run(command: UserCommand, config: &Config) -> anyhow::Result<()> {
     let store = ferrochat_server::open_store(&config.database).await?;
     store.migrate().await?;
-    let users = UserService::new(store.clone(), Arc::new(SystemClock));
+    let clock = Arc::new(SystemClock);
+    // Deleting an account also removes its file contents, as through the API.
+    let files = FileService::new(
+        store.clone(),
+        ferrochat_server::blobs(config)?,
+        clock.clone(),
+        ferrochat_server::file_policy(config),
+    );
+    let users = UserService::new(store.clone(), clock).with_files(files);
     let result = dispatch(command, &users).await;
     store.close().await;
     result

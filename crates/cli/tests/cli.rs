@@ -169,6 +169,21 @@ fn users_are_managed_with_the_password_from_stdin() {
         !out.status.success(),
         "deleting without --yes off a terminal must refuse"
     );
+    // A file of the account's, where the local blob store keeps it, goes with the account.
+    let out = run(dir.path(), &env, &["user", "list"], "");
+    let id = text(&out.stdout)
+        .lines()
+        .find(|l| l.contains("root@example.com"))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let blob = dir
+        .path()
+        .join("store/files/files")
+        .join(&id)
+        .join("a-file");
+    std::fs::create_dir_all(blob.parent().unwrap()).unwrap();
+    std::fs::write(&blob, b"contents").unwrap();
     let out = run(
         dir.path(),
         &env,
@@ -178,6 +193,7 @@ fn users_are_managed_with_the_password_from_stdin() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let out = run(dir.path(), &env, &["user", "list"], "");
     assert!(!text(&out.stdout).contains("root@example.com"));
+    assert!(!blob.exists(), "the account's files are deleted with it");
 }
 
 #[test]

@@ -16,4 +16,6 @@ pub mod telemetry;
 
 pub use bootstrap::{BootError, open_store, prepare_data_dir};
 pub use router::build_router;
-pub use serve::{app_state, backup_policy, listen, run, serve, shutdown_signal};
+pub use serve::{
+    app_state, backup_policy, blobs, file_policy, listen, run, serve, shutdown_signal,
+};

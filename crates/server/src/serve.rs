@@ -83,12 +83,7 @@ pub async fn app_state(
         },
         backup: backup_policy(&config),
         blobs: blobs(&config)?,
-        files: FilePolicy {
-            enabled: config.files.enabled,
-            max_file_size: config.files.max_file_size,
-            user_quota: config.files.user_quota,
-            upload_expiry: config.files.upload_expiry,
-        },
+        files: file_policy(&config),
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.
@@ -159,8 +154,18 @@ pub async fn app_state(
     })
 }
 
-/// The blob store the configuration names.
-fn blobs(config: &Config) -> Result<Blobs, BootError> {
+/// What uploads may do, from the configuration.
+pub fn file_policy(config: &Config) -> FilePolicy {
+    FilePolicy {
+        enabled: config.files.enabled,
+        max_file_size: config.files.max_file_size,
+        user_quota: config.files.user_quota,
+        upload_expiry: config.files.upload_expiry,
+    }
+}
+
+/// The blob store the configuration names (`ferrochat user delete` uses it too).
+pub fn blobs(config: &Config) -> Result<Blobs, BootError> {
     let blobs = match &config.files.storage {
         FileStorage::Local(dir) => Blobs::local(dir),
         FileStorage::S3(s3) => Blobs::s3(&S3Settings {
