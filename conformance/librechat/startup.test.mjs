@@ -40,7 +40,9 @@ test('startup calls answer in the shapes the client reads', async () => {
   const models = await dataService.getModels();
   assert.equal('initial' in models, false);
   assert.deepEqual(await dataService.getFiles(), []);
-  assert.equal((await dataService.getFileConfig()).endpoints.default.disabled, true, 'no attach button until answers read attachments');
+  const fileConfig = await dataService.getFileConfig();
+  assert.equal(fileConfig.endpoints.default.disabled, false, 'the attach button is shown');
+  assert.equal(fileConfig.serverFileSizeLimit, 100, 'limits in MB');
   assert.equal(await dataService.getSearchEnabled(), true, 'full-text search is built in');
   assert.equal((await dataService.getCustomConfigSpeech()).message, 'not_found');
   assert.deepEqual(await dataService.userKeyQuery('openAI'), { expiresAt: null });

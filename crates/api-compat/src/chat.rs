@@ -106,8 +106,16 @@ struct Payload {
     edited_content: Option<EditedContent>,
     #[serde(default)]
     response_message_id: Option<String>,
+    /// Attached files (`[{file_id, filepath, type, …}]`); only the IDs are used.
+    #[serde(default)]
+    files: Vec<PayloadFile>,
     #[serde(flatten)]
     rest: Map<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PayloadFile {
+    file_id: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +251,18 @@ pub async fn chat(
         }
         _ => None,
     };
+    let mut files = Vec::with_capacity(payload.files.len());
+    for f in &payload.files {
+        match f.file_id.parse() {
+            Ok(id) => files.push(id),
+            Err(_) => {
+                return refuse(
+                    StatusCode::BAD_REQUEST,
+                    format!("files: {} is not a file ID", f.file_id),
+                );
+            }
+        }
+    }
     let endpoint = payload
         .endpoint
         .filter(|e| !e.is_empty())
@@ -263,6 +283,7 @@ pub async fn chat(
         settings,
         is_temporary: payload.is_temporary,
         edited,
+        files,
     };
     match state.services.chat.start(auth.user.id, input).await {
         Ok(rx) => stream(rx),

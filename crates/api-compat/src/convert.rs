@@ -123,6 +123,8 @@ pub struct MessageOut<'a> {
     token_count: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     feedback: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<&'a RawValue>,
     created_at: Iso,
     updated_at: Iso,
 }
@@ -145,6 +147,7 @@ impl<'a> From<&'a Message> for MessageOut<'a> {
             endpoint: m.endpoint.as_deref(),
             token_count: m.token_count,
             feedback: m.feedback.as_ref().map(JsonText::as_raw),
+            files: m.files.as_ref().map(JsonText::as_raw),
             created_at: Iso(m.created_at),
             updated_at: Iso(m.updated_at),
         }
@@ -190,8 +193,13 @@ pub fn message(m: &Message) -> Value {
         "createdAt": iso(m.created_at),
         "updatedAt": iso(m.updated_at),
     });
-    if let (Some(content), Value::Object(map)) = (&m.content, &mut out) {
-        map.insert("content".into(), content.to_value());
+    if let Value::Object(map) = &mut out {
+        if let Some(content) = &m.content {
+            map.insert("content".into(), content.to_value());
+        }
+        if let Some(files) = &m.files {
+            map.insert("files".into(), files.to_value());
+        }
     }
     out
 }

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use ferrochat_core::UserFile;
+use ferrochat_services::FileService;
 use ferrochat_services::ServiceError;
 use ferrochat_services::files::NewFile;
 use ferrochat_web::{AppState, AuthUser};
@@ -18,14 +19,14 @@ use crate::error::CompatError;
 const LIST_LIMIT: u32 = 100;
 
 /// A file as the client's `TFile`.
-pub fn tfile(file: &UserFile) -> Value {
+pub fn tfile(files: &FileService, file: &UserFile) -> Value {
     json!({
         "_id": file.id.to_string(),
         "file_id": file.id.to_string(),
         "temp_file_id": file.temp_file_id,
         "user": file.user_id.to_string(),
         "filename": file.filename,
-        "filepath": format!("/api/files/download/{}/{}", file.user_id, file.id),
+        "filepath": files.client_path(file),
         "type": file.content_type,
         "bytes": file.bytes,
         "object": "file",
@@ -51,13 +52,14 @@ pub async fn list(
         .list(auth.user.id, None, Some(LIST_LIMIT))
         .await
         .map_err(CompatError::from_service)?;
-    Ok(Json(Value::Array(page.files.iter().map(tfile).collect())))
+    let files = &state.services.files;
+    Ok(Json(Value::Array(
+        page.files.iter().map(|f| tfile(files, f)).collect(),
+    )))
 }
 
-/// `GET /api/files/config`: the limits, in MB as the client reads them. The attach button
-/// stays hidden (`disabled`) for the chat endpoints: answers do not read attachments yet, and
-/// a file the model never sees would mislead. Uploads work through this door and the native
-/// API all the same.
+/// `GET /api/files/config`: the limits, in MB as the client reads them; with uploads off the
+/// attach button is hidden.
 pub async fn config(State(state): State<AppState>, _auth: AuthUser) -> Json<Value> {
     let policy = state.services.files.policy();
     let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
@@ -65,7 +67,7 @@ pub async fn config(State(state): State<AppState>, _auth: AuthUser) -> Json<Valu
         "serverFileSizeLimit": mb(policy.max_file_size),
         "endpoints": {
             "default": {
-                "disabled": true,
+                "disabled": !policy.enabled,
                 "fileLimit": 10,
                 "fileSizeLimit": mb(policy.max_file_size),
                 "totalSizeLimit": mb(policy.user_quota.unwrap_or(policy.max_file_size * 10)),
@@ -147,7 +149,7 @@ pub async fn upload(
         .record(staged, new)
         .await
         .map_err(CompatError::from_service)?;
-    let mut body = tfile(&file);
+    let mut body = tfile(files, &file);
     body["message"] = json!("File uploaded and processed successfully");
     Ok(Json(body))
 }
@@ -242,9 +244,45 @@ pub async fn download(
         ferrochat_web::download::file_response(&state.services.files, &file, &headers)
             .await
             .map_err(CompatError::from_service)?;
-    if let Ok(v) = HeaderValue::from_str(&tfile(&file).to_string()) {
+    if let Ok(v) = HeaderValue::from_str(&tfile(&state.services.files, &file).to_string()) {
         response.headers_mut().insert("x-file-metadata", v);
     }
+    Ok(response)
+}
+
+/// `GET /api/files/view/{userId}/{fileId}/{token}`: an image by its signed link, without
+/// credentials (the client's `<img>` tags send none). Only PNG, JPEG, GIF and WebP are served,
+/// inline, in a sandbox that runs nothing; anything else, or a wrong token, is not found.
+pub async fn view(
+    State(state): State<AppState>,
+    Path((user_id, file_id, token)): Path<(String, String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, CompatError> {
+    let not_found = || CompatError::from_service(ServiceError::NotFound("file"));
+    let (Ok(user_id), Ok(file_id)) = (user_id.parse(), file_id.parse()) else {
+        return Err(not_found());
+    };
+    let files = &state.services.files;
+    let file = files
+        .linked_image(user_id, file_id, &token)
+        .await
+        .map_err(CompatError::from_service)?;
+    let mut response = ferrochat_web::download::file_response(files, &file, &headers)
+        .await
+        .map_err(CompatError::from_service)?;
+    let h = response.headers_mut();
+    h.insert(
+        http::header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("inline"),
+    );
+    h.insert(
+        http::header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; sandbox"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400"),
+    );
     Ok(response)
 }
 

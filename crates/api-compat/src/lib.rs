@@ -127,6 +127,10 @@ pub fn router() -> Router<AppState> {
             get(files::download),
         )
         .route("/api/files/config", get(files::config))
+        .route(
+            "/api/files/view/{user_id}/{file_id}/{token}",
+            get(files::view),
+        )
         .route("/api/files/speech/config/get", get(startup::speech_config))
         .route(
             "/api/keys",

@@ -59,6 +59,11 @@ pub struct ChatBody {
     /// Stream events (default) or answer once done.
     #[serde(default = "yes")]
     pub stream: bool,
+    /// IDs of the caller's files to attach to the message (`/api/v1/files`): images go to
+    /// vision models, text files into the prompt. At most 10.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub files: Vec<String>,
 }
 
 fn yes() -> bool {
@@ -157,6 +162,15 @@ pub async fn chat(
         settings: body.settings,
         is_temporary: false,
         edited: None,
+        files: body
+            .files
+            .iter()
+            .map(|f| {
+                f.parse().map_err(|_| {
+                    ApiError::from(ServiceError::invalid("files", "is not a list of file IDs"))
+                })
+            })
+            .collect::<Result<_, _>>()?,
     };
     let mut rx = state.services.chat.start(auth.user.id, input).await?;
     if !body.stream {

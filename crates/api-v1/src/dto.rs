@@ -277,6 +277,9 @@ pub struct MessageDto<'a> {
     /// The user's rating.
     #[schema(value_type = Option<Object>)]
     pub feedback: Option<&'a serde_json::value::RawValue>,
+    /// Files attached to it: `[{file_id, filename, type, bytes, filepath, width, height}]`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub files: Option<&'a serde_json::value::RawValue>,
     /// RFC 3339.
     pub created_at: String,
     /// RFC 3339.
@@ -298,6 +301,7 @@ impl<'a> From<&'a ferrochat_core::Message> for MessageDto<'a> {
             error: m.error,
             unfinished: m.unfinished,
             feedback: m.feedback.as_ref().map(ferrochat_core::JsonText::as_raw),
+            files: m.files.as_ref().map(ferrochat_core::JsonText::as_raw),
             created_at: rfc3339(m.created_at),
             updated_at: rfc3339(m.updated_at),
         }

@@ -69,6 +69,9 @@ pub struct Message {
     pub token_count: Option<i64>,
     /// The user's rating (`{rating, tag, text?}`), if any.
     pub feedback: Option<JsonText>,
+    /// Files attached to it (JSON array of `{file_id, filename, type, filepath, width?,
+    /// height?}`, the LibreChat client's shape).
+    pub files: Option<JsonText>,
     /// Creation time (tree order).
     pub created_at: DateTime<Utc>,
     /// Last change.

@@ -154,6 +154,7 @@ pub(crate) mod fixtures {
             endpoint: Some("openAI".into()),
             token_count: None,
             feedback: None,
+            files: None,
             created_at: at(s),
             updated_at: at(s),
         }

@@ -46,18 +46,26 @@ impl Anthropic {
             if let Some(last) = messages.last_mut()
                 && last["role"] == role
             {
-                let text = format!(
-                    "{}\n\n{}",
-                    last["content"].as_str().unwrap_or(""),
-                    turn.text
-                );
-                last["content"] = text.into();
+                match (last["content"].as_str(), turn.images.is_empty()) {
+                    (Some(text), true) => {
+                        last["content"] = format!("{text}\n\n{}", turn.text).into();
+                    }
+                    _ => {
+                        let mut merged = blocks_of(&last["content"]);
+                        merged.extend(blocks(turn));
+                        last["content"] = merged.into();
+                    }
+                }
                 continue;
             }
             if messages.is_empty() && turn.role == Role::Assistant {
                 messages.push(json!({"role": "user", "content": "(continued)"}));
             }
-            messages.push(json!({"role": role, "content": turn.text}));
+            if turn.images.is_empty() {
+                messages.push(json!({"role": role, "content": turn.text}));
+            } else {
+                messages.push(json!({"role": role, "content": blocks(turn)}));
+            }
         }
         let p = &request.params;
         let mut body = Map::new();
@@ -221,6 +229,30 @@ impl FrameParser for Events {
     }
 }
 
+/// A turn as content blocks: its images first (as Anthropic advises), then its text.
+fn blocks(turn: &crate::Turn) -> Vec<Value> {
+    let mut out: Vec<Value> = turn
+        .images
+        .iter()
+        .map(|i| {
+            json!({"type": "image", "source": {
+                "type": "base64", "media_type": i.media_type, "data": i.data
+            }})
+        })
+        .collect();
+    out.push(json!({"type": "text", "text": turn.text}));
+    out
+}
+
+/// A message's content as blocks, whether it was a string or already blocks.
+fn blocks_of(content: &Value) -> Vec<Value> {
+    match content {
+        Value::Array(items) => items.clone(),
+        Value::String(text) => vec![json!({"type": "text", "text": text})],
+        _ => Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,6 +361,7 @@ mod tests {
             crate::HttpClient::new(),
         );
         let turn = |role, text: &str| Turn {
+            images: Vec::new(),
             role,
             text: text.into(),
         };

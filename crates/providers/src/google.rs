@@ -31,17 +31,22 @@ impl Google {
     }
 
     pub(crate) fn body(&self, request: &ChatRequest) -> Value {
-        let contents: Vec<Value> = request
-            .turns
-            .iter()
-            .map(|t| {
-                let role = match t.role {
-                    Role::User => "user",
-                    Role::Assistant => "model",
-                };
-                json!({"role": role, "parts": [{"text": t.text}]})
-            })
-            .collect();
+        let contents: Vec<Value> =
+            request
+                .turns
+                .iter()
+                .map(|t| {
+                    let role = match t.role {
+                        Role::User => "user",
+                        Role::Assistant => "model",
+                    };
+                    let mut parts = vec![json!({"text": t.text})];
+                    parts.extend(t.images.iter().map(
+                        |i| json!({"inline_data": {"mime_type": i.media_type, "data": i.data}}),
+                    ));
+                    json!({"role": role, "parts": parts})
+                })
+                .collect();
         let p = &request.params;
         let mut config = Map::new();
         if let Some(t) = p.temperature {

@@ -44,6 +44,17 @@ pub struct Turn {
     pub role: Role,
     /// Its text.
     pub text: String,
+    /// Images the user attached (vision models see them; each API has its own wire form).
+    pub images: Vec<Image>,
+}
+
+/// An image attached to a turn, inline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`.
+    pub media_type: String,
+    /// The bytes, base64 (standard alphabet, padded).
+    pub data: String,
 }
 
 /// Sampling parameters; `None` leaves the upstream's default.

@@ -68,7 +68,18 @@ impl OpenAi {
                 Role::User => "user",
                 Role::Assistant => "assistant",
             };
-            messages.push(json!({"role": role, "content": turn.text}));
+            if turn.images.is_empty() {
+                messages.push(json!({"role": role, "content": turn.text}));
+            } else {
+                // Vision input: the text part, then each image as a data URL.
+                let mut parts = vec![json!({"type": "text", "text": turn.text})];
+                parts.extend(turn.images.iter().map(|i| {
+                    json!({"type": "image_url", "image_url": {
+                        "url": format!("data:{};base64,{}", i.media_type, i.data)
+                    }})
+                }));
+                messages.push(json!({"role": role, "content": parts}));
+            }
         }
         let p = &request.params;
         let mut body = Map::new();
@@ -376,6 +387,7 @@ mod tests {
             model: "m".into(),
             system: Some("be brief".into()),
             turns: vec![Turn {
+                images: Vec::new(),
                 role: Role::User,
                 text: "hi".into(),
             }],

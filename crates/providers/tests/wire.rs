@@ -36,14 +36,17 @@ fn request(model: &str) -> ChatRequest {
         system: Some("be nice".into()),
         turns: vec![
             Turn {
+                images: Vec::new(),
                 role: Role::User,
                 text: "first".into(),
             },
             Turn {
+                images: Vec::new(),
                 role: Role::Assistant,
                 text: "answer".into(),
             },
             Turn {
+                images: Vec::new(),
                 role: Role::User,
                 text: "Hello there".into(),
             },

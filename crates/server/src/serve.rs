@@ -84,6 +84,7 @@ pub async fn app_state(
         backup: backup_policy(&config),
         blobs: blobs(&config)?,
         files: file_policy(&config),
+        file_link_key: file_link_key(&secrets),
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.
@@ -152,6 +153,16 @@ pub async fn app_state(
         shutdown,
         metrics,
     })
+}
+
+/// The key of signed image links: derived from the access-token secret (so every instance
+/// agrees, and rotating that secret invalidates the links), never the secret itself.
+fn file_link_key(secrets: &Secrets) -> Vec<u8> {
+    use sha2::Digest as _;
+    let mut hash = sha2::Sha256::new();
+    hash.update(b"ferrochat file links\0");
+    hash.update(secrets.jwt_secret.expose().as_bytes());
+    hash.finalize().to_vec()
 }
 
 /// What uploads may do, from the configuration.

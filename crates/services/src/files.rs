@@ -87,6 +87,9 @@ pub struct Appended {
     pub file: Option<UserFile>,
 }
 
+/// Image types a link may show inline (never SVG, which can carry script).
+pub const INLINE_IMAGES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
 /// Files and uploads.
 #[derive(Clone)]
 pub struct FileService {
@@ -94,6 +97,8 @@ pub struct FileService {
     blobs: Blobs,
     clock: Arc<dyn Clock>,
     policy: FilePolicy,
+    /// Signs image links (`<img>` tags cannot send a bearer token); none: no links.
+    link_key: Option<Arc<[u8]>>,
 }
 
 impl FileService {
@@ -104,7 +109,58 @@ impl FileService {
             blobs,
             clock,
             policy,
+            link_key: None,
         }
+    }
+
+    /// The same service, signing image links with `key`.
+    pub fn with_link_key(mut self, key: &[u8]) -> Self {
+        self.link_key = Some(Arc::from(key));
+        self
+    }
+
+    /// Where a client fetches a file: for an image, a signed link that works without
+    /// credentials (the LibreChat client shows images with plain `<img>` tags, as LibreChat's
+    /// own `/images/…` path does); otherwise the download path, which needs the bearer token.
+    pub fn client_path(&self, file: &UserFile) -> String {
+        match self.link_token(file.user_id, file.id) {
+            Some(token) if INLINE_IMAGES.contains(&file.content_type.as_str()) => {
+                format!("/api/files/view/{}/{}/{token}", file.user_id, file.id)
+            }
+            _ => format!("/api/files/download/{}/{}", file.user_id, file.id),
+        }
+    }
+
+    /// An image a signed link names, if the token is right (else, as for any other miss,
+    /// not found).
+    pub async fn linked_image(
+        &self,
+        user_id: UserId,
+        id: FileId,
+        token: &str,
+    ) -> ServiceResult<UserFile> {
+        let expected = self
+            .link_token(user_id, id)
+            .ok_or(ServiceError::NotFound("file"))?;
+        let same: bool =
+            subtle::ConstantTimeEq::ct_eq(expected.as_bytes(), token.as_bytes()).into();
+        if !same {
+            return Err(ServiceError::NotFound("file"));
+        }
+        let file = self.get(user_id, id).await?;
+        if !INLINE_IMAGES.contains(&file.content_type.as_str()) {
+            return Err(ServiceError::NotFound("file"));
+        }
+        Ok(file)
+    }
+
+    /// HMAC-SHA256 of the owner and file, 128 bits in hex.
+    fn link_token(&self, user_id: UserId, id: FileId) -> Option<String> {
+        use hmac::Mac as _;
+        let key = self.link_key.as_ref()?;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).ok()?;
+        mac.update(format!("{user_id}/{id}").as_bytes());
+        Some(hex::encode(&mac.finalize().into_bytes()[..16]))
     }
 
     /// The rules in force (the doors show the limits).

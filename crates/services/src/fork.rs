@@ -331,6 +331,7 @@ mod tests {
                 endpoint: None,
                 token_count: None,
                 feedback: None,
+                files: None,
                 created_at: t0 + Duration::milliseconds(i as i64),
                 updated_at: t0,
             })

@@ -327,6 +327,7 @@ fn build(
             endpoint: m.endpoint.clone().or_else(|| draft.endpoint.clone()),
             token_count: None,
             feedback: None,
+            files: None,
             created_at,
             updated_at: created_at,
         });

@@ -132,6 +132,8 @@ pub struct Deps {
     pub blobs: ferrochat_blobs::Blobs,
     /// What uploads may do.
     pub files: FilePolicy,
+    /// Signs image links (derived from a server secret).
+    pub file_link_key: Vec<u8>,
 }
 
 impl Services {
@@ -142,7 +144,8 @@ impl Services {
             deps.blobs.clone(),
             deps.clock.clone(),
             deps.files.clone(),
-        );
+        )
+        .with_link_key(&deps.file_link_key);
         let users =
             UserService::new(deps.store.clone(), deps.clock.clone()).with_files(files.clone());
         let events = events::EventBus::default();
@@ -181,7 +184,8 @@ impl Services {
             deps.endpoints.clone(),
             keys.clone(),
             events.clone(),
-        );
+        )
+        .with_files(files.clone());
         let auth = AuthService::new(deps, users.clone());
         Self {
             store: auth.store().clone(),

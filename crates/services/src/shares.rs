@@ -483,6 +483,7 @@ mod tests {
             endpoint: None,
             token_count: None,
             feedback: None,
+            files: None,
             created_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
             updated_at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
         }

@@ -68,6 +68,7 @@ async fn services() -> (Services, tempfile::TempDir) {
                 user_quota: None,
                 upload_expiry: std::time::Duration::from_secs(60),
             },
+            file_link_key: vec![7; 32],
         }),
         dir,
     )

@@ -236,6 +236,7 @@ fn insert_message(tx: &rusqlite::Transaction<'_>, m: &Message) -> rusqlite::Resu
         let parent = m.parent_id.map(|p| p.to_string());
         let content = m.content.as_ref().map(|c| c.as_str());
         let feedback = m.feedback.as_ref().map(|f| f.as_str());
+        let files = m.files.as_ref().map(|f| f.as_str());
         let mut stmt = tx.prepare_cached(INSERT_MESSAGE)?;
         bind_all(
             &mut stmt,
@@ -256,6 +257,7 @@ fn insert_message(tx: &rusqlite::Transaction<'_>, m: &Message) -> rusqlite::Resu
                 &feedback,
                 &to_millis(m.created_at),
                 &to_millis(m.updated_at),
+                &files,
             ],
         )?;
         stmt.raw_execute()?;
@@ -353,7 +355,7 @@ const CONVERSATION_COLUMNS: [&str; 12] = [
 ];
 /// Columns of [`MESSAGES`], in order.
 #[cfg(test)]
-const MESSAGE_COLUMNS: [&str; 16] = [
+const MESSAGE_COLUMNS: [&str; 17] = [
     "id",
     "conversation_id",
     "user_id",
@@ -370,6 +372,7 @@ const MESSAGE_COLUMNS: [&str; 16] = [
     "feedback",
     "created_at",
     "updated_at",
+    "files",
 ];
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<UserRow> {
@@ -426,6 +429,7 @@ fn message_row(r: &Row<'_>) -> rusqlite::Result<MessageRow> {
         feedback: r.get(13)?,
         created_at: r.get(14)?,
         updated_at: r.get(15)?,
+        files: r.get(16)?,
     })
 }
 

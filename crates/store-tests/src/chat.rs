@@ -44,6 +44,10 @@ pub(crate) fn message(
         endpoint: None,
         token_count: Some(3),
         feedback: None,
+        // Questions carry an attachment, so every write and read path keeps `files`.
+        files: by_user.then(|| {
+            JsonText::from_value(&serde_json::json!([{"file_id": "f1", "type": "image/png"}]))
+        }),
         created_at: at(minute),
         updated_at: at(minute),
     }

@@ -189,6 +189,7 @@ pub async fn soft_delete_and_messages(store: &dyn Store) {
         endpoint: Some("openAI".into()),
         token_count: Some(3),
         feedback: None,
+        files: None,
         created_at: at(minute),
         updated_at: at(minute),
     };

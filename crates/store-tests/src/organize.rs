@@ -399,6 +399,7 @@ pub async fn copy_is_atomic(store: &dyn Store) {
         endpoint: None,
         token_count: None,
         feedback: Some(json!({ "rating": "thumbsUp" }).into()),
+        files: None,
         created_at: at(1),
         updated_at: at(1),
     };

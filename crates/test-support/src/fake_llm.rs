@@ -242,8 +242,14 @@ fn last_user_text(format: Format, body: &Value) -> String {
         Format::Google => ("contents", "user", |m| {
             m["parts"][0]["text"].as_str().unwrap_or("").to_owned()
         }),
-        _ => ("messages", "user", |m| {
-            m["content"].as_str().unwrap_or("").to_owned()
+        // A string, or (with images) content blocks whose text blocks are the text.
+        _ => ("messages", "user", |m| match &m["content"] {
+            Value::Array(blocks) => blocks
+                .iter()
+                .filter(|b| b["type"] == "text")
+                .filter_map(|b| b["text"].as_str())
+                .collect(),
+            other => other.as_str().unwrap_or("").to_owned(),
         }),
     };
     body[list]

@@ -123,6 +123,7 @@ pub async fn conversation(
                     endpoint: Some("openAI".into()),
                     token_count: Some(2),
                     feedback: None,
+                    files: None,
                     created_at: at,
                     updated_at: at,
                 },

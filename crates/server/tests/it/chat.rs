@@ -1212,3 +1212,165 @@ async fn an_edited_answer_part_is_kept_and_the_model_goes_on_from_it() {
     assert_eq!(new["content"], answer["content"]);
     wait_for_live_generations(&app, 0).await;
 }
+
+/// The last upstream request body that mentions `needle` (title requests come after).
+fn sent_with(fake: &FakeLlm, needle: &str) -> Value {
+    fake.requests()
+        .into_iter()
+        .rev()
+        .map(|r| r.body)
+        .find(|b| b.to_string().contains(needle))
+        .unwrap_or_else(|| panic!("no request mentions {needle}"))
+}
+
+/// Uploads a file through the native API; returns its ID.
+async fn upload_file(app: &TestApp, token: &str, name: &str, kind: &str, body: &[u8]) -> String {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/files?filename={name}")))
+        .bearer_auth(token)
+        .header("content-type", kind)
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let file: Value = res.json().await.unwrap();
+    file["id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn attached_files_reach_every_provider_and_stay_with_the_message() {
+    let (app, token, fakes) = setup().await;
+    let png = b"\x89PNG\r\n\x1a\n-not-really-pixels";
+    let image = upload_file(&app, &token, "cat.png", "image/png", png).await;
+    let notes = upload_file(
+        &app,
+        &token,
+        "notes.md",
+        "text/markdown",
+        b"# Plan\nship it\n",
+    )
+    .await;
+    let pdf = upload_file(
+        &app,
+        &token,
+        "report.pdf",
+        "application/pdf",
+        b"%PDF-1.7 ...",
+    )
+    .await;
+    let png64 = "iVBORw0KGgotbm90LXJlYWxseS1waXhlbHM=";
+    let said = "Describe\n\n--- Attached file: notes.md ---\n# Plan\nship it\n--- End of notes.md ---\
+        \n\n[Attached file report.pdf (application/pdf, 12 bytes): its contents are not available to you]";
+    let files = json!([
+        {"file_id": image, "filepath": "/x", "type": "image/png"},
+        {"file_id": notes, "type": "text/markdown"},
+        {"file_id": pdf, "type": "application/pdf"},
+    ]);
+    let cases = [
+        ("openAI", "gpt-4o-mini", &fakes.openai),
+        ("anthropic", "claude-test", &fakes.anthropic),
+        ("google", "gemini-test", &fakes.google),
+    ];
+    let mut first_conversation = None;
+    for (endpoint, model, fake) in cases {
+        let mut body = payload(endpoint, model, "Describe");
+        body["files"] = files.clone();
+        let reply = app.chat(&token, endpoint, &body).await;
+        assert_eq!(reply.status, 200, "{endpoint}: {:?}", reply.events);
+        let created = reply.created();
+        let stored = created["files"].as_array().unwrap();
+        assert_eq!(stored.len(), 3);
+        assert_eq!(stored[0]["file_id"], image.as_str());
+        assert_eq!(stored[0]["filename"], "cat.png");
+        assert_eq!(stored[1]["type"], "text/markdown");
+        first_conversation.get_or_insert_with(|| {
+            (
+                created["conversationId"].as_str().unwrap().to_owned(),
+                reply.final_event()["responseMessage"]["messageId"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        });
+        let up = sent_with(fake, png64);
+        match endpoint {
+            "openAI" => assert_eq!(
+                up["messages"][0]["content"],
+                json!([
+                    {"type": "text", "text": said},
+                    {"type": "image_url", "image_url": {"url": format!("data:image/png;base64,{png64}")}},
+                ])
+            ),
+            "anthropic" => assert_eq!(
+                up["messages"][0]["content"],
+                json!([
+                    {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": png64}},
+                    {"type": "text", "text": said},
+                ])
+            ),
+            _ => assert_eq!(
+                up["contents"][0]["parts"],
+                json!([
+                    {"text": said},
+                    {"inline_data": {"mime_type": "image/png", "data": png64}},
+                ])
+            ),
+        }
+    }
+
+    // The message keeps its files: the list shows them, and a later turn sends them again.
+    let (conversation, answer) = first_conversation.unwrap();
+    let (_, messages) = app
+        .call(
+            &token,
+            Method::GET,
+            &format!("/api/messages/{conversation}"),
+            None,
+        )
+        .await;
+    assert_eq!(messages[0]["files"][0]["file_id"], image.as_str());
+    let (status, _) = app
+        .call(
+            &token,
+            Method::DELETE,
+            &format!("/api/v1/files/{notes}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let reply = app
+        .chat(
+            &token,
+            "openAI",
+            &follow_up("openAI", "gpt-4o-mini", "And now?", &conversation, &answer),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.events);
+    let up = sent_with(&fakes.openai, "And now?");
+    let first = &up["messages"][0]["content"];
+    assert_eq!(
+        first[1]["image_url"]["url"],
+        format!("data:image/png;base64,{png64}")
+    );
+    assert!(
+        first[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("[An attached file was deleted"),
+        "{first}"
+    );
+    assert_eq!(up["messages"][2]["content"], "And now?");
+
+    // Only the user's own files, by ID.
+    let eve = app.user().email("eve@example.com").create().await;
+    let eve_token = app.token_for(&eve.email).await;
+    let mut body = payload("openAI", "gpt-4o-mini", "Mine?");
+    body["files"] = json!([{"file_id": image}]);
+    let reply = app.chat(&eve_token, "openAI", &body).await;
+    assert_eq!(reply.status, 400, "{:?}", reply.events);
+    body["files"] = json!([{"file_id": "../../etc/passwd"}]);
+    let reply = app.chat(&eve_token, "openAI", &body).await;
+    assert_eq!(reply.status, 400);
+}

@@ -264,6 +264,7 @@ async fn the_librechat_client_uploads_lists_downloads_and_deletes() {
     let (status, config) = app.call(&t, Method::GET, "/api/files/config", None).await;
     assert_eq!(status, 200);
     assert_eq!(config["serverFileSizeLimit"], 100.0);
+    assert_eq!(config["endpoints"]["default"]["disabled"], false);
 
     let png = content(5000);
     let (kind, body) = librechat_form("cat%20photo.png", "image/png", &png, "temp-123");
@@ -289,7 +290,41 @@ async fn the_librechat_client_uploads_lists_downloads_and_deletes() {
     assert_eq!(file["object"], "file");
     assert!(file["message"].is_string());
     let file_id = file["file_id"].as_str().unwrap().to_owned();
-    let filepath = file["filepath"].as_str().unwrap().to_owned();
+    let view = file["filepath"].as_str().unwrap().to_owned();
+    let filepath = format!(
+        "/api/files/download/{}/{file_id}",
+        file["user"].as_str().unwrap()
+    );
+
+    // An image's filepath is a signed link an <img> tag can load without credentials:
+    // inline, sandboxed; a changed token or another file's ID is not found.
+    assert!(view.starts_with("/api/files/view/"), "{view}");
+    let res = app.client.get(app.url(&view)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-disposition"], "inline");
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert!(
+        res.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(res.bytes().await.unwrap(), png);
+    let forged = format!("{}0", &view[..view.len() - 1]);
+    let forged = if forged == view {
+        format!("{}1", &view[..view.len() - 1])
+    } else {
+        forged
+    };
+    assert_eq!(
+        app.client
+            .get(app.url(&forged))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
 
     let (_, list) = app.call(&t, Method::GET, "/api/files", None).await;
     assert_eq!(list[0]["file_id"], file_id.as_str());

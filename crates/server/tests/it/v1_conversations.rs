@@ -293,6 +293,7 @@ async fn messages_page_through_long_conversations() {
                     endpoint: None,
                     token_count: None,
                     feedback: None,
+                    files: None,
                     created_at: at,
                     updated_at: at,
                 },

@@ -50,19 +50,26 @@ pub fn prompt_text(m: &Message) -> String {
     m.text.clone()
 }
 
-/// The chain as turns.
-pub fn turns(chain: &[&Message]) -> Vec<Turn> {
+/// The chain as turns, each user message with what its files give the model.
+pub fn turns(
+    chain: &[&Message],
+    mut attached: std::collections::HashMap<MessageId, super::attach::Attached>,
+) -> Vec<Turn> {
     chain
         .iter()
-        .map(|m| Turn {
-            role: if m.is_created_by_user {
-                Role::User
-            } else {
-                Role::Assistant
-            },
-            text: prompt_text(m),
+        .map(|m| {
+            let files = attached.remove(&m.id).unwrap_or_default();
+            Turn {
+                images: files.images,
+                role: if m.is_created_by_user {
+                    Role::User
+                } else {
+                    Role::Assistant
+                },
+                text: prompt_text(m) + &files.text,
+            }
         })
-        .filter(|t| !t.text.is_empty())
+        .filter(|t| !t.text.is_empty() || !t.images.is_empty())
         .collect()
 }
 
@@ -93,6 +100,16 @@ pub fn context_window(model: &str) -> u32 {
         .map_or(8_192, |(_, n)| *n)
 }
 
+/// Tokens an image costs, roughly (providers charge by size: OpenAI about 765 for a
+/// 1024×1024 image, Anthropic about 1,600 at its largest); an estimate, like the text's.
+const IMAGE_TOKENS: u32 = 1_000;
+
+/// A turn's estimated tokens.
+fn cost(t: &Turn) -> u32 {
+    let images = u32::try_from(t.images.len()).unwrap_or(u32::MAX);
+    tokens::message(&t.text).saturating_add(images.saturating_mul(IMAGE_TOKENS))
+}
+
 /// Drops the oldest turns until the prompt fits `window` tokens with `reserve` left for the
 /// answer. The system prompt and the last turn (the one being answered) always stay; when even
 /// those do not fit, the request is refused before any upstream call.
@@ -104,7 +121,7 @@ pub fn fit(
 ) -> ServiceResult<(Vec<Turn>, u32)> {
     let budget = window.saturating_sub(reserve);
     let fixed = system.map_or(0, tokens::message);
-    let costs: Vec<u32> = turns.iter().map(|t| tokens::message(&t.text)).collect();
+    let costs: Vec<u32> = turns.iter().map(cost).collect();
     let last = costs.last().copied().unwrap_or(0);
     if fixed.saturating_add(last) > budget {
         return Err(ServiceError::invalid(
@@ -129,7 +146,7 @@ pub fn fit(
     while keep_from > 0 && kept.first().is_some_and(|t| t.role == Role::Assistant) && kept.len() > 1
     {
         let t = kept.remove(0);
-        used = used.saturating_sub(tokens::message(&t.text));
+        used = used.saturating_sub(cost(&t));
     }
     Ok((kept, used))
 }
@@ -242,6 +259,7 @@ mod tests {
             endpoint: None,
             token_count: None,
             feedback: None,
+            files: None,
             created_at: now,
             updated_at: now,
         }
@@ -266,7 +284,7 @@ mod tests {
             msg(c, Some(b), true, "q2"),
         ];
         let chain = branch(&all, c);
-        let t = turns(&chain);
+        let t = turns(&chain, Default::default());
         let texts: Vec<_> = t.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["q1", "shown", "q2"]);
     }
@@ -274,6 +292,7 @@ mod tests {
     #[test]
     fn fit_drops_oldest_keeps_system_and_last() {
         let turn = |role, n: usize| Turn {
+            images: Vec::new(),
             role,
             text: "x".repeat(n),
         };

@@ -97,6 +97,7 @@ pub(super) fn prefix(
     // Anthropic refuses a final assistant turn that ends in white space.
     let said = said.trim_end();
     let turn = (!said.is_empty()).then(|| Turn {
+        images: Vec::new(),
         role: Role::Assistant,
         text: said.to_owned(),
     });

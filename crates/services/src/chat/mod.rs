@@ -9,6 +9,7 @@
 //! call) and when the upstream fails (the error recorded as a content part and in the
 //! generation record), then ends: no task, channel or connection outlives a generation.
 
+mod attach;
 pub mod balance;
 mod context;
 mod edit;
@@ -64,6 +65,9 @@ pub struct ChatInput {
     /// With `regenerate`: a part of one of the message's answers, rewritten by the user; the
     /// new answer goes on from the edited answer (see [`EditedPart`]).
     pub edited: Option<EditedPart>,
+    /// Files of the user's attached to the new message (ignored on regenerate, which sends
+    /// the stored message's files again).
+    pub files: Vec<ferrochat_core::FileId>,
 }
 
 /// Which kind of content part a run step carries.
@@ -144,6 +148,8 @@ pub struct ChatService {
     /// How long a temporary chat is kept.
     temporary_retention: chrono::Duration,
     events: crate::events::EventBus,
+    /// Reads attached files; without it, messages cannot carry files.
+    files: Option<crate::FileService>,
 }
 
 /// Counts a generation while its task runs.
@@ -218,7 +224,14 @@ impl ChatService {
             live: Arc::new(AtomicUsize::new(0)),
             temporary_retention,
             events,
+            files: None,
         }
+    }
+
+    /// The same engine, reading the files users attach.
+    pub fn with_files(mut self, files: crate::FileService) -> Self {
+        self.files = Some(files);
+        self
     }
 
     /// Token balances.
@@ -353,6 +366,13 @@ impl ChatService {
                 }
                 let text = input.text.trim().to_owned();
                 let tokens = i64::from(tokens::estimate(&text));
+                let files = match (&self.files, input.files.is_empty()) {
+                    (_, true) => None,
+                    (Some(service), false) => attach::describe(service, user, &input.files).await?,
+                    (None, false) => {
+                        return Err(ServiceError::invalid("files", "files are not available"));
+                    }
+                };
                 (
                     Message {
                         id: MessageId::new(),
@@ -369,6 +389,7 @@ impl ChatService {
                         endpoint: None,
                         token_count: Some(tokens),
                         feedback: None,
+                        files,
                         created_at: now,
                         updated_at: now,
                     },
@@ -396,7 +417,11 @@ impl ChatService {
             chain.clear();
         }
         chain.push(&user_message);
-        let mut turns = context::turns(&chain);
+        let attached = match &self.files {
+            Some(service) => attach::load(service, user, &chain).await?,
+            None => Default::default(),
+        };
+        let mut turns = context::turns(&chain, attached);
         turns.extend(prefix.as_mut().and_then(|p| p.turn.take()));
         let window = parsed.max_context.unwrap_or_else(|| context_window(&model));
         let reserve = parsed

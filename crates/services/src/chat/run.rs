@@ -217,6 +217,7 @@ pub(crate) async fn run(job: Job, tx: mpsc::Sender<ChatEvent>) {
         endpoint: Some(job.endpoint.clone()),
         token_count: Some(i64::from(usage.completion_tokens)),
         feedback: None,
+        files: None,
         created_at: now,
         updated_at: now,
     };

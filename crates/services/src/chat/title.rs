@@ -52,6 +52,7 @@ impl TitleJob {
             model: self.model.clone(),
             system: None,
             turns: vec![Turn {
+                images: Vec::new(),
                 role: Role::User,
                 text: format!(
                     "Write a concise title (at most 7 words) for this conversation. Reply with the title only, no quotes.\n\nUser: {}\n\nAssistant: {}",

@@ -14,7 +14,7 @@ macro_rules! conversation_columns {
 macro_rules! message_columns {
     () => {
         "id, conversation_id, user_id, parent_id, sender, text, content, is_created_by_user, error, \
-         unfinished, model, endpoint, token_count, feedback, created_at, updated_at"
+         unfinished, model, endpoint, token_count, feedback, created_at, updated_at, files"
     };
 }
 
@@ -162,7 +162,8 @@ pub const PURGE_EXPIRED: &str =
 /// Inserts a message; binds the columns in [`MessageRow`] order.
 pub const INSERT_MESSAGE: &str = "INSERT INTO messages (id, conversation_id, user_id, parent_id, sender, text, \
      content, is_created_by_user, error, unfinished, model, endpoint, token_count, feedback, created_at, \
-     updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+     updated_at, files) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+     $17)";
 /// One message ($3) of conversation $2 of user $1.
 pub const MESSAGE: &str = concat!(
     "SELECT ",
@@ -270,6 +271,7 @@ pub struct MessageRow {
     pub feedback: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub files: Option<String>,
 }
 
 impl TryFrom<MessageRow> for Message {
@@ -291,6 +293,7 @@ impl TryFrom<MessageRow> for Message {
             endpoint: r.endpoint,
             token_count: r.token_count,
             feedback: r.feedback.map(json_text).transpose()?,
+            files: r.files.map(json_text).transpose()?,
             created_at: from_millis(r.created_at)?,
             updated_at: from_millis(r.updated_at)?,
         })

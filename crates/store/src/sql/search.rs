@@ -66,7 +66,7 @@ macro_rules! hit_columns {
     () => {
         "m.id, m.conversation_id, m.user_id, m.parent_id, m.sender, m.text, m.content, \
          m.is_created_by_user, m.error, m.unfinished, m.model, m.endpoint, m.token_count, \
-         m.feedback, m.created_at, m.updated_at, c.title AS conversation_title, \
+         m.feedback, m.created_at, m.updated_at, m.files, c.title AS conversation_title, \
          c.model AS conversation_model, c.endpoint AS conversation_endpoint"
     };
 }

@@ -1124,6 +1124,7 @@ macro_rules! __bind_message {
             .bind(m.feedback.as_ref().map(|f| f.as_str()))
             .bind($crate::sql::time::to_millis(m.created_at))
             .bind($crate::sql::time::to_millis(m.updated_at))
+            .bind(m.files.as_ref().map(|f| f.as_str()))
     }};
 }
 
