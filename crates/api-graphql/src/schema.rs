@@ -5,7 +5,7 @@ use async_graphql::{
     Context, Error, ErrorExtensions, ID, Json, Object, Schema, SimpleObject, Subscription,
 };
 use chrono::{DateTime, Utc};
-use ferrochat_core::{Conversation, ConversationId, Message, Scope, SharedLink};
+use ferrochat_core::{Conversation, ConversationId, FileId, Message, Scope, SharedLink, UserFile};
 use ferrochat_services::ServiceError;
 use ferrochat_services::conversations::ConversationFilter;
 use ferrochat_services::shares::{ShareListing, ShareOrder};
@@ -246,6 +246,40 @@ impl Share {
     }
 }
 
+/// An uploaded file (its bytes: `contentUrl`, with the same credentials).
+#[derive(SimpleObject)]
+pub struct File {
+    id: ID,
+    filename: String,
+    content_type: String,
+    bytes: u64,
+    /// SHA-256 of the contents, hex.
+    sha256: String,
+    content_url: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<&UserFile> for File {
+    fn from(f: &UserFile) -> Self {
+        Self {
+            id: ID(f.id.to_string()),
+            filename: f.filename.clone(),
+            content_type: f.content_type.clone(),
+            bytes: f.bytes,
+            sha256: f.sha256.clone(),
+            content_url: format!("/api/v1/files/{}/content", f.id),
+            created_at: f.created_at,
+        }
+    }
+}
+
+/// A page of files, newest first.
+#[derive(SimpleObject)]
+pub struct FilePage {
+    nodes: Vec<File>,
+    page_info: PageInfo,
+}
+
 /// A page of shared links, newest first.
 #[derive(SimpleObject)]
 pub struct SharePage {
@@ -387,6 +421,26 @@ impl Query {
             page_info: PageInfo::new(page.next_cursor),
         })
     }
+
+    /// The caller's files, newest first (uploads: `/api/v1/files` or tus `/api/v1/uploads`).
+    async fn files(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<FilePage> {
+        let (state, auth) = caller(ctx)?;
+        let page = state
+            .services
+            .files
+            .list(auth.user.id, after.as_deref(), page_size(first)?)
+            .await
+            .map_err(failure)?;
+        Ok(FilePage {
+            nodes: page.files.iter().map(File::from).collect(),
+            page_info: PageInfo::new(page.next_cursor),
+        })
+    }
 }
 
 /// Changes (an API key needs `write`).
@@ -449,6 +503,19 @@ impl Mutation {
             .delete(auth.user.id, conversation_id(&id)?)
             .await
             .map_err(failure)
+    }
+
+    /// Deletes one of the caller's files (its contents too); false when there was none.
+    async fn delete_file(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<bool> {
+        let (state, auth) = writer(ctx)?;
+        let Ok(id) = id.parse::<FileId>() else {
+            return Ok(false);
+        };
+        match state.services.files.delete(auth.user.id, id).await {
+            Ok(_) => Ok(true),
+            Err(ServiceError::NotFound(_)) => Ok(false),
+            Err(e) => Err(failure(e)),
+        }
     }
 
     /// Brings back a deleted conversation.

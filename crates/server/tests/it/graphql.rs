@@ -311,3 +311,47 @@ async fn subscriptions_push_the_callers_events() {
     // `next` returns the first text frame, so an ack would fail this.
     assert_eq!(next(&mut bad).await["closed"][0], 1002);
 }
+
+#[tokio::test]
+async fn files_are_listed_and_deleted_as_the_caller() {
+    let app = TestApp::spawn().await;
+    app.user().email("ada@example.com").create().await;
+    app.user().email("eve@example.com").create().await;
+    let t = app.token_for("ada@example.com").await;
+    let te = app.token_for("eve@example.com").await;
+    let res = app
+        .client
+        .post(app.url("/api/v1/files?filename=a.txt"))
+        .bearer_auth(&t)
+        .header("content-type", "text/plain")
+        .body("hello")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let list = "{ files(first: 10) { nodes { id filename contentType bytes sha256 contentUrl } pageInfo { hasNextPage } } }";
+    let body = gql(&app, &t, list, json!({})).await;
+    let nodes = &body["data"]["files"]["nodes"];
+    assert_eq!(nodes[0]["id"], id.as_str());
+    assert_eq!(nodes[0]["filename"], "a.txt");
+    assert_eq!(nodes[0]["bytes"], 5);
+    assert_eq!(
+        nodes[0]["contentUrl"],
+        format!("/api/v1/files/{id}/content")
+    );
+    let body = gql(&app, &te, list, json!({})).await;
+    assert_eq!(body["data"]["files"]["nodes"], json!([]));
+
+    let delete = "mutation($id: ID!) { deleteFile(id: $id) }";
+    let body = gql(&app, &te, delete, json!({ "id": id })).await;
+    assert_eq!(body["data"]["deleteFile"], false, "not eve's");
+    let body = gql(&app, &t, delete, json!({ "id": id })).await;
+    assert_eq!(body["data"]["deleteFile"], true);
+    let body = gql(&app, &t, list, json!({})).await;
+    assert_eq!(body["data"]["files"]["nodes"], json!([]));
+}
