@@ -17,6 +17,7 @@ import os
 import sqlite3
 import uuid
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -387,7 +388,7 @@ def main():
         # upstream in one process); it prints its own table.
         print()
         sys.stdout.flush()
-        subprocess.run([args.chat_bench, "--binary", args.binary, *args.stream_args.split()], check=True)
+        subprocess.run([args.chat_bench, "--binary", args.binary, *shlex.split(args.stream_args)], check=True)
 
 
 if __name__ == "__main__":
