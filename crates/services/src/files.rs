@@ -188,7 +188,7 @@ impl FileService {
     {
         let new = checked(new)?;
         let staged = self.stage(user_id, declared, body).await?;
-        self.record(staged, new).await
+        self.insert(staged, new).await
     }
 
     /// Stores the contents of a file whose description comes later (a multipart form may send
@@ -223,13 +223,17 @@ impl FileService {
 
     /// Records a staged file under its description; an invalid description drops the contents.
     pub async fn record(&self, staged: Staged, new: NewFile) -> ServiceResult<UserFile> {
-        let new = match checked(new) {
-            Ok(new) => new,
+        match checked(new) {
+            Ok(new) => self.insert(staged, new).await,
             Err(e) => {
                 self.discard(staged).await;
-                return Err(e);
+                Err(e)
             }
-        };
+        }
+    }
+
+    /// Records staged contents under a checked description.
+    async fn insert(&self, staged: Staged, new: NewFile) -> ServiceResult<UserFile> {
         let file = UserFile {
             id: staged.id,
             user_id: staged.user_id,

@@ -391,30 +391,6 @@ async fn the_librechat_client_uploads_lists_downloads_and_deletes() {
     assert_eq!(list, serde_json::json!([]));
 }
 
-/// Makes sure a Python package is importable, installing it on first use.
-fn python_package(module: &str, package: &str) -> bool {
-    let importable = || {
-        Command::new("python3")
-            .args(["-c", &format!("import {module}")])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !importable() {
-        let _ = Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                package,
-            ])
-            .status();
-    }
-    importable()
-}
-
 /// Uploads `path` with tuspy in chunks; with `stop_after`, stops after that many chunks and
 /// prints the upload URL, otherwise resumes `resume` (a URL) or starts fresh, to the end.
 /// (Run off the test's runtime, which also serves the app: a blocking wait there would
@@ -505,7 +481,7 @@ async fn resumable_story(app: &TestApp) {
     let t = app.token_for("ada@example.com").await;
     let te = app.token_for("eve@example.com").await;
     assert!(
-        python_package("tusclient", "tuspy"),
+        super::python::package("tusclient", "tuspy"),
         "tuspy is needed (pip install tuspy)"
     );
 
@@ -734,7 +710,7 @@ impl Drop for Moto {
 }
 
 async fn moto(bucket: &str) -> Option<Moto> {
-    if !python_package("moto.server", "moto[server]") {
+    if !super::python::package("moto.server", "moto[server]") {
         eprintln!("*** SKIPPED: the S3 file story needs moto (pip install 'moto[server]') ***");
         return None;
     }

@@ -20,6 +20,7 @@ mod ops;
 mod organize;
 mod postgres;
 mod prompts;
+mod python;
 mod recovery;
 mod search;
 mod shares;

@@ -125,27 +125,8 @@ impl Drop for Receiver {
 /// Verifies each request with the official `standardwebhooks` library (PyPI, installed on
 /// first use), as a receiver would; returns the payloads it accepted.
 fn verify_with_standard_webhooks(secret: &str, got: &[Received]) {
-    let importable = || {
-        std::process::Command::new("python3")
-            .args(["-c", "import standardwebhooks"])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if !importable() {
-        let _ = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "standardwebhooks",
-            ])
-            .status();
-    }
     assert!(
-        importable(),
+        super::python::package("standardwebhooks", "standardwebhooks"),
         "the standardwebhooks Python package is needed (pip install standardwebhooks)"
     );
     let cases: Vec<Value> = got
