@@ -8,7 +8,7 @@
 //!   a `librechat.yaml` (the file `CONFIG_PATH` names, else `./librechat.yaml` when present),
 //!   with `${VAR}` expansion in every string;
 //! - `ENDPOINTS` (comma list) limits and orders what is offered; `TITLE_CONVO=false` turns
-//!   titles off everywhere.
+//!   titles off everywhere; `UPSTREAM_SPARE_CONNECTIONS=false` keeps no spare connection.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -115,6 +115,10 @@ pub struct EndpointsConfig {
     /// How long a temporary chat is kept (LibreChat's `interface.temporaryChatRetention`, in
     /// hours: 720 by default, 1 to 8,760).
     pub temporary_retention: Duration,
+    /// Keep one connection to each endpoint opened ahead of need
+    /// (`UPSTREAM_SPARE_CONNECTIONS`, on unless `false`); off for an upstream that serves one
+    /// connection at a time, which an idle spare would hold up.
+    pub spare_connections: bool,
 }
 
 /// LibreChat's default retention of temporary chats: 30 days.
@@ -130,6 +134,7 @@ impl Default for EndpointsConfig {
             egress_allowlist: String::new(),
             balance: BalanceConfig::default(),
             temporary_retention: Duration::from_secs(TEMPORARY_RETENTION_HOURS * 3600),
+            spare_connections: true,
         }
     }
 }
@@ -585,6 +590,8 @@ pub(crate) fn load(
         egress_allowlist: env(vars, "EGRESS_ALLOWLIST").unwrap_or("").to_owned(),
         balance,
         temporary_retention,
+        spare_connections: env(vars, "UPSTREAM_SPARE_CONNECTIONS")
+            .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
     }
 }
 
@@ -723,6 +730,19 @@ endpoints:
             assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
             assert_eq!(cfg.temporary_retention, Duration::from_secs(720 * 3600));
         }
+    }
+
+    #[test]
+    fn spare_connections_are_on_unless_turned_off() {
+        let mut problems = Vec::new();
+        assert!(load(None, &vars(&[]), &mut problems).spare_connections);
+        let off = load(
+            None,
+            &vars(&[("UPSTREAM_SPARE_CONNECTIONS", "False")]),
+            &mut problems,
+        );
+        assert!(!off.spare_connections);
+        assert!(problems.is_empty(), "{problems:?}");
     }
 
     #[test]

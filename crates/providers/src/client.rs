@@ -35,6 +35,7 @@ use serde::de::DeserializeOwned;
 
 use crate::ProviderError;
 use crate::egress::EgressGuard;
+use crate::spare::Spares;
 
 /// Bytes read from an upstream connection at a time (see the module docs).
 const READ_SIZE: usize = 8 * 1024;
@@ -42,7 +43,7 @@ const READ_SIZE: usize = 8 * 1024;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-type Connector = hyper_rustls::HttpsConnector<Connect>;
+type Connector = Spares<hyper_rustls::HttpsConnector<Connect>>;
 
 /// A pooled client for upstream calls; cheap to clone (the pool is shared).
 #[derive(Clone)]
@@ -142,8 +143,22 @@ impl HttpClient {
     /// A client for the operator's endpoints (any address, local model servers included).
     /// Calls go through the proxies named by `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and
     /// `NO_PROXY` (read as curl and reqwest read them), like every client before it.
+    /// A spare connection is kept ready for each upstream (see [`crate::spare`]).
     pub fn new() -> Self {
-        Self::build(Resolver::System(GaiResolver::new()), Matcher::from_env())
+        Self::build(
+            Resolver::System(GaiResolver::new()),
+            Matcher::from_env(),
+            true,
+        )
+    }
+
+    /// Like [`Self::new`], with no spare connections.
+    pub fn without_spares() -> Self {
+        Self::build(
+            Resolver::System(GaiResolver::new()),
+            Matcher::from_env(),
+            false,
+        )
     }
 
     /// A client that sends every call through the HTTP proxy at `url` (a `CONNECT` tunnel).
@@ -151,17 +166,19 @@ impl HttpClient {
         Self::build(
             Resolver::System(GaiResolver::new()),
             Matcher::builder().all(url.to_owned()).build(),
+            true,
         )
     }
 
     /// A client whose every connection goes through `guard` (user-supplied URLs). Like all of
     /// these clients it follows no redirects. With a proxy, the guard checks the proxy's
-    /// address and `check_url` the destination's, as before.
+    /// address and `check_url` the destination's, as before. No spare connections: a URL a
+    /// user typed gets no connection nobody asked for.
     pub(crate) fn guarded(guard: EgressGuard) -> Self {
-        Self::build(Resolver::Guarded(guard), Matcher::from_env())
+        Self::build(Resolver::Guarded(guard), Matcher::from_env(), false)
     }
 
-    fn build(resolver: Resolver, proxies: Matcher) -> Self {
+    fn build(resolver: Resolver, proxies: Matcher, spares: bool) -> Self {
         let mut http = HttpConnector::new_with_resolver(resolver);
         http.enforce_http(false);
         http.set_nodelay(true);
@@ -170,7 +187,12 @@ impl HttpClient {
             http,
             proxies: Arc::new(proxies),
         };
-        let connector = hyper_rustls::HttpsConnector::from((connect, tls_config()));
+        let tls = hyper_rustls::HttpsConnector::from((connect, tls_config()));
+        let connector = if spares {
+            Spares::new(tls)
+        } else {
+            Spares::none(tls)
+        };
         let inner = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(60))

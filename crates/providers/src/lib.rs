@@ -14,6 +14,7 @@ pub mod egress;
 mod error;
 mod google;
 mod openai;
+mod spare;
 pub mod sse;
 mod stream;
 pub mod tokens;
@@ -169,6 +170,12 @@ pub struct Upstream {
 /// answers stream for minutes (the engine bounds the wait between chunks).
 pub fn http_client() -> HttpClient {
     HttpClient::new()
+}
+
+/// Like [`http_client`], without spare connections: for an upstream that serves one
+/// connection at a time, which an idle spare would hold up (see `spare`).
+pub fn http_client_without_spares() -> HttpClient {
+    HttpClient::without_spares()
 }
 
 /// The provider for an upstream, sharing `client`'s connection pool.

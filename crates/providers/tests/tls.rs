@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use ferrochat_providers::{ProviderError, http_client};
+use ferrochat_providers::{ProviderError, http_client_without_spares};
 
 fn openssl(dir: &Path, args: &[&str]) {
     let out = Command::new("openssl")
@@ -144,7 +144,8 @@ async fn collect(res: ferrochat_providers::Response) -> Vec<u8> {
 
 /// The checks, in the child process that trusts the test CA.
 async fn check(dir: &Path) {
-    let client = http_client();
+    // `s_server` serves one connection at a time, which a spare connection would hold.
+    let client = http_client_without_spares();
 
     let (_trusted, port) = serve(dir, "leaf.pem", "leaf.key").await;
     let res = within(client.get(format!("https://localhost:{port}/")).send())

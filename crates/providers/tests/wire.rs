@@ -305,8 +305,127 @@ async fn calls_go_through_a_configured_proxy() {
     assert!(err.is_none(), "{err:?}");
     assert!(!text.is_empty());
     let port = fake.url.rsplit(':').next().unwrap().to_owned();
-    assert_eq!(
-        seen.lock().unwrap().as_slice(),
-        [format!("127.0.0.1:{port}")]
+    // The call's tunnel, and maybe by now the spare's (see `spare`): both to the upstream.
+    let seen = seen.lock().unwrap().clone();
+    assert!(!seen.is_empty());
+    assert!(
+        seen.iter().all(|t| *t == format!("127.0.0.1:{port}")),
+        "{seen:?}"
     );
+}
+
+/// What [`closing_server`] saw: each connection's accept time, which connections carried a
+/// request (in order), and which it closed unused.
+#[derive(Default)]
+struct Seen {
+    accepted: Vec<std::time::Instant>,
+    requests: Vec<usize>,
+    closed_unused: Vec<usize>,
+}
+
+/// An HTTP/1.1 server that answers each request with `Connection: close` (so the client pool
+/// cannot reuse the connection) and closes a connection that brings no request within
+/// `idle_close`.
+async fn closing_server(idle_close: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Seen>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Seen::default()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let index = {
+                let mut s = log.lock().unwrap();
+                s.accepted.push(std::time::Instant::now());
+                s.accepted.len() - 1
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tokio::time::timeout(idle_close, conn.read(&mut buf)).await {
+                        Ok(Ok(n)) if n > 0 => head.extend_from_slice(&buf[..n]),
+                        Err(_) if head.is_empty() => {
+                            log.lock().unwrap().closed_unused.push(index);
+                            return;
+                        }
+                        _ => return,
+                    }
+                }
+                log.lock().unwrap().requests.push(index);
+                let _ = conn
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok",
+                    )
+                    .await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// Waits until `done` holds for what the server saw.
+async fn until(seen: &std::sync::Mutex<Seen>, done: impl Fn(&Seen) -> bool) {
+    for _ in 0..200 {
+        if done(&seen.lock().unwrap()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("the server never saw what the test waits for");
+}
+
+#[tokio::test]
+async fn a_spare_connection_opened_ahead_carries_the_next_request() {
+    let (url, seen) = closing_server(Duration::from_secs(30)).await;
+    let client = ferrochat_providers::http_client();
+    let res = client.get(format!("{url}/a")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    // The pool had to connect, so a spare was opened beside it.
+    until(&seen, |s| s.accepted.len() == 2).await;
+    let sent = std::time::Instant::now();
+    let res = client.get(format!("{url}/b")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    {
+        let s = seen.lock().unwrap();
+        assert_eq!(
+            s.requests,
+            [0, 1],
+            "the second request went out on the spare"
+        );
+        assert!(
+            s.accepted[1] < sent,
+            "the spare was connected before the request"
+        );
+    }
+    // Taking the spare starts the next one: one spare at a time, never more.
+    until(&seen, |s| s.accepted.len() == 3).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(seen.lock().unwrap().accepted.len(), 3);
+}
+
+#[tokio::test]
+async fn a_spare_the_server_closed_is_not_used() {
+    let (url, seen) = closing_server(Duration::from_millis(100)).await;
+    let client = ferrochat_providers::http_client();
+    client.get(format!("{url}/a")).send().await.unwrap();
+    until(&seen, |s| s.closed_unused.contains(&1)).await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Sent on the closed spare, this request would fail; it gets a new connection instead.
+    let res = client.get(format!("{url}/b")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let s = seen.lock().unwrap();
+    assert_eq!(s.requests.len(), 2);
+    assert!(s.requests[1] >= 2, "{:?}", s.requests);
+}
+
+#[tokio::test]
+async fn user_supplied_urls_get_no_spare_connection() {
+    let (url, seen) = closing_server(Duration::from_secs(30)).await;
+    let (guard, _) = ferrochat_providers::egress::EgressGuard::new("127.0.0.1");
+    let res = guard.client().get(format!("{url}/a")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(seen.lock().unwrap().accepted.len(), 1);
 }

@@ -69,7 +69,11 @@ pub async fn app_state(
         clock: Arc::new(SystemClock),
         endpoints: Arc::new(Endpoints::new(
             config.endpoints.clone(),
-            ferrochat_providers::http_client(),
+            if config.endpoints.spare_connections {
+                ferrochat_providers::http_client()
+            } else {
+                ferrochat_providers::http_client_without_spares()
+            },
         )),
         sharing: SharePolicy {
             enabled: config.sharing.enabled,
