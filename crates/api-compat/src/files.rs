@@ -154,6 +154,42 @@ pub async fn upload(
     Ok(Json(body))
 }
 
+/// `POST /api/files/images/avatar`: a multipart form whose `file` becomes the user's picture
+/// (the client's `manual` field changes nothing); answers `{url}`, which `/api/user` then shows
+/// as `avatar`. The service stops reading at its size limit (413).
+pub async fn avatar(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    mut form: Multipart,
+) -> Result<Json<Value>, CompatError> {
+    loop {
+        match form.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let url = state
+                    .services
+                    .files
+                    .set_avatar(auth.user.id, field)
+                    .await
+                    .map_err(CompatError::from_service)?;
+                return Ok(Json(json!({ "url": url })));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(CompatError::new(
+                    http::StatusCode::BAD_REQUEST,
+                    "No file was sent (form field `file`)",
+                ));
+            }
+            Err(e) => {
+                return Err(CompatError::new(
+                    e.status(),
+                    format!("Unreadable form: {e}"),
+                ));
+            }
+        }
+    }
+}
+
 /// The client sends the name URI-encoded.
 fn decode_name(raw: &str) -> String {
     let bytes = raw.as_bytes();

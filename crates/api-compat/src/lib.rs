@@ -123,6 +123,10 @@ pub fn router() -> Router<AppState> {
             post(files::upload).layer(DefaultBodyLimit::disable()),
         )
         .route(
+            "/api/files/images/avatar",
+            post(files::avatar).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
             "/api/files/download/{user_id}/{file_id}",
             get(files::download),
         )

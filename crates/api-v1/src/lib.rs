@@ -46,6 +46,10 @@ pub fn router() -> Router<AppState> {
             "/api/v1/me/api-keys/{id}",
             axum::routing::delete(api_keys::revoke),
         )
+        .route(
+            "/api/v1/me/avatar",
+            put(me::set_avatar).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .route("/api/v1/me/sessions", get(me::sessions))
         .route("/api/v1/me/usage", get(usage::mine))
         .route("/api/v1/admin/usage", get(usage::everyone))

@@ -22,6 +22,34 @@ pub async fn get(auth: AuthUser) -> Json<UserDto> {
     Json(UserDto::from(&auth.user))
 }
 
+/// `PUT /api/v1/me/avatar`: the body, a PNG, JPEG, GIF or WebP image of at most 2 MB (its
+/// type is told by its first bytes), becomes the caller's picture; the account comes back with
+/// its new `avatar` link, which loads without credentials (an `<img>` sends none). The picture
+/// it replaces is deleted.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/avatar",
+    operation_id = "set_avatar",
+    tag = "me",
+    summary = "Set the caller's picture",
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The image's bytes (PNG, JPEG, GIF or WebP; at most 2 MB)"),
+    responses((status = 200, body = UserDto), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
+pub async fn set_avatar(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    body: axum::body::Body,
+) -> Result<Json<UserDto>, ApiError> {
+    let url = state
+        .services
+        .files
+        .set_avatar(auth.user.id, body.into_data_stream())
+        .await?;
+    let mut user = auth.user.clone();
+    user.avatar = Some(url);
+    Ok(Json(UserDto::from(&user)))
+}
+
 /// `GET /api/v1/me/sessions`: live sessions, newest first, the current one marked (one page).
 #[utoipa::path(
     get,

@@ -89,6 +89,8 @@ pub struct Appended {
 
 /// Image types a link may show inline (never SVG, which can carry script).
 pub const INLINE_IMAGES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+/// Largest avatar: LibreChat's default `avatarSizeLimit`, 2 MB.
+pub const AVATAR_MAX_BYTES: u64 = 2 * 1024 * 1024;
 
 /// Files and uploads.
 #[derive(Clone)]
@@ -305,6 +307,74 @@ impl FileService {
             .ok_or(ServiceError::NotFound("file"))?;
         self.forget_blob(&file.storage_key).await;
         Ok(file)
+    }
+
+    /// Makes an uploaded picture the user's avatar: a PNG, JPEG, GIF or WebP image (told by
+    /// its first bytes, whatever the upload declared) of at most [`AVATAR_MAX_BYTES`], kept as
+    /// one of the user's files (context `avatar`). Its signed link becomes the account's
+    /// `avatar`, because the client shows it with a plain `<img>`; the picture it replaces is
+    /// deleted. Returns the link.
+    pub async fn set_avatar<S, E>(&self, user_id: UserId, body: S) -> ServiceResult<String>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send,
+        E: std::fmt::Display,
+    {
+        use futures_util::StreamExt as _;
+        self.check_enabled()?;
+        let mut image = Vec::new();
+        let mut body = std::pin::pin!(body);
+        while let Some(chunk) = body.next().await {
+            let chunk =
+                chunk.map_err(|e| ServiceError::invalid("file", format!("unreadable: {e}")))?;
+            if (image.len() + chunk.len()) as u64 > AVATAR_MAX_BYTES {
+                return Err(ServiceError::TooLarge {
+                    what: "avatar",
+                    limit: AVATAR_MAX_BYTES,
+                });
+            }
+            image.extend_from_slice(&chunk);
+        }
+        let (content_type, extension) = image_kind(&image).ok_or_else(|| {
+            ServiceError::invalid("file", "must be a PNG, JPEG, GIF or WebP image")
+        })?;
+        let previous = self.store.user_by_id(user_id).await?.avatar;
+        let bytes = image.len() as u64;
+        let new = NewFile {
+            filename: format!("avatar.{extension}"),
+            content_type: Some(content_type.to_owned()),
+            context: Some("avatar".to_owned()),
+            ..NewFile::default()
+        };
+        let chunk: Result<Bytes, std::convert::Infallible> = Ok(Bytes::from(image));
+        let file = self
+            .upload(
+                user_id,
+                new,
+                Some(bytes),
+                futures_util::stream::iter([chunk]),
+            )
+            .await?;
+        let link = self.client_path(&file);
+        if let Err(e) = self
+            .store
+            .set_user_avatar(user_id, Some(&link), self.clock.now())
+            .await
+        {
+            let _ = self.delete(user_id, file.id).await;
+            return Err(e.into());
+        }
+        // The old picture, if it was one of ours: `/api/files/view/{user}/{file}/{token}`.
+        let replaced = previous.as_deref().and_then(|old| {
+            let rest = old.strip_prefix(&format!("/api/files/view/{user_id}/"))?;
+            rest.split('/').next()?.parse::<FileId>().ok()
+        });
+        if let Some(old) = replaced.filter(|old| *old != file.id) {
+            match self.delete(user_id, old).await {
+                Ok(_) | Err(ServiceError::NotFound(_)) => {}
+                Err(e) => tracing::warn!(error = %e, "could not delete a replaced avatar"),
+            }
+        }
+        Ok(link)
     }
 
     /// Removes every blob of a user (after the account's rows are gone).
@@ -570,6 +640,21 @@ impl FileService {
         if let Err(e) = self.blobs.delete(key).await {
             tracing::warn!(key, error = %e, "could not delete a blob");
         }
+    }
+}
+
+/// The image type and file extension `bytes` start like, for the types an avatar may be.
+fn image_kind(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(("image/png", "png"))
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some(("image/jpeg", "jpg"))
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(("image/gif", "gif"))
+    } else if bytes.len() >= 12 && bytes.starts_with(b"RIFF") && &bytes[8..12] == b"WEBP" {
+        Some(("image/webp", "webp"))
+    } else {
+        None
     }
 }
 

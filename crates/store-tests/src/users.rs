@@ -48,6 +48,28 @@ pub async fn create_and_read(store: &dyn Store) {
     assert_eq!(store.count_users().await.unwrap(), 1);
 }
 
+/// The avatar URL is set, replaced and cleared, with `updated_at`; a missing user is not found.
+pub async fn avatar(store: &dyn Store) {
+    let user = store
+        .create_user(new_user("ada@example.com", None), t0())
+        .await
+        .unwrap();
+    assert_eq!(user.avatar, None);
+    store
+        .set_user_avatar(user.id, Some("/api/files/view/a/b/c"), at(5))
+        .await
+        .unwrap();
+    let read = store.user_by_id(user.id).await.unwrap();
+    assert_eq!(read.avatar.as_deref(), Some("/api/files/view/a/b/c"));
+    assert_eq!(read.updated_at, at(5));
+    store.set_user_avatar(user.id, None, at(6)).await.unwrap();
+    assert_eq!(store.user_by_id(user.id).await.unwrap().avatar, None);
+    assert!(matches!(
+        store.set_user_avatar(UserId::new(), Some("x"), at(7)).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 /// Unique email and username are enforced and reported as conflicts on the right column.
 pub async fn uniqueness(store: &dyn Store) {
     store

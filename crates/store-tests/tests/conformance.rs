@@ -60,6 +60,7 @@ macro_rules! stories {
 
 stories!(
     users::create_and_read,
+    users::avatar,
     users::uniqueness,
     users::pagination,
     users::role_and_delete,

@@ -58,6 +58,14 @@ pub trait UserStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<()>;
 
+    /// Sets (or with `None` clears) the URL of the user's picture.
+    async fn set_user_avatar(
+        &self,
+        id: UserId,
+        avatar: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
     /// Records whether the user accepted the terms of service.
     async fn set_terms_accepted(
         &self,

@@ -391,6 +391,129 @@ async fn the_librechat_client_uploads_lists_downloads_and_deletes() {
     assert_eq!(list, serde_json::json!([]));
 }
 
+/// Posts `bytes` as the LibreChat client's avatar form (`file`, then `manual`).
+async fn post_avatar(app: &TestApp, token: &str, bytes: &[u8]) -> (u16, Value) {
+    let boundary = "avatarBoundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"blob\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(
+        format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"manual\"\r\n\r\ntrue\r\n--{boundary}--\r\n")
+            .as_bytes(),
+    );
+    let res = app
+        .client
+        .post(app.url("/api/files/images/avatar"))
+        .bearer_auth(token)
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_uploaded_avatar_becomes_the_users_picture_and_replaces_the_last() {
+    let app = TestApp::spawn().await;
+    app.user().email("ada@example.com").create().await;
+    let t = app.token_for("ada@example.com").await;
+
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&content(3000));
+    let (status, out) = post_avatar(&app, &t, &png).await;
+    assert_eq!(status, 200, "{out}");
+    let url = out["url"].as_str().unwrap().to_owned();
+    let (_, me) = app.call(&t, Method::GET, "/api/user", None).await;
+    assert_eq!(me["avatar"], url.as_str());
+    // The link loads without credentials, as an <img> does, as the image it is.
+    let res = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.bytes().await.unwrap(), png);
+
+    // A new picture (a JPEG, whatever the form declares) replaces the old, which is deleted.
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend_from_slice(&content(2000));
+    let (status, out) = post_avatar(&app, &t, &jpeg).await;
+    assert_eq!(status, 200, "{out}");
+    let second = out["url"].as_str().unwrap().to_owned();
+    assert_ne!(second, url);
+    let res = app.client.get(app.url(&second)).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/jpeg");
+    let res = app.client.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(res.status(), 404, "the replaced picture is gone");
+    let (_, files) = app.call(&t, Method::GET, "/api/files", None).await;
+    let files = files.as_array().unwrap();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert_eq!(files[0]["filename"], "avatar.jpg");
+
+    // Not an image, too large, or no file: refused, and the picture stays.
+    let (status, out) = post_avatar(&app, &t, b"<svg onload=alert(1)>").await;
+    assert_eq!(status, 400, "{out}");
+    let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
+    huge.resize(2 * 1024 * 1024 + 1, 0);
+    let (status, _) = post_avatar(&app, &t, &huge).await;
+    assert_eq!(status, 413);
+    let res = app
+        .client
+        .post(app.url("/api/files/images/avatar"))
+        .bearer_auth(&t)
+        .header("content-type", "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"manual\"\r\n\r\ntrue\r\n--x--\r\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let (_, me) = app.call(&t, Method::GET, "/api/user", None).await;
+    assert_eq!(me["avatar"], second.as_str());
+    let (_, files) = app.call(&t, Method::GET, "/api/files", None).await;
+    assert_eq!(files.as_array().unwrap().len(), 1);
+    // Without credentials, no upload.
+    let (status, _) = post_avatar(&app, "not-a-token", &png).await;
+    assert_eq!(status, 401);
+
+    // The native door: the body is the image; the account comes back with the new link.
+    let mut gif = b"GIF89a".to_vec();
+    gif.extend_from_slice(&content(100));
+    let res = app
+        .client
+        .put(app.url("/api/v1/me/avatar"))
+        .bearer_auth(&t)
+        .body(gif.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.unwrap();
+    let third = me["avatar"].as_str().unwrap().to_owned();
+    let res = app.client.get(app.url(&third)).send().await.unwrap();
+    assert_eq!(res.headers()["content-type"], "image/gif");
+    assert_eq!(res.bytes().await.unwrap(), gif);
+    let res = app.client.get(app.url(&second)).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app
+        .client
+        .put(app.url("/api/v1/me/avatar"))
+        .bearer_auth(&t)
+        .body("plain text")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        422,
+        "a validation problem, as everywhere in /api/v1"
+    );
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
 /// Uploads `path` with tuspy in chunks; with `stop_after`, stops after that many chunks and
 /// prints the upload URL, otherwise resumes `resume` (a URL) or starts fresh, to the end.
 /// (Run off the test's runtime, which also serves the app: a blocking wait there would

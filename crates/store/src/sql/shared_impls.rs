@@ -624,6 +624,25 @@ macro_rules! impl_sql_stores {
                         .await
                 }
 
+                async fn set_user_avatar(
+                    &self,
+                    id: UserId,
+                    avatar: Option<&str>,
+                    now: DateTime<Utc>,
+                ) -> StoreResult<()> {
+                    self.profiler
+                        .run("users.set_avatar", async {
+                            let done = sqlx::query(q::SET_AVATAR)
+                                .bind(id.to_string())
+                                .bind(avatar)
+                                .bind(to_millis(now))
+                                .execute(&self.pool)
+                                .await?;
+                            ferrochat_store::sql::expect_one(done.rows_affected())
+                        })
+                        .await
+                }
+
                 async fn set_terms_accepted(
                     &self,
                     id: UserId,

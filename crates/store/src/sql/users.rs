@@ -74,6 +74,9 @@ pub struct SessionUserRow {
     pub session_revoked_at: Option<i64>,
 }
 
+/// Sets avatar ($2, a URL or NULL) and updated_at ($3) of user $1.
+pub const SET_AVATAR: &str = "UPDATE users SET avatar = $2, updated_at = $3 WHERE id = $1";
+
 /// Sets terms_accepted ($2) and updated_at ($3) of user $1.
 pub const SET_TERMS_ACCEPTED: &str =
     "UPDATE users SET terms_accepted = $2, updated_at = $3 WHERE id = $1";
