@@ -1224,6 +1224,87 @@ fn sent_with(fake: &FakeLlm, needle: &str) -> Value {
 }
 
 /// Uploads a file through the native API; returns its ID.
+/// Whether poppler's `pdftotext` runs here (checked off the test's runtime threads).
+async fn pdftotext_installed() -> bool {
+    tokio::task::spawn_blocking(|| {
+        std::process::Command::new("pdftotext")
+            .arg("-v")
+            .output()
+            .is_ok()
+    })
+    .await
+    .unwrap()
+}
+
+/// A one-page PDF saying `text` (Helvetica, no compression), with a correct cross-reference
+/// table.
+fn tiny_pdf(text: &str) -> Vec<u8> {
+    let stream = format!("BT /F1 18 Tf 20 100 Td ({text}) Tj ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 144] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{stream}\nendstream", stream.len()),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_owned(),
+    ];
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+#[tokio::test]
+async fn an_attached_pdf_reaches_the_model_as_its_text() {
+    let (app, token, fakes) = setup().await;
+    let pdf = upload_file(
+        &app,
+        &token,
+        "memo.pdf",
+        "application/pdf",
+        &tiny_pdf("Quarterly numbers are up"),
+    )
+    .await;
+    let mut body = payload("openAI", "gpt-4o-mini", "Summarize");
+    body["files"] = json!([{"file_id": pdf, "type": "application/pdf"}]);
+    let reply = app.chat(&token, "openAI", &body).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.events);
+    // The answer's request, not the title's (which quotes the exchange).
+    let up = sent_with(&fakes.openai, "\"content\":\"Summarize");
+    let text = up["messages"][0]["content"].as_str().unwrap().to_owned();
+    if pdftotext_installed().await {
+        assert_eq!(
+            text,
+            "Summarize\n\n--- Attached file: memo.pdf (the text of a PDF) ---\n\
+             Quarterly numbers are up\n--- End of memo.pdf ---"
+        );
+    } else {
+        eprintln!(
+            "*** SKIPPED: a PDF's text is not checked: pdftotext unavailable; install poppler-utils"
+        );
+        assert!(
+            text.contains("PDF text extraction is not installed"),
+            "{text}"
+        );
+    }
+}
+
 async fn upload_file(app: &TestApp, token: &str, name: &str, kind: &str, body: &[u8]) -> String {
     let res = app
         .client
@@ -1261,8 +1342,15 @@ async fn attached_files_reach_every_provider_and_stay_with_the_message() {
     )
     .await;
     let png64 = "iVBORw0KGgotbm90LXJlYWxseS1waXhlbHM=";
-    let said = "Describe\n\n--- Attached file: notes.md ---\n# Plan\nship it\n--- End of notes.md ---\
-        \n\n[Attached file report.pdf (application/pdf, 12 bytes): its contents are not available to you]";
+    let why = if pdftotext_installed().await {
+        "it could not be read as a PDF"
+    } else {
+        "PDF text extraction is not installed on the server"
+    };
+    let said = format!(
+        "Describe\n\n--- Attached file: notes.md ---\n# Plan\nship it\n--- End of notes.md ---\
+        \n\n[Attached file report.pdf (application/pdf, 12 bytes): its text is not available to you: {why}]"
+    );
     let files = json!([
         {"file_id": image, "filepath": "/x", "type": "image/png"},
         {"file_id": notes, "type": "text/markdown"},

@@ -1,6 +1,6 @@
 //! Files attached to a user's message, as the model receives them: images inline for vision
-//! models, text files (code, Markdown, CSV, JSON, …) appended to the message's text, and a
-//! note for any other file, so the model knows something was attached that it cannot read.
+//! models, text files (code, Markdown, CSV, JSON, …) and the text of PDFs appended to the
+//! message's text, and a note for any other file, so the model knows something was attached that it cannot read.
 //! The message itself keeps the references (`files`, the LibreChat client's shape), which is
 //! how a regenerated or later turn sends them again.
 
@@ -12,6 +12,7 @@ use ferrochat_providers::Image;
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::pdf::PdfTexts;
 use crate::files::FileService;
 use crate::{ServiceError, ServiceResult};
 
@@ -21,6 +22,8 @@ pub const MAX_FILES: usize = 10;
 const MAX_IMAGE: u64 = 5 * 1024 * 1024;
 /// Largest text file put in the prompt.
 const MAX_TEXT: u64 = 256 * 1024;
+/// Largest PDF read for its text.
+const MAX_PDF: u64 = 32 * 1024 * 1024;
 /// Image types every provider takes.
 const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
 
@@ -92,6 +95,7 @@ fn ids(m: &Message) -> Vec<FileId> {
 /// a storage failure fails the turn (answering without the file would mislead).
 pub async fn load(
     files: &FileService,
+    pdfs: &PdfTexts,
     user: UserId,
     chain: &[&Message],
 ) -> ServiceResult<HashMap<MessageId, Attached>> {
@@ -114,14 +118,19 @@ pub async fn load(
                 }
                 Err(e) => return Err(e),
             };
-            add(files, &file, &mut attached).await?;
+            add(files, pdfs, &file, &mut attached).await?;
         }
         out.insert(m.id, attached);
     }
     Ok(out)
 }
 
-async fn add(files: &FileService, file: &UserFile, to: &mut Attached) -> ServiceResult<()> {
+async fn add(
+    files: &FileService,
+    pdfs: &PdfTexts,
+    file: &UserFile,
+    to: &mut Attached,
+) -> ServiceResult<()> {
     let kind = file.content_type.as_str();
     if IMAGE_TYPES.contains(&kind) && file.bytes <= MAX_IMAGE {
         let bytes = read(files, file).await?;
@@ -141,6 +150,24 @@ async fn add(files: &FileService, file: &UserFile, to: &mut Attached) -> Service
                 file.filename
             ),
         );
+    } else if is_pdf(kind, &file.filename) && file.bytes <= MAX_PDF {
+        let bytes = read(files, file).await?;
+        match pdfs.text(file.id, &file.sha256, bytes).await {
+            Ok(text) => note(
+                to,
+                &format!(
+                    "--- Attached file: {} (the text of a PDF) ---\n{}\n--- End of {} ---",
+                    file.filename, text, file.filename
+                ),
+            ),
+            Err(why) => note(
+                to,
+                &format!(
+                    "[Attached file {} ({}, {} bytes): its text is not available to you: {why}]",
+                    file.filename, file.content_type, file.bytes
+                ),
+            ),
+        }
     } else {
         note(
             to,
@@ -151,6 +178,12 @@ async fn add(files: &FileService, file: &UserFile, to: &mut Attached) -> Service
         );
     }
     Ok(())
+}
+
+/// Whether a file is a PDF, by type or, for the generic type, by extension.
+fn is_pdf(kind: &str, name: &str) -> bool {
+    kind == "application/pdf"
+        || kind == "application/octet-stream" && name.to_ascii_lowercase().ends_with(".pdf")
 }
 
 fn note(to: &mut Attached, text: &str) {

@@ -14,6 +14,7 @@ pub mod balance;
 mod context;
 mod edit;
 pub mod endpoints;
+mod pdf;
 mod run;
 mod title;
 
@@ -150,6 +151,8 @@ pub struct ChatService {
     events: crate::events::EventBus,
     /// Reads attached files; without it, messages cannot carry files.
     files: Option<crate::FileService>,
+    /// The text of attached PDFs, the last few kept.
+    pdfs: Arc<pdf::PdfTexts>,
 }
 
 /// Counts a generation while its task runs.
@@ -225,6 +228,7 @@ impl ChatService {
             temporary_retention,
             events,
             files: None,
+            pdfs: Arc::default(),
         }
     }
 
@@ -418,7 +422,7 @@ impl ChatService {
         }
         chain.push(&user_message);
         let attached = match &self.files {
-            Some(service) => attach::load(service, user, &chain).await?,
+            Some(service) => attach::load(service, &self.pdfs, user, &chain).await?,
             None => Default::default(),
         };
         let mut turns = context::turns(&chain, attached);
