@@ -58,13 +58,16 @@ pub async fn list(
     )))
 }
 
-/// `GET /api/files/config`: the limits, in MB as the client reads them; with uploads off the
-/// attach button is hidden.
+/// `GET /api/files/config`: the limits, in MB as the client reads them, and the operator's
+/// `fileConfig` (per-endpoint rules, `clientImageResize`, …) over them, so the client checks
+/// what the server will; with uploads off every attach button is hidden.
 pub async fn config(State(state): State<AppState>, _auth: AuthUser) -> Json<Value> {
-    let policy = state.services.files.policy();
+    let files = &state.services.files;
+    let policy = files.policy();
     let mb = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-    Json(json!({
+    let mut out = json!({
         "serverFileSizeLimit": mb(policy.max_file_size),
+        "avatarSizeLimit": mb(files.avatar_limit()),
         "endpoints": {
             "default": {
                 "disabled": !policy.enabled,
@@ -73,7 +76,36 @@ pub async fn config(State(state): State<AppState>, _auth: AuthUser) -> Json<Valu
                 "totalSizeLimit": mb(policy.user_quota.unwrap_or(policy.max_file_size * 10)),
             }
         }
-    }))
+    });
+    if let Some(Value::Object(configured)) = policy.rules.raw.as_ref() {
+        for (key, value) in configured {
+            match (key.as_str(), value) {
+                ("endpoints", Value::Object(endpoints)) => {
+                    for (name, rules) in endpoints {
+                        out["endpoints"][name] = rules.clone();
+                    }
+                }
+                // The limit in force, as written when it is the configured one (a figure
+                // turned into bytes and back would come out slightly off).
+                ("serverFileSizeLimit", _)
+                    if policy.rules.server_file_size_limit != Some(policy.max_file_size) => {}
+                _ => out[key] = value.clone(),
+            }
+        }
+    }
+    if !policy.enabled
+        && let Some(endpoints) = out["endpoints"].as_object_mut()
+    {
+        for rules in endpoints.values_mut() {
+            match rules.as_object_mut() {
+                Some(rules) => {
+                    rules.insert("disabled".into(), Value::Bool(true));
+                }
+                None => *rules = json!({ "disabled": true }),
+            }
+        }
+    }
+    Json(out)
 }
 
 /// `POST /api/files` and `/api/files/images`: a multipart form with the `file` and the
@@ -132,6 +164,8 @@ pub async fn upload(
             "width" => new.width = text.trim().parse().ok(),
             "height" => new.height = text.trim().parse().ok(),
             "tool_resource" if !text.is_empty() => new.context = Some(text),
+            "endpoint" if !text.is_empty() => new.endpoint = Some(text),
+            "endpointType" => new.custom_endpoint = text == "custom",
             _ => {}
         }
     }

@@ -119,6 +119,8 @@ pub struct EndpointsConfig {
     /// (`UPSTREAM_SPARE_CONNECTIONS`, on unless `false`); off for an upstream that serves one
     /// connection at a time, which an idle spare would hold up.
     pub spare_connections: bool,
+    /// LibreChat's `fileConfig`: upload rules per endpoint.
+    pub file_config: crate::FileConfig,
 }
 
 /// LibreChat's default retention of temporary chats: 30 days.
@@ -135,6 +137,7 @@ impl Default for EndpointsConfig {
             balance: BalanceConfig::default(),
             temporary_retention: Duration::from_secs(TEMPORARY_RETENTION_HOURS * 3600),
             spare_connections: true,
+            file_config: crate::FileConfig::default(),
         }
     }
 }
@@ -546,6 +549,7 @@ pub(crate) fn load(
     }
     let balance = balance(&docs, vars, problems);
     let temporary_retention = temporary_retention(&docs, problems);
+    let file_config = crate::file_config::load(&docs, problems);
     let mut seen = std::collections::HashSet::new();
     for e in &all {
         if !seen.insert(e.name.clone()) {
@@ -592,6 +596,7 @@ pub(crate) fn load(
         temporary_retention,
         spare_connections: env(vars, "UPSTREAM_SPARE_CONNECTIONS")
             .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
+        file_config,
     }
 }
 

@@ -9,6 +9,7 @@
 
 pub mod endpoints;
 mod error;
+pub mod file_config;
 mod model;
 pub mod parse;
 pub mod render;
@@ -19,6 +20,7 @@ pub mod spec;
 
 pub use endpoints::{BalanceConfig, Credential, EndpointConfig, EndpointKind, EndpointsConfig};
 pub use error::{ConfigError, Problem};
+pub use file_config::{FileConfig, FileRules};
 pub use model::{
     AuthConfig, BackupConfig, Config, DatabaseConfig, EmailConfig, FileStorage, FilesConfig, Limit,
     LimitsConfig, LogConfig, LogFormat, OAuth2Config, OidcConfig, S3Config, ServerConfig,

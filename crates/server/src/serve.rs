@@ -173,9 +173,17 @@ fn file_link_key(secrets: &Secrets) -> Vec<u8> {
 pub fn file_policy(config: &Config) -> FilePolicy {
     FilePolicy {
         enabled: config.files.enabled,
-        max_file_size: config.files.max_file_size,
+        // LibreChat's `fileConfig.serverFileSizeLimit` can only lower the limit.
+        max_file_size: config
+            .endpoints
+            .file_config
+            .server_file_size_limit
+            .map_or(config.files.max_file_size, |l| {
+                l.min(config.files.max_file_size)
+            }),
         user_quota: config.files.user_quota,
         upload_expiry: config.files.upload_expiry,
+        rules: Arc::new(config.endpoints.file_config.clone()),
     }
 }
 

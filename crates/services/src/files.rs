@@ -13,6 +13,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use ferrochat_blobs::{BlobError, BlobRead, Blobs};
+use ferrochat_config::FileConfig;
+use ferrochat_config::file_config::mime_allowed;
 use ferrochat_core::{FileId, Upload, UploadId, UserFile, UserId};
 use ferrochat_store::DynStore;
 use futures_util::Stream;
@@ -40,6 +42,9 @@ pub struct FilePolicy {
     pub user_quota: Option<u64>,
     /// How long an unfinished upload lives after its last write.
     pub upload_expiry: Duration,
+    /// LibreChat's `fileConfig`: per-endpoint rules (types, sizes, files per message) and the
+    /// avatar limit.
+    pub rules: Arc<FileConfig>,
 }
 
 /// A new file's description (its bytes come separately).
@@ -57,6 +62,10 @@ pub struct NewFile {
     pub context: Option<String>,
     /// The client's temporary ID.
     pub temp_file_id: Option<String>,
+    /// The endpoint the file is for, whose `fileConfig` rules apply (`default`'s without one).
+    pub endpoint: Option<String>,
+    /// That endpoint is a custom one (the `custom` rules apply when it has none of its own).
+    pub custom_endpoint: bool,
 }
 
 /// Contents stored for a file not yet recorded.
@@ -165,6 +174,14 @@ impl FileService {
         Some(hex::encode(&mac.finalize().into_bytes()[..16]))
     }
 
+    /// Largest avatar: `fileConfig.avatarSizeLimit`, else [`AVATAR_MAX_BYTES`].
+    pub fn avatar_limit(&self) -> u64 {
+        self.policy
+            .rules
+            .avatar_size_limit
+            .unwrap_or(AVATAR_MAX_BYTES)
+    }
+
     /// The rules in force (the doors show the limits).
     pub fn policy(&self) -> &FilePolicy {
         &self.policy
@@ -189,8 +206,66 @@ impl FileService {
         E: std::fmt::Display,
     {
         let new = checked(new)?;
+        if let Some(declared) = declared {
+            self.check_rules(&new, declared)?;
+        }
         let staged = self.stage(user_id, declared, body).await?;
+        if let Err(e) = self.check_rules(&new, staged.bytes) {
+            self.discard(staged).await;
+            return Err(e);
+        }
         self.insert(staged, new).await
+    }
+
+    /// The endpoint's `fileConfig` rules for a file of `bytes` (its type as declared).
+    fn check_rules(&self, new: &NewFile, bytes: u64) -> ServiceResult<()> {
+        let Some(rules) = self
+            .policy
+            .rules
+            .rules(new.endpoint.as_deref(), new.custom_endpoint)
+        else {
+            return Ok(());
+        };
+        if rules.disabled == Some(true) {
+            return Err(ServiceError::invalid(
+                "endpoint",
+                "takes no files (fileConfig)",
+            ));
+        }
+        let kind = new
+            .content_type
+            .as_deref()
+            .unwrap_or("application/octet-stream");
+        if let Some(patterns) = &rules.supported_mime_types
+            && !mime_allowed(patterns, kind)
+        {
+            return Err(ServiceError::invalid(
+                "file",
+                format!("files of type {kind} are not accepted here (fileConfig)"),
+            ));
+        }
+        if let Some(limit) = rules.file_size_limit
+            && bytes > limit
+        {
+            return Err(ServiceError::TooLarge {
+                what: "file",
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    /// Files one message to `endpoint` may carry, when `fileConfig` limits it; an error when
+    /// the endpoint takes no files.
+    pub fn message_file_limit(&self, endpoint: &str, custom: bool) -> ServiceResult<Option<u32>> {
+        match self.policy.rules.rules(Some(endpoint), custom) {
+            Some(r) if r.disabled == Some(true) => Err(ServiceError::invalid(
+                "files",
+                "this endpoint takes no files (fileConfig)",
+            )),
+            Some(r) => Ok(r.file_limit),
+            None => Ok(None),
+        }
     }
 
     /// Stores the contents of a file whose description comes later (a multipart form may send
@@ -225,7 +300,11 @@ impl FileService {
 
     /// Records a staged file under its description; an invalid description drops the contents.
     pub async fn record(&self, staged: Staged, new: NewFile) -> ServiceResult<UserFile> {
-        match checked(new) {
+        let new = checked(new).and_then(|new| {
+            self.check_rules(&new, staged.bytes)?;
+            Ok(new)
+        });
+        match new {
             Ok(new) => self.insert(staged, new).await,
             Err(e) => {
                 self.discard(staged).await;
@@ -310,7 +389,7 @@ impl FileService {
     }
 
     /// Makes an uploaded picture the user's avatar: a PNG, JPEG, GIF or WebP image (told by
-    /// its first bytes, whatever the upload declared) of at most [`AVATAR_MAX_BYTES`], kept as
+    /// its first bytes, whatever the upload declared) of at most [`Self::avatar_limit`], kept as
     /// one of the user's files (context `avatar`). Its signed link becomes the account's
     /// `avatar`, because the client shows it with a plain `<img>`; the picture it replaces is
     /// deleted. Returns the link.
@@ -321,15 +400,16 @@ impl FileService {
     {
         use futures_util::StreamExt as _;
         self.check_enabled()?;
+        let limit = self.avatar_limit();
         let mut image = Vec::new();
         let mut body = std::pin::pin!(body);
         while let Some(chunk) = body.next().await {
             let chunk =
                 chunk.map_err(|e| ServiceError::invalid("file", format!("unreadable: {e}")))?;
-            if (image.len() + chunk.len()) as u64 > AVATAR_MAX_BYTES {
+            if (image.len() + chunk.len()) as u64 > limit {
                 return Err(ServiceError::TooLarge {
                     what: "avatar",
-                    limit: AVATAR_MAX_BYTES,
+                    limit,
                 });
             }
             image.extend_from_slice(&chunk);
@@ -346,14 +426,12 @@ impl FileService {
             ..NewFile::default()
         };
         let chunk: Result<Bytes, std::convert::Infallible> = Ok(Bytes::from(image));
-        let file = self
-            .upload(
-                user_id,
-                new,
-                Some(bytes),
-                futures_util::stream::iter([chunk]),
-            )
+        // Not through `upload`: endpoints' file rules are for attachments, not pictures.
+        let new = checked(new)?;
+        let staged = self
+            .stage(user_id, Some(bytes), futures_util::stream::iter([chunk]))
             .await?;
+        let file = self.insert(staged, new).await?;
         let link = self.client_path(&file);
         if let Err(e) = self
             .store
@@ -405,6 +483,7 @@ impl FileService {
         if length == 0 {
             return Err(ServiceError::invalid("Upload-Length", "must be at least 1"));
         }
+        self.check_rules(&new, length)?;
         self.room(user_id, length).await?;
         let now = self.clock.now();
         let upload = Upload {

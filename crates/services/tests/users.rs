@@ -67,6 +67,7 @@ async fn services() -> (Services, tempfile::TempDir) {
                 max_file_size: 1 << 20,
                 user_quota: None,
                 upload_expiry: std::time::Duration::from_secs(60),
+                rules: Default::default(),
             },
             file_link_key: vec![7; 32],
         }),

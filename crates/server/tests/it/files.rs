@@ -514,6 +514,121 @@ async fn an_uploaded_avatar_becomes_the_users_picture_and_replaces_the_last() {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
 
+#[tokio::test]
+async fn librechat_file_config_rules_are_shown_and_held_to() {
+    let fake = ferrochat_test_support::fake_llm::FakeLlm::start(
+        ferrochat_test_support::fake_llm::Format::OpenAi,
+    )
+    .await;
+    let yaml = format!(
+        r#"
+endpoints:
+  custom:
+    - name: "Local"
+      apiKey: "k"
+      baseURL: "{}"
+      models: {{ default: ["m"] }}
+      titleConvo: false
+fileConfig:
+  endpoints:
+    default:
+      fileLimit: 2
+      fileSizeLimit: 0.01
+      supportedMimeTypes: ["image/.*", "text/plain"]
+    Local:
+      fileLimit: 1
+    openAI:
+      disabled: true
+  serverFileSizeLimit: 1
+  avatarSizeLimit: 0.005
+  clientImageResize: {{ enabled: true, maxWidth: 1024, maxHeight: 1024, quality: 0.8 }}
+"#,
+        fake.base_url()
+    );
+    let app = TestApp::builder().config_yaml(&yaml).spawn().await;
+    app.user().email("ada@example.com").create().await;
+    let t = app.token_for("ada@example.com").await;
+
+    // The client reads the rules back, in its own shape.
+    let (_, config) = app.call(&t, Method::GET, "/api/files/config", None).await;
+    assert_eq!(config["serverFileSizeLimit"], 1.0);
+    assert_eq!(config["avatarSizeLimit"], 0.005);
+    assert_eq!(config["endpoints"]["default"]["fileLimit"], 2);
+    assert_eq!(
+        config["endpoints"]["default"]["supportedMimeTypes"],
+        serde_json::json!(["image/.*", "text/plain"])
+    );
+    assert_eq!(config["endpoints"]["openAI"]["disabled"], true);
+    assert_eq!(config["clientImageResize"]["maxWidth"], 1024);
+
+    // Types and sizes by the default rules (10 KB here), for both doors.
+    let (status, _) = upload(&app, &t, "a.txt", "text/plain", content(100)).await;
+    assert_eq!(status, 201);
+    let (status, body) = upload(&app, &t, "a.html", "text/html", content(100)).await;
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = upload(&app, &t, "b.txt", "text/plain", content(20_000)).await;
+    assert_eq!(status, 413);
+    let (kind, form) = librechat_form("x.html", "text/html", &content(100), "t1");
+    let res = app
+        .client
+        .post(app.url("/api/files"))
+        .bearer_auth(&t)
+        .header("content-type", kind)
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    // The form names openAI, which takes no files.
+    let (kind, form) = librechat_form("ok.png", "image/png", &content(100), "t2");
+    let res = app
+        .client
+        .post(app.url("/api/files/images"))
+        .bearer_auth(&t)
+        .header("content-type", kind)
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let (_, list) = app.call(&t, Method::GET, "/api/files", None).await;
+    assert_eq!(
+        list.as_array().unwrap().len(),
+        1,
+        "refused files are not kept"
+    );
+
+    // Files per message: Local's own limit (1) beats the default's (2).
+    let (_, second) = upload(&app, &t, "b.txt", "text/plain", content(50)).await;
+    let ids = [
+        list[0]["file_id"].as_str().unwrap().to_owned(),
+        second["id"].as_str().unwrap().to_owned(),
+    ];
+    let chat = |files: Value| {
+        let app = &app;
+        let t = t.clone();
+        async move {
+            let res = app
+                .client
+                .post(app.url("/api/v1/chat"))
+                .bearer_auth(&t)
+                .json(&serde_json::json!({"endpoint": "Local", "text": "hi", "files": files, "stream": false}))
+                .send()
+                .await
+                .unwrap();
+            res.status().as_u16()
+        }
+    };
+    assert_eq!(chat(serde_json::json!(ids)).await, 422);
+    assert_eq!(chat(serde_json::json!([ids[0]])).await, 201);
+
+    // The avatar limit (about 5 KB here).
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend_from_slice(&content(6000));
+    let (status, _) = post_avatar(&app, &t, &png).await;
+    assert_eq!(status, 413);
+}
+
 /// Uploads `path` with tuspy in chunks; with `stop_after`, stops after that many chunks and
 /// prints the upload URL, otherwise resumes `resume` (a URL) or starts fresh, to the end.
 /// (Run off the test's runtime, which also serves the app: a blocking wait there would

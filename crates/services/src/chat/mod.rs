@@ -372,7 +372,18 @@ impl ChatService {
                 let tokens = i64::from(tokens::estimate(&text));
                 let files = match (&self.files, input.files.is_empty()) {
                     (_, true) => None,
-                    (Some(service), false) => attach::describe(service, user, &input.files).await?,
+                    (Some(service), false) => {
+                        let custom = endpoint.kind == ferrochat_config::EndpointKind::Custom;
+                        if let Some(limit) = service.message_file_limit(&endpoint.name, custom)?
+                            && input.files.len() > limit as usize
+                        {
+                            return Err(ServiceError::invalid(
+                                "files",
+                                format!("at most {limit} files per message here (fileConfig)"),
+                            ));
+                        }
+                        attach::describe(service, user, &input.files).await?
+                    }
                     (None, false) => {
                         return Err(ServiceError::invalid("files", "files are not available"));
                     }
