@@ -48,7 +48,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/api/v1/me/avatar",
-            put(me::set_avatar).layer(axum::extract::DefaultBodyLimit::disable()),
+            put(me::set_avatar)
+                .delete(me::clear_avatar)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/api/v1/me/sessions", get(me::sessions))
         .route("/api/v1/me/usage", get(usage::mine))

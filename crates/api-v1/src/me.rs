@@ -50,6 +50,23 @@ pub async fn set_avatar(
     Ok(Json(UserDto::from(&user)))
 }
 
+/// `DELETE /api/v1/me/avatar`: the account shows no picture (204); an uploaded one is deleted.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/me/avatar",
+    operation_id = "clear_avatar",
+    tag = "me",
+    summary = "Remove the caller's picture",
+    responses((status = 204, description = "Removed"), (status = "4XX", description = "A problem (RFC 9457): `code` says which; see docs/errors.md", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
+pub async fn clear_avatar(
+    State(state): State<AppState>,
+    auth: AuthUser,
+) -> Result<StatusCode, ApiError> {
+    state.services.files.clear_avatar(auth.user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// `GET /api/v1/me/sessions`: live sessions, newest first, the current one marked (one page).
 #[utoipa::path(
     get,

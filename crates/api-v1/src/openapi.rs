@@ -105,7 +105,7 @@ impl Modify for Security {
     security(("bearer" = [])),
     modifiers(&Security),
     paths(
-        crate::me::get, crate::me::set_avatar, crate::me::sessions, crate::me::revoke_session,
+        crate::me::get, crate::me::set_avatar, crate::me::clear_avatar, crate::me::sessions, crate::me::revoke_session,
         crate::api_keys::list, crate::api_keys::create, crate::api_keys::revoke,
         crate::conversations::list, crate::conversations::get, crate::conversations::patch,
         crate::conversations::delete, crate::conversations::restore, crate::conversations::messages,

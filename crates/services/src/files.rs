@@ -385,7 +385,36 @@ impl FileService {
             .await?
             .ok_or(ServiceError::NotFound("file"))?;
         self.forget_blob(&file.storage_key).await;
+        // The account's picture, deleted as a file: the account shows none rather than a
+        // link that no longer loads.
+        if file.context == "avatar" {
+            let user = self.store.user_by_id(user_id).await?;
+            if avatar_file(user_id, user.avatar.as_deref()) == Some(id) {
+                self.store
+                    .set_user_avatar(user_id, None, self.clock.now())
+                    .await?;
+            }
+        }
         Ok(file)
+    }
+
+    /// Removes the user's avatar: the account shows none, and the picture, if it was an
+    /// upload, is deleted.
+    pub async fn clear_avatar(&self, user_id: UserId) -> ServiceResult<()> {
+        let user = self.store.user_by_id(user_id).await?;
+        if user.avatar.is_none() {
+            return Ok(());
+        }
+        self.store
+            .set_user_avatar(user_id, None, self.clock.now())
+            .await?;
+        if let Some(old) = avatar_file(user_id, user.avatar.as_deref()) {
+            match self.delete(user_id, old).await {
+                Ok(_) | Err(ServiceError::NotFound(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// Makes an uploaded picture the user's avatar: a PNG, JPEG, GIF or WebP image (told by
@@ -441,12 +470,7 @@ impl FileService {
             let _ = self.delete(user_id, file.id).await;
             return Err(e.into());
         }
-        // The old picture, if it was one of ours: `/api/files/view/{user}/{file}/{token}`.
-        let replaced = previous.as_deref().and_then(|old| {
-            let rest = old.strip_prefix(&format!("/api/files/view/{user_id}/"))?;
-            rest.split('/').next()?.parse::<FileId>().ok()
-        });
-        if let Some(old) = replaced.filter(|old| *old != file.id) {
+        if let Some(old) = avatar_file(user_id, previous.as_deref()).filter(|old| *old != file.id) {
             match self.delete(user_id, old).await {
                 Ok(_) | Err(ServiceError::NotFound(_)) => {}
                 Err(e) => tracing::warn!(error = %e, "could not delete a replaced avatar"),
@@ -720,6 +744,13 @@ impl FileService {
             tracing::warn!(key, error = %e, "could not delete a blob");
         }
     }
+}
+
+/// The file an avatar link names, if it is one of the user's uploads
+/// (`/api/files/view/{user}/{file}/{token}`), not a picture from a sign-in provider.
+fn avatar_file(user_id: UserId, avatar: Option<&str>) -> Option<FileId> {
+    let rest = avatar?.strip_prefix(&format!("/api/files/view/{user_id}/"))?;
+    rest.split('/').next()?.parse().ok()
 }
 
 /// The image type and file extension `bytes` start like, for the types an avatar may be.

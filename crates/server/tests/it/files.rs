@@ -512,6 +512,32 @@ async fn an_uploaded_avatar_becomes_the_users_picture_and_replaces_the_last() {
         "a validation problem, as everywhere in /api/v1"
     );
     assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    // Deleting the picture's file leaves the account without a picture, not with a dead link.
+    let (_, files) = app.call(&t, Method::GET, "/api/v1/files", None).await;
+    let id = files["data"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = app
+        .call(&t, Method::DELETE, &format!("/api/v1/files/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (_, me) = app.call(&t, Method::GET, "/api/v1/me", None).await;
+    assert!(me["avatar"].is_null(), "{me}");
+
+    // And DELETE /api/v1/me/avatar removes a picture and its file.
+    let (status, _) = post_avatar(&app, &t, &png).await;
+    assert_eq!(status, 200);
+    let res = app
+        .client
+        .delete(app.url("/api/v1/me/avatar"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 204);
+    let (_, me) = app.call(&t, Method::GET, "/api/user", None).await;
+    assert!(me["avatar"].is_null() || me["avatar"] == "", "{me}");
+    let (_, files) = app.call(&t, Method::GET, "/api/files", None).await;
+    assert_eq!(files, serde_json::json!([]));
 }
 
 #[tokio::test]
