@@ -1271,7 +1271,7 @@ fn tiny_pdf(text: &str) -> Vec<u8> {
 }
 
 #[tokio::test]
-async fn an_attached_pdf_reaches_the_model_as_its_text() {
+async fn attached_pdf_and_word_documents_reach_the_model_as_their_text() {
     let (app, token, fakes) = setup().await;
     let pdf = upload_file(
         &app,
@@ -1303,6 +1303,37 @@ async fn an_attached_pdf_reaches_the_model_as_its_text() {
             "{text}"
         );
     }
+
+    // A Word document: its paragraphs, read in process.
+    let docx = {
+        use std::io::Write;
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        zip.start_file(
+            "word/document.xml",
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        zip.write_all(br#"<w:document xmlns:w="w"><w:body><w:p><w:r><w:t>Plan &amp; budget</w:t></w:r></w:p><w:p><w:r><w:t>Ship in May</w:t></w:r></w:p></w:body></w:document>"#)
+            .unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    let word = upload_file(
+        &app,
+        &token,
+        "plan.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &docx,
+    )
+    .await;
+    let mut body = payload("openAI", "gpt-4o-mini", "Review");
+    body["files"] = json!([{"file_id": word}]);
+    let reply = app.chat(&token, "openAI", &body).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.events);
+    let up = sent_with(&fakes.openai, "\"content\":\"Review");
+    assert_eq!(
+        up["messages"][0]["content"],
+        "Review\n\n--- Attached file: plan.docx (its text) ---\nPlan & budget\nShip in May\n--- End of plan.docx ---"
+    );
 }
 
 async fn upload_file(app: &TestApp, token: &str, name: &str, kind: &str, body: &[u8]) -> String {

@@ -12,6 +12,7 @@ use ferrochat_providers::Image;
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::office::Office;
 use super::pdf::PdfTexts;
 use crate::files::FileService;
 use crate::{ServiceError, ServiceResult};
@@ -22,7 +23,7 @@ pub const MAX_FILES: usize = 10;
 const MAX_IMAGE: u64 = 5 * 1024 * 1024;
 /// Largest text file put in the prompt.
 const MAX_TEXT: u64 = 256 * 1024;
-/// Largest PDF read for its text.
+/// Largest PDF or office document read for its text.
 const MAX_PDF: u64 = 32 * 1024 * 1024;
 /// Image types every provider takes.
 const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
@@ -157,6 +158,29 @@ async fn add(
                 to,
                 &format!(
                     "--- Attached file: {} (the text of a PDF) ---\n{}\n--- End of {} ---",
+                    file.filename, text, file.filename
+                ),
+            ),
+            Err(why) => note(
+                to,
+                &format!(
+                    "[Attached file {} ({}, {} bytes): its text is not available to you: {why}]",
+                    file.filename, file.content_type, file.bytes
+                ),
+            ),
+        }
+    } else if let Some(office) = Office::of(kind, &file.filename)
+        && file.bytes <= MAX_PDF
+    {
+        let bytes = read(files, file).await?;
+        let text = tokio::task::spawn_blocking(move || super::office::text(&bytes, office))
+            .await
+            .map_err(|e| ServiceError::Internal(Box::new(e)))?;
+        match text {
+            Ok(text) => note(
+                to,
+                &format!(
+                    "--- Attached file: {} (its text) ---\n{}\n--- End of {} ---",
                     file.filename, text, file.filename
                 ),
             ),

@@ -14,6 +14,7 @@ pub mod balance;
 mod context;
 mod edit;
 pub mod endpoints;
+mod office;
 mod pdf;
 mod run;
 mod title;
