@@ -454,9 +454,9 @@ impl FileService {
             context: Some("avatar".to_owned()),
             ..NewFile::default()
         };
-        let chunk: Result<Bytes, std::convert::Infallible> = Ok(Bytes::from(image));
         // Not through `upload`: endpoints' file rules are for attachments, not pictures.
         let new = checked(new)?;
+        let chunk: Result<Bytes, std::convert::Infallible> = Ok(Bytes::from(image));
         let staged = self
             .stage(user_id, Some(bytes), futures_util::stream::iter([chunk]))
             .await?;
