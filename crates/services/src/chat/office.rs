@@ -1,5 +1,6 @@
-//! The text of office documents, for the model: Word (`.docx`), PowerPoint (`.pptx`) and
-//! OpenDocument text and presentations (`.odt`, `.odp`).
+//! The text of office documents, for the model: Word (`.docx`), PowerPoint (`.pptx`), Excel
+//! (`.xlsx`, each sheet's rows as tab-separated lines) and OpenDocument text and presentations
+//! (`.odt`, `.odp`).
 //!
 //! Each is a ZIP archive of XML parts; the text is read from the parts that hold it, in
 //! process and with limits, because an archive is easily made to expand enormously: at most
@@ -27,6 +28,8 @@ pub enum Office {
     Pptx,
     /// `content.xml`, text anywhere in it.
     OpenDocument,
+    /// `xl/worksheets/sheetN.xml`, cells by row, strings in `xl/sharedStrings.xml`.
+    Xlsx,
 }
 
 impl Office {
@@ -41,6 +44,8 @@ impl Office {
             | ("application/octet-stream" | "application/zip", "docx") => Some(Self::Docx),
             ("application/vnd.openxmlformats-officedocument.presentationml.presentation", _)
             | ("application/octet-stream" | "application/zip", "pptx") => Some(Self::Pptx),
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _)
+            | ("application/octet-stream" | "application/zip", "xlsx") => Some(Self::Xlsx),
             (
                 "application/vnd.oasis.opendocument.text"
                 | "application/vnd.oasis.opendocument.presentation",
@@ -70,20 +75,19 @@ pub fn text(bytes: &[u8], office: Office) -> Result<String, OfficeError> {
     match office {
         Office::Docx => read_part(&mut zip, "word/document.xml", true, &mut out)?,
         Office::OpenDocument => read_part(&mut zip, "content.xml", false, &mut out)?,
+        Office::Xlsx => {
+            let strings = shared_strings(&mut zip)?;
+            for (number, name) in numbered(&zip, "xl/worksheets/sheet") {
+                if out.len() >= MAX_TEXT {
+                    break;
+                }
+                out.push_str(&format!("[Sheet {number}]\n"));
+                read_sheet(&mut zip, &name, &strings, &mut out)?;
+                out.push('\n');
+            }
+        }
         Office::Pptx => {
-            let mut slides: Vec<(u32, String)> = zip
-                .file_names()
-                .filter_map(|n| {
-                    let number = n
-                        .strip_prefix("ppt/slides/slide")?
-                        .strip_suffix(".xml")?
-                        .parse()
-                        .ok()?;
-                    Some((number, n.to_owned()))
-                })
-                .collect();
-            slides.sort();
-            for (number, name) in slides.into_iter().take(MAX_PARTS) {
+            for (number, name) in numbered(&zip, "ppt/slides/slide") {
                 if out.len() >= MAX_TEXT {
                     break;
                 }
@@ -104,52 +108,53 @@ pub fn text(bytes: &[u8], office: Office) -> Result<String, OfficeError> {
     Ok(out.trim_end().to_owned())
 }
 
-/// Appends the text of the XML part `name`: only inside `t` elements when `tagged` (Office
-/// Open XML), any text otherwise (OpenDocument); paragraphs and headings end lines.
-fn read_part(
-    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    name: &str,
-    tagged: bool,
-    out: &mut String,
-) -> Result<(), OfficeError> {
+/// The parts `{prefix}N.xml`, by number, at most [`MAX_PARTS`].
+fn numbered(zip: &zip::ZipArchive<Cursor<&[u8]>>, prefix: &str) -> Vec<(u32, String)> {
+    let mut parts: Vec<(u32, String)> = zip
+        .file_names()
+        .filter_map(|n| {
+            let number = n.strip_prefix(prefix)?.strip_suffix(".xml")?.parse().ok()?;
+            Some((number, n.to_owned()))
+        })
+        .collect();
+    parts.sort();
+    parts.truncate(MAX_PARTS);
+    parts
+}
+
+/// The XML part `name`, inflated up to [`MAX_XML`] bytes.
+fn part(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, name: &str) -> Result<Vec<u8>, OfficeError> {
     let mut xml = Vec::new();
     zip.by_name(name)
         .map_err(|_| OfficeError::Unreadable)?
         .take(MAX_XML)
         .read_to_end(&mut xml)
         .map_err(|_| OfficeError::Unreadable)?;
-    let mut reader = Reader::from_reader(xml.as_slice());
+    Ok(xml)
+}
+
+/// Walks the XML `xml`, calling `on` with each event (entity references resolved into text).
+fn walk(xml: &[u8], mut on: impl FnMut(Node<'_>) -> bool) -> Result<(), OfficeError> {
+    let mut reader = Reader::from_reader(xml);
     let mut buf = Vec::new();
-    let mut inside_t = 0usize;
     loop {
-        if out.len() > MAX_TEXT {
-            return Ok(());
-        }
         let event = reader
             .read_event_into(&mut buf)
             .map_err(|_| OfficeError::Unreadable)?;
-        let takes_text = !tagged || inside_t > 0;
-        match event {
-            Event::Start(e) if e.local_name().as_ref() == b"t" => inside_t += 1,
-            Event::End(e) => match e.local_name().as_ref() {
-                b"t" => inside_t = inside_t.saturating_sub(1),
-                b"p" | b"h" => out.push('\n'),
-                _ => {}
-            },
-            Event::Empty(e) => match e.local_name().as_ref() {
-                b"tab" => out.push('\t'),
-                b"br" | b"line-break" => out.push('\n'),
-                b"s" if !tagged => out.push(' '),
-                _ => {}
-            },
-            Event::Text(t) if takes_text => {
-                out.push_str(&t.decode().map_err(|_| OfficeError::Unreadable)?);
-            }
-            Event::CData(t) if takes_text => {
-                out.push_str(&String::from_utf8_lossy(&t));
-            }
-            Event::GeneralRef(r) if takes_text => {
-                let name: &[u8] = &r;
+        let node = match &event {
+            Event::Start(e) => Node::Start(
+                e.local_name().into_inner(),
+                e.try_get_attribute("t")
+                    .ok()
+                    .flatten()
+                    .is_some_and(|a| a.value.as_ref() == b"s"),
+            ),
+            Event::End(e) => Node::End(e.local_name().into_inner()),
+            Event::Empty(e) => Node::Empty(e.local_name().into_inner()),
+            Event::Text(t) => Node::Text(t.decode().map_err(|_| OfficeError::Unreadable)?),
+            Event::CData(t) => Node::Text(String::from_utf8_lossy(t)),
+            Event::GeneralRef(r) => {
+                let name: &[u8] = r;
                 let resolved = match name {
                     b"amp" => Some('&'),
                     b"lt" => Some('<'),
@@ -158,13 +163,115 @@ fn read_part(
                     b"apos" => Some('\''),
                     _ => r.resolve_char_ref().ok().flatten(),
                 };
-                out.extend(resolved);
+                Node::Text(resolved.map(String::from).unwrap_or_default().into())
             }
             Event::Eof => return Ok(()),
-            _ => {}
+            _ => Node::Other,
+        };
+        if !on(node) {
+            return Ok(());
         }
         buf.clear();
     }
+}
+
+/// What [`walk`] reports: elements by local name (a start tag also says whether it has
+/// `t="s"`, a spreadsheet cell holding a shared string), and text.
+enum Node<'a> {
+    Start(&'a [u8], bool),
+    End(&'a [u8]),
+    Empty(&'a [u8]),
+    Text(std::borrow::Cow<'a, str>),
+    Other,
+}
+
+/// A workbook's shared strings, in order (each the text of its `t` elements).
+fn shared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<String>, OfficeError> {
+    let Ok(xml) = part(zip, "xl/sharedStrings.xml") else {
+        // A workbook of numbers only has none.
+        return Ok(Vec::new());
+    };
+    let mut strings = Vec::new();
+    let (mut current, mut inside_t, mut size) = (String::new(), false, 0usize);
+    walk(&xml, |node| {
+        match node {
+            Node::Start(b"t", _) => inside_t = true,
+            Node::End(b"t") => inside_t = false,
+            Node::End(b"si") => {
+                size += current.len();
+                strings.push(std::mem::take(&mut current));
+            }
+            Node::Text(t) if inside_t => current.push_str(&t),
+            _ => {}
+        }
+        size <= MAX_TEXT * 4
+    })?;
+    Ok(strings)
+}
+
+/// Appends a sheet's rows, cells separated by tabs: shared strings looked up, inline strings,
+/// numbers and formula results as written.
+fn read_sheet(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    strings: &[String],
+    out: &mut String,
+) -> Result<(), OfficeError> {
+    let xml = part(zip, name)?;
+    let (mut shared, mut in_value, mut first_in_row) = (false, false, true);
+    let mut value = String::new();
+    walk(&xml, |node| {
+        match node {
+            Node::Start(b"row", _) => first_in_row = true,
+            Node::End(b"row") => out.push('\n'),
+            Node::Start(b"c", s) => {
+                if !first_in_row {
+                    out.push('\t');
+                }
+                first_in_row = false;
+                shared = s;
+            }
+            Node::Start(b"v" | b"t", _) => {
+                in_value = true;
+                value.clear();
+            }
+            Node::End(b"v") | Node::End(b"t") => {
+                in_value = false;
+                match value.trim().parse::<usize>().ok().filter(|_| shared) {
+                    Some(i) => out.push_str(strings.get(i).map_or("", String::as_str)),
+                    None => out.push_str(&value),
+                }
+            }
+            Node::Text(t) if in_value => value.push_str(&t),
+            _ => {}
+        }
+        out.len() <= MAX_TEXT
+    })
+}
+
+/// Appends the text of the XML part `name`: only inside `t` elements when `tagged` (Office
+/// Open XML), any text otherwise (OpenDocument); paragraphs and headings end lines.
+fn read_part(
+    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
+    name: &str,
+    tagged: bool,
+    out: &mut String,
+) -> Result<(), OfficeError> {
+    let xml = part(zip, name)?;
+    let mut inside_t = 0usize;
+    walk(&xml, |node| {
+        match node {
+            Node::Start(b"t", _) => inside_t += 1,
+            Node::End(b"t") => inside_t = inside_t.saturating_sub(1),
+            Node::End(b"p" | b"h") => out.push('\n'),
+            Node::Empty(b"tab") => out.push('\t'),
+            Node::Empty(b"br" | b"line-break") => out.push('\n'),
+            Node::Empty(b"s") if !tagged => out.push(' '),
+            Node::Text(t) if !tagged || inside_t > 0 => out.push_str(&t),
+            _ => {}
+        }
+        out.len() <= MAX_TEXT
+    })
 }
 
 #[cfg(test)]
@@ -223,6 +330,28 @@ mod tests {
     }
 
     #[test]
+    fn spreadsheet_rows_with_shared_inline_and_number_cells() {
+        let book = archive(&[
+            (
+                "xl/sharedStrings.xml",
+                r#"<sst><si><t>Name</t></si><si><r><t>Tot</t></r><r><t>al</t></r></si><si><t>Ada &amp; co</t></si></sst>"#,
+            ),
+            (
+                "xl/worksheets/sheet1.xml",
+                r#"<worksheet><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><f>SUM(1,2)</f><v>3</v></c><c r="C2" t="inlineStr"><is><t>note</t></is></c></row></sheetData></worksheet>"#,
+            ),
+            (
+                "xl/worksheets/sheet2.xml",
+                r#"<worksheet><sheetData><row><c><v>7</v></c></row></sheetData></worksheet>"#,
+            ),
+        ]);
+        assert_eq!(
+            text(&book, Office::Xlsx).unwrap(),
+            "[Sheet 1]\nName\tTotal\nAda & co\t3\tnote\n\n[Sheet 2]\n7"
+        );
+    }
+
+    #[test]
     fn damaged_or_foreign_archives_are_unreadable() {
         assert_eq!(
             text(b"PK\x03\x04junk", Office::Docx),
@@ -248,6 +377,10 @@ mod tests {
         assert_eq!(
             Office::of("application/octet-stream", "a.odt"),
             Some(Office::OpenDocument)
+        );
+        assert_eq!(
+            Office::of("application/octet-stream", "b.xlsx"),
+            Some(Office::Xlsx)
         );
         assert_eq!(Office::of("application/pdf", "a.docx"), None);
     }
