@@ -226,6 +226,24 @@ async fn uploads_download_by_range_respect_limits_and_owners() {
     );
 }
 
+/// Posts a multipart `body` of content type `kind` to `path` with `token`.
+async fn post_form(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    kind: String,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", kind)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// A multipart body the way the LibreChat client's `FormData` sends it: the file first, its
 /// name URI-encoded, then the client's fields.
 fn librechat_form(name: &str, kind: &str, bytes: &[u8], temp_id: &str) -> (String, Vec<u8>) {
@@ -268,15 +286,7 @@ async fn the_librechat_client_uploads_lists_downloads_and_deletes() {
 
     let png = content(5000);
     let (kind, body) = librechat_form("cat%20photo.png", "image/png", &png, "temp-123");
-    let res = app
-        .client
-        .post(app.url("/api/files/images"))
-        .bearer_auth(&t)
-        .header("content-type", kind)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &t, "/api/files/images", kind, body).await;
     assert_eq!(res.status(), 200);
     let file: Value = res.json().await.unwrap();
     assert_eq!(file["filename"], "cat photo.png");
@@ -358,15 +368,14 @@ async fn the_librechat_client_uploads_lists_downloads_and_deletes() {
         .unwrap();
     assert_eq!(res.status(), 400);
     let (kind, body) = librechat_form("cut.png", "image/png", &png, "temp-9");
-    let res = app
-        .client
-        .post(app.url("/api/files"))
-        .bearer_auth(&t)
-        .header("content-type", kind)
-        .body(body[..body.len() / 2].to_vec())
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(
+        &app,
+        &t,
+        "/api/files",
+        kind,
+        body[..body.len() / 2].to_vec(),
+    )
+    .await;
     assert_eq!(res.status(), 400);
     let (_, list) = app.call(&t, Method::GET, "/api/files", None).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -403,18 +412,14 @@ async fn post_avatar(app: &TestApp, token: &str, bytes: &[u8]) -> (u16, Value) {
         format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"manual\"\r\n\r\ntrue\r\n--{boundary}--\r\n")
             .as_bytes(),
     );
-    let res = app
-        .client
-        .post(app.url("/api/files/images/avatar"))
-        .bearer_auth(token)
-        .header(
-            "content-type",
-            format!("multipart/form-data; boundary={boundary}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(
+        app,
+        token,
+        "/api/files/images/avatar",
+        format!("multipart/form-data; boundary={boundary}"),
+        body,
+    )
+    .await;
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
@@ -595,27 +600,11 @@ fileConfig:
     let (status, _) = upload(&app, &t, "b.txt", "text/plain", content(20_000)).await;
     assert_eq!(status, 413);
     let (kind, form) = librechat_form("x.html", "text/html", &content(100), "t1");
-    let res = app
-        .client
-        .post(app.url("/api/files"))
-        .bearer_auth(&t)
-        .header("content-type", kind)
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &t, "/api/files", kind, form).await;
     assert_eq!(res.status(), 400);
     // The form names openAI, which takes no files.
     let (kind, form) = librechat_form("ok.png", "image/png", &content(100), "t2");
-    let res = app
-        .client
-        .post(app.url("/api/files/images"))
-        .bearer_auth(&t)
-        .header("content-type", kind)
-        .body(form)
-        .send()
-        .await
-        .unwrap();
+    let res = post_form(&app, &t, "/api/files/images", kind, form).await;
     assert_eq!(res.status(), 400);
     let (_, list) = app.call(&t, Method::GET, "/api/files", None).await;
     assert_eq!(

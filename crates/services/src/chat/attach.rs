@@ -142,33 +142,16 @@ async fn add(
     } else if is_text(kind, &file.filename) && file.bytes <= MAX_TEXT {
         let bytes = read(files, file).await?;
         let text = String::from_utf8_lossy(&bytes);
-        note(
+        framed(
             to,
-            &format!(
-                "--- Attached file: {} ---\n{}\n--- End of {} ---",
-                file.filename,
-                text.trim_end(),
-                file.filename
-            ),
+            file,
+            "",
+            Ok::<_, std::convert::Infallible>(text.trim_end()),
         );
     } else if is_pdf(kind, &file.filename) && file.bytes <= MAX_PDF {
         let bytes = read(files, file).await?;
-        match pdfs.text(file.id, &file.sha256, bytes).await {
-            Ok(text) => note(
-                to,
-                &format!(
-                    "--- Attached file: {} (the text of a PDF) ---\n{}\n--- End of {} ---",
-                    file.filename, text, file.filename
-                ),
-            ),
-            Err(why) => note(
-                to,
-                &format!(
-                    "[Attached file {} ({}, {} bytes): its text is not available to you: {why}]",
-                    file.filename, file.content_type, file.bytes
-                ),
-            ),
-        }
+        let text = pdfs.text(file.id, &file.sha256, bytes).await;
+        framed(to, file, " (the text of a PDF)", text);
     } else if let Some(office) = Office::of(kind, &file.filename)
         && file.bytes <= MAX_PDF
     {
@@ -176,22 +159,7 @@ async fn add(
         let text = tokio::task::spawn_blocking(move || super::office::text(&bytes, office))
             .await
             .map_err(|e| ServiceError::Internal(Box::new(e)))?;
-        match text {
-            Ok(text) => note(
-                to,
-                &format!(
-                    "--- Attached file: {} (its text) ---\n{}\n--- End of {} ---",
-                    file.filename, text, file.filename
-                ),
-            ),
-            Err(why) => note(
-                to,
-                &format!(
-                    "[Attached file {} ({}, {} bytes): its text is not available to you: {why}]",
-                    file.filename, file.content_type, file.bytes
-                ),
-            ),
-        }
+        framed(to, file, " (its text)", text);
     } else {
         note(
             to,
@@ -208,6 +176,25 @@ async fn add(
 fn is_pdf(kind: &str, name: &str) -> bool {
     kind == "application/pdf"
         || kind == "application/octet-stream" && name.to_ascii_lowercase().ends_with(".pdf")
+}
+
+/// A file's text between `--- Attached file: name{what} ---` lines, or a note saying why the
+/// model cannot have it.
+fn framed<T: std::fmt::Display, E: std::fmt::Display>(
+    to: &mut Attached,
+    file: &UserFile,
+    what: &str,
+    text: Result<T, E>,
+) {
+    let name = &file.filename;
+    let line = match text {
+        Ok(text) => format!("--- Attached file: {name}{what} ---\n{text}\n--- End of {name} ---"),
+        Err(why) => format!(
+            "[Attached file {name} ({}, {} bytes): its text is not available to you: {why}]",
+            file.content_type, file.bytes
+        ),
+    };
+    note(to, &line);
 }
 
 fn note(to: &mut Attached, text: &str) {
