@@ -6,29 +6,43 @@ use std::sync::Arc;
 use ferrochat_config::Config;
 use ferrochat_services::{BackupService, SystemClock};
 
-async fn service(config: &Config) -> anyhow::Result<BackupService> {
+/// The backup service over the configured database and file storage.
+async fn service(config: &Config, migrate: bool) -> anyhow::Result<BackupService> {
     let store = ferrochat_server::open_store(&config.database).await?;
+    if migrate {
+        store.migrate().await?;
+    }
+    let blobs = ferrochat_server::blobs(config).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(BackupService::new(
         store,
         Arc::new(SystemClock),
         ferrochat_server::backup_policy(config),
-    ))
+    )
+    .with_blobs(blobs))
 }
 
 /// Writes a backup and says where, with what in it.
 pub async fn backup(output: Option<PathBuf>, config: &Config) -> anyhow::Result<()> {
-    let backups = service(config).await?;
+    let backups = service(config, false).await?;
     let report = match output {
         Some(path) => backups.write_to(&path).await?,
         None => backups.create().await?,
     };
     println!(
-        "wrote {} ({} tables, {} rows, {} bytes)",
+        "wrote {} ({} tables, {} rows, {} files of {} bytes; {} bytes in all)",
         report.path.display(),
         report.counts.tables,
         report.counts.rows,
+        report.files.files,
+        report.files.bytes,
         report.bytes
     );
+    if report.files.missing > 0 {
+        println!(
+            "{} files were deleted while the backup ran: their rows are in it, their contents are not",
+            report.files.missing
+        );
+    }
     println!(
         "keep {} (or the secret environment values) with it: it holds the keys for sealed secrets",
         config.data_dir.join("secrets.json").display()
@@ -38,21 +52,17 @@ pub async fn backup(output: Option<PathBuf>, config: &Config) -> anyhow::Result<
 
 /// Migrates the configured database, then loads the backup into it (which must be empty).
 pub async fn restore(file: &Path, config: &Config) -> anyhow::Result<()> {
-    let store = ferrochat_server::open_store(&config.database).await?;
-    store.migrate().await?;
-    let backups = BackupService::new(
-        store,
-        Arc::new(SystemClock),
-        ferrochat_server::backup_policy(config),
-    );
-    let counts = backups
+    let backups = service(config, true).await?;
+    let restored = backups
         .restore_from(file)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), describe(&e)))?;
     println!(
-        "restored {} tables, {} rows from {}",
-        counts.tables,
-        counts.rows,
+        "restored {} tables, {} rows and {} files ({} bytes) from {}",
+        restored.counts.tables,
+        restored.counts.rows,
+        restored.files.files,
+        restored.files.bytes,
         file.display()
     );
     Ok(())

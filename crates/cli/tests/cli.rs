@@ -286,34 +286,82 @@ fn serve_starts_with_zero_configuration_and_exits_0_on_sigterm() {
     }
 }
 
+/// Files under a directory, recursively.
+fn files_under(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|e| {
+            if e.path().is_dir() {
+                files_under(&e.path())
+            } else {
+                1
+            }
+        })
+        .sum()
+}
+
+/// A gzip file holding `plain`.
+fn gzip(path: &Path, plain: &[u8]) {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(plain).unwrap();
+    std::fs::write(path, enc.finish().unwrap()).unwrap();
+}
+
 /// `ferrochat backup` while the server runs, `ferrochat restore` into a fresh database
-/// (PostgreSQL when TEST_DATABASE_URL is set: the move from SQLite), and a server on the
-/// restored database serves the same accounts, conversations and search. A restore into a
-/// database with accounts, and of a cut-short file, is refused and changes nothing.
+/// (PostgreSQL when TEST_DATABASE_URL is set: the move from SQLite) and a fresh file storage,
+/// and a server on the restored database serves the same accounts, conversations, search and
+/// uploaded files, byte for byte. A restore into a database with accounts, of a cut-short
+/// file, and of a file whose contents were tampered with, is refused and changes nothing
+/// (neither the database nor the file storage).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backup_while_serving_and_restore_into_a_fresh_database() {
     use ferrochat_test_support::{TestApp, TestDb, fixtures};
 
     let creds = "cd".repeat(32);
     let source = TestDb::sqlite();
+    let dir = tempfile::tempdir().unwrap();
+    let files_dir = dir.path().join("files");
+    let restored_files = dir.path().join("restored-files");
     let app = TestApp::builder()
         .env("DATABASE_URL", source.url())
         .env("CREDS_KEY", &creds)
+        .env("FILES_DIR", files_dir.to_str().unwrap())
         .spawn()
         .await;
     let ada = app.user().email("ada@example.com").create().await;
     let (trip, _) = fixtures::conversation(&app, &ada, "Lisbon trip").await;
+    let ada_token = app.token_for("ada@example.com").await;
+    // Two files: one over several lines of the backup, one small.
+    let big: Vec<u8> = (0..120_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let mut uploaded = Vec::new();
+    for (name, body) in [("big.bin", big.clone()), ("note.txt", b"hello".to_vec())] {
+        let res = app
+            .client
+            .post(app.url(&format!("/api/v1/files?filename={name}")))
+            .bearer_auth(&ada_token)
+            .header("content-type", "application/octet-stream")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let file: serde_json::Value = res.json().await.unwrap();
+        uploaded.push((file["content_url"].as_str().unwrap().to_owned(), body));
+    }
 
-    let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("nightly.jsonl.gz");
     let file_arg = file.to_str().unwrap().to_owned();
-    let env_for = |db: &str| {
+    let env_for = |db: &str, files: &Path| {
         vec![
             ("DATABASE_URL".to_owned(), db.to_owned()),
             (
                 "DATA_DIR".to_owned(),
                 dir.path().join("data").display().to_string(),
             ),
+            ("FILES_DIR".to_owned(), files.display().to_string()),
         ]
     };
     let call = |env: Vec<(String, String)>, args: Vec<String>| {
@@ -327,7 +375,7 @@ async fn backup_while_serving_and_restore_into_a_fresh_database() {
     };
     // While the server runs.
     let out = call(
-        env_for(source.url()),
+        env_for(source.url(), &files_dir),
         vec!["backup".into(), "--output".into(), file_arg.clone()],
     )
     .await
@@ -335,6 +383,27 @@ async fn backup_while_serving_and_restore_into_a_fresh_database() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let said = text(&out.stdout);
     assert!(said.contains("wrote") && said.contains("rows"), "{said}");
+    assert!(said.contains("2 files of 120005 bytes"), "{said}");
+    // Without the contents when asked.
+    let mut env = env_for(source.url(), &files_dir);
+    env.push(("BACKUP_FILES".into(), "false".into()));
+    let lean = dir.path().join("lean.jsonl.gz");
+    let out = call(
+        env,
+        vec![
+            "backup".into(),
+            "--output".into(),
+            lean.display().to_string(),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        text(&out.stdout).contains("0 files of 0 bytes"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert!(std::fs::metadata(&lean).unwrap().len() < std::fs::metadata(&file).unwrap().len());
     assert!(file.exists());
     drop(app);
 
@@ -348,12 +417,12 @@ async fn backup_while_serving_and_restore_into_a_fresh_database() {
     let mut gz = flate2::read::GzDecoder::new(&bytes[..]);
     let mut plain = Vec::new();
     std::io::Read::read_to_end(&mut gz, &mut plain).unwrap();
-    let half = &plain[..plain.len() / 2];
-    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    enc.write_all(half).unwrap();
-    std::fs::write(&cut, enc.finish().unwrap()).unwrap();
+    // Cut after the first file's contents began: the contents put so far are taken back.
+    let text_of = String::from_utf8(plain.clone()).unwrap();
+    let first_data = text_of.find("\n\"").unwrap();
+    gzip(&cut, &plain[..first_data + 1000]);
     let out = call(
-        env_for(target.url()),
+        env_for(target.url(), &restored_files),
         vec!["restore".into(), cut.display().to_string()],
     )
     .await
@@ -364,22 +433,40 @@ async fn backup_while_serving_and_restore_into_a_fresh_database() {
         err.contains("cut short") || err.contains("damaged"),
         "{err}"
     );
+    assert_eq!(files_under(&restored_files), 0, "nothing is kept");
+    // Contents changed after they were written (one base64 letter of the last file) are
+    // refused, and the files put before it are taken back.
+    let tampered = dir.path().join("tampered.jsonl.gz");
+    let mut changed = plain.clone();
+    let at = text_of.rfind("\n\"").unwrap() + 2;
+    changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };
+    gzip(&tampered, &changed);
+    let out = call(
+        env_for(target.url(), &restored_files),
+        vec!["restore".into(), tampered.display().to_string()],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("damaged contents"), "{err}");
+    assert_eq!(files_under(&restored_files), 0, "nothing is kept");
 
     let out = call(
-        env_for(target.url()),
+        env_for(target.url(), &restored_files),
         vec!["restore".into(), file_arg.clone()],
     )
     .await
     .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
-        text(&out.stdout).contains("restored"),
+        text(&out.stdout).contains("restored") && text(&out.stdout).contains("2 files"),
         "{}",
         text(&out.stdout)
     );
     // Not over data.
     let out = call(
-        env_for(target.url()),
+        env_for(target.url(), &restored_files),
         vec!["restore".into(), file_arg.clone()],
     )
     .await
@@ -394,7 +481,7 @@ async fn backup_while_serving_and_restore_into_a_fresh_database() {
     let junk = dir.path().join("junk.gz");
     std::fs::write(&junk, b"not a backup").unwrap();
     let out = call(
-        env_for(target.url()),
+        env_for(target.url(), &restored_files),
         vec!["restore".into(), junk.display().to_string()],
     )
     .await
@@ -405,6 +492,7 @@ async fn backup_while_serving_and_restore_into_a_fresh_database() {
     let app = TestApp::builder()
         .env("DATABASE_URL", target.url())
         .env("CREDS_KEY", &creds)
+        .env("FILES_DIR", restored_files.to_str().unwrap())
         .spawn()
         .await;
     let token = app.token_for("ada@example.com").await;
@@ -428,4 +516,16 @@ async fn backup_while_serving_and_restore_into_a_fresh_database() {
         trip.id.to_string(),
         "{found}"
     );
+    // The files, byte for byte, from the new storage.
+    for (url, body) in uploaded {
+        let res = app
+            .client
+            .get(app.url(&url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{url}");
+        assert_eq!(res.bytes().await.unwrap().as_ref(), &body[..], "{url}");
+    }
 }

@@ -199,6 +199,8 @@ pub struct BackupConfig {
     pub dir: PathBuf,
     /// How many scheduled ones are kept.
     pub keep: u32,
+    /// Whether they hold uploaded files' contents.
+    pub files: bool,
 }
 
 /// Webhooks.
@@ -457,6 +459,7 @@ impl Config {
                 .get("backup.dir", |v| Ok(PathBuf::from(v.trim())))
                 .unwrap_or_else(|| data_dir.join("backups")),
             keep: p.get("backup.keep", parse::count).unwrap_or(7),
+            files: p.flag("backup.files"),
         };
         let main_doc = sources::main_document(sources);
         let endpoints = crate::endpoints::load(

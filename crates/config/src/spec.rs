@@ -168,6 +168,8 @@ pub const SPECS: &[Spec] = &[
         "Where backups go; <data_dir>/backups when not set. Keep secrets.json (or the secret environment values) beside them."),
     opt("backup.keep", &["BACKUP_KEEP"], Some("7"), "30", Kind::Count,
         "How many backups the schedule keeps in backup.dir; the oldest beyond are deleted."),
+    opt("backup.files", &["BACKUP_FILES"], Some("true"), "false", Kind::Bool,
+        "Whether backups hold the contents of uploaded files (attachments, images, avatars) beside the database, so a restore brings them back; turn off when the file storage keeps its own copies (an S3 bucket with versioning or replication)."),
     // --- webhooks ---
     opt("webhooks.enabled", &["WEBHOOKS_ENABLED"], Some("true"), "false", Kind::Bool,
         "Whether users may register webhooks. Off: the webhook routes answer 403 and nothing is delivered (queued deliveries wait)."),

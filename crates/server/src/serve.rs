@@ -212,6 +212,7 @@ pub fn backup_policy(config: &Config) -> BackupPolicy {
         dir: config.backup.dir.clone(),
         interval: config.backup.interval,
         keep: config.backup.keep,
+        files: config.backup.files,
     }
 }
 

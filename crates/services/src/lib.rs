@@ -43,7 +43,7 @@ use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 use crate::crypto::SecretBox;
 
 pub use api_keys::ApiKeyService;
-pub use backup::{BackupPolicy, BackupService};
+pub use backup::{BackupPolicy, BackupReport, BackupService, FileCounts, RestoreReport};
 pub use chat::ChatService;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
@@ -168,7 +168,8 @@ impl Services {
             deps.webhooks.clone(),
         );
         let backups =
-            BackupService::new(deps.store.clone(), deps.clock.clone(), deps.backup.clone());
+            BackupService::new(deps.store.clone(), deps.clock.clone(), deps.backup.clone())
+                .with_blobs(deps.blobs.clone());
         if deps.webhooks.enabled {
             events.set_outbox(webhooks.outbox());
         }

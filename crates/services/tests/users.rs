@@ -60,6 +60,7 @@ async fn services() -> (Services, tempfile::TempDir) {
                 dir: dir.path().join("backups"),
                 interval: None,
                 keep: 1,
+                files: true,
             },
             blobs: ferrochat_blobs::Blobs::local(&dir.path().join("files")).unwrap(),
             files: ferrochat_services::FilePolicy {

@@ -5,7 +5,8 @@
 //! "version": 1, "schema": <latest migration>, "engine", "created_at", "ferrochat"}`), then
 //! for each table `{"table", "columns"}` followed by its rows as arrays, and a trailer
 //! `{"end": {"tables", "rows"}}`; a file without its trailer (cut short) is refused. Tables come
-//! parents first, so a restore inserts them in order in one transaction.
+//! parents first, so a restore inserts them in order in one transaction. Version 2 adds the
+//! contents of uploaded files after the tables (see [`files`]); version 1 files still load.
 //!
 //! Made from one consistent snapshot while the server runs (SQLite's read transaction,
 //! PostgreSQL's repeatable read). Written to a temporary name and renamed, so a crash never
@@ -13,24 +14,30 @@
 //! sign tokens and seal user-provided API keys, webhook and two-factor secrets); keep it, or
 //! the environment values, with the backups.
 
-use std::io::{BufRead, BufReader, BufWriter, Write};
+mod files;
+mod read;
+
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use ferrochat_blobs::Blobs;
 use ferrochat_store::{BackupCounts, DumpSink, DynStore, LoadItem};
 use flate2::Compression;
-use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use serde_json::{Value, json};
+
+pub use files::FileCounts;
+use read::Entry;
 
 use crate::{Clock, ServiceError, ServiceResult};
 
 /// The format's name in the header.
 const FORMAT: &str = "ferrochat-backup";
-/// The layout's version.
-const VERSION: u64 = 1;
+/// The layout's version: 2 holds files' contents after the tables.
+const VERSION: u64 = 2;
 /// Bytes gathered before they are handed to the writing thread.
 const CHUNK: usize = 1 << 20;
 
@@ -43,6 +50,8 @@ pub struct BackupPolicy {
     pub interval: Option<Duration>,
     /// How many scheduled backups are kept (the oldest beyond go).
     pub keep: u32,
+    /// Whether backups hold the contents of uploaded files.
+    pub files: bool,
 }
 
 /// A finished backup.
@@ -52,8 +61,19 @@ pub struct BackupReport {
     pub path: PathBuf,
     /// What it holds.
     pub counts: BackupCounts,
+    /// The files' contents it holds.
+    pub files: FileCounts,
     /// Its size in bytes.
     pub bytes: u64,
+}
+
+/// What a restore brought back.
+#[derive(Clone, Debug)]
+pub struct RestoreReport {
+    /// Tables and rows.
+    pub counts: BackupCounts,
+    /// Files' contents put back into the file storage.
+    pub files: FileCounts,
 }
 
 /// Makes and restores backups.
@@ -62,6 +82,8 @@ pub struct BackupService {
     store: DynStore,
     clock: Arc<dyn Clock>,
     policy: Arc<BackupPolicy>,
+    /// The file storage whose contents backups hold (none: database only).
+    blobs: Option<Blobs>,
 }
 
 fn io(e: impl std::fmt::Display) -> ServiceError {
@@ -72,10 +94,14 @@ fn bad_file(message: impl Into<String>) -> ServiceError {
     ServiceError::invalid("file", message)
 }
 
-/// Hands serialized lines to the thread that compresses and writes them.
+/// Hands serialized lines to the thread that compresses and writes them, noting the storage
+/// keys of the `files` table's rows on the way (their contents follow the tables).
 struct ChannelSink {
     buffer: Vec<u8>,
     tx: std::sync::mpsc::SyncSender<Vec<u8>>,
+    /// The storage-key column while the `files` table is written.
+    key_column: Option<usize>,
+    keys: Vec<String>,
 }
 
 impl ChannelSink {
@@ -98,10 +124,14 @@ impl ChannelSink {
 
 impl DumpSink for ChannelSink {
     fn table(&mut self, name: &str, columns: &[String]) -> std::io::Result<()> {
+        self.key_column = files::key_column(name, columns);
         self.line(&json!({ "table": name, "columns": columns }))
     }
 
     fn row(&mut self, values: &[Value]) -> std::io::Result<()> {
+        if let Some(Value::String(key)) = self.key_column.and_then(|i| values.get(i)) {
+            self.keys.push(key.clone());
+        }
         self.line(values)
     }
 }
@@ -113,7 +143,15 @@ impl BackupService {
             store,
             clock,
             policy: Arc::new(policy),
+            blobs: None,
         }
+    }
+
+    /// Backups hold the contents of the files in `blobs` (unless the policy says not to), and
+    /// restores put them back there.
+    pub fn with_blobs(mut self, blobs: Blobs) -> Self {
+        self.blobs = Some(blobs);
+        self
     }
 
     /// The configured directory and schedule.
@@ -160,7 +198,10 @@ impl BackupService {
         let mut sink = ChannelSink {
             buffer: Vec::with_capacity(CHUNK),
             tx,
+            key_column: None,
+            keys: Vec::new(),
         };
+        let blobs = self.blobs.as_ref().filter(|_| self.policy.files);
         let header = json!({
             "format": FORMAT,
             "version": VERSION,
@@ -168,14 +209,26 @@ impl BackupService {
             "engine": self.store.engine().as_str(),
             "created_at": self.clock.now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             "ferrochat": env!("CARGO_PKG_VERSION"),
+            "files": blobs.is_some(),
         });
         let dumped = async {
             sink.line(&header).map_err(io)?;
             let counts = self.store.dump(&mut sink).await?;
-            sink.line(&json!({ "end": { "tables": counts.tables, "rows": counts.rows } }))
-                .map_err(io)?;
+            let mut held = FileCounts::default();
+            if let Some(blobs) = blobs {
+                for key in std::mem::take(&mut sink.keys) {
+                    files::write(blobs, &key, &mut sink, &mut held).await?;
+                }
+            }
+            sink.line(&json!({ "end": {
+                "tables": counts.tables,
+                "rows": counts.rows,
+                "files": held.files,
+                "file_bytes": held.bytes,
+            } }))
+            .map_err(io)?;
             sink.flush().map_err(io)?;
-            Ok::<_, ServiceError>(counts)
+            Ok::<_, ServiceError>((counts, held))
         }
         .await;
         drop(sink);
@@ -183,8 +236,8 @@ impl BackupService {
             .join()
             .map_err(|_| io("the writing thread panicked"))
             .and_then(|r| r.map_err(io));
-        let counts = match (dumped, written) {
-            (Ok(counts), Ok(())) => counts,
+        let (counts, files) = match (dumped, written) {
+            (Ok(done), Ok(())) => done,
             (Err(e), _) | (Ok(_), Err(e)) => {
                 let _ = std::fs::remove_file(&partial);
                 return Err(e);
@@ -195,27 +248,23 @@ impl BackupService {
         Ok(BackupReport {
             path: path.to_owned(),
             counts,
+            files,
             bytes,
         })
     }
 
-    /// Loads a backup into this database, which must be migrated and hold no accounts. All
-    /// or nothing: a damaged or cut-short file changes nothing.
-    pub async fn restore_from(&self, path: &Path) -> ServiceResult<BackupCounts> {
-        let file = std::fs::File::open(path).map_err(io)?;
-        let mut lines = BufReader::new(GzDecoder::new(file)).lines();
-        let header: Value = match lines.next() {
-            Some(Ok(line)) => serde_json::from_str(&line)
-                .map_err(|_| bad_file("is not a ferrochat backup (no header)"))?,
-            Some(Err(e)) => return Err(bad_file(format!("cannot be read: {e}"))),
-            None => return Err(bad_file("is empty")),
-        };
+    /// Loads a backup into this database, which must be migrated and hold no accounts, and
+    /// puts the files' contents it holds into the file storage. All or nothing: a damaged or
+    /// cut-short file changes nothing (contents already put are taken out again).
+    pub async fn restore_from(&self, path: &Path) -> ServiceResult<RestoreReport> {
+        let (header, _) = read::open(path, false).map_err(bad_file)?;
         if header["format"] != FORMAT {
             return Err(bad_file("is not a ferrochat backup"));
         }
-        if header["version"].as_u64() != Some(VERSION) {
+        let version = header["version"].as_u64().unwrap_or(0);
+        if !(1..=VERSION).contains(&version) {
             return Err(bad_file(format!(
-                "has layout version {}; this ferrochat reads version {VERSION}",
+                "has layout version {}; this ferrochat reads versions 1 to {VERSION}",
                 header["version"]
             )));
         }
@@ -237,16 +286,53 @@ impl BackupService {
                 "already holds accounts; restore into an empty database (a new DATABASE_URL or data directory)",
             ));
         }
-        let mut items = Items {
-            lines,
-            ended: None,
-            counted: BackupCounts::default(),
+        let blobs = match (header["files"] == true, &self.blobs) {
+            (false, _) => None,
+            (true, Some(blobs)) => Some(blobs),
+            (true, None) => {
+                return Err(bad_file(
+                    "holds files' contents, and no file storage is configured to put them in",
+                ));
+            }
         };
-        let loaded = self.store.load(&mut items).await.map_err(|e| match e {
+        let mut put = Vec::new();
+        let restored = self.restore_all(path, blobs, &mut put).await;
+        if restored.is_err()
+            && let Some(blobs) = blobs
+        {
+            for key in &put {
+                if let Err(e) = blobs.delete(key).await {
+                    tracing::warn!(key, error = %e, "could not take back a restored file");
+                }
+            }
+        }
+        restored
+    }
+
+    /// The files' contents first (a full read of the backup, which checks all of it), then
+    /// the database in one transaction.
+    async fn restore_all(
+        &self,
+        path: &Path,
+        blobs: Option<&Blobs>,
+        put: &mut Vec<String>,
+    ) -> ServiceResult<RestoreReport> {
+        let files = match blobs {
+            Some(blobs) => files::restore(blobs, path, put).await?,
+            None => FileCounts::default(),
+        };
+        let (_, entries) = read::open(path, false).map_err(bad_file)?;
+        let mut items = Items {
+            entries,
+            // Rows name the storage the contents were in; they are now in this one.
+            source: blobs.map(Blobs::source),
+            source_column: None,
+        };
+        let counts = self.store.load(&mut items).await.map_err(|e| match e {
             ferrochat_store::StoreError::Other(detail) => bad_file(detail.to_string()),
             other => other.into(),
         })?;
-        Ok(loaded)
+        Ok(RestoreReport { counts, files })
     }
 
     /// The backups in the directory, oldest first.
@@ -291,6 +377,8 @@ impl BackupService {
                     path = %r.path.display(),
                     tables = r.counts.tables,
                     rows = r.counts.rows,
+                    files = r.files.files,
+                    missing_files = r.files.missing,
                     bytes = r.bytes,
                     ms = (self.clock.now() - started).num_milliseconds(),
                     "backup written"
@@ -307,74 +395,38 @@ fn partial_name(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-/// The lines after the header as load items; an error at the first line that does not fit,
-/// and at the end when the trailer is missing or does not match what came before.
-struct Items<R: BufRead> {
-    lines: std::io::Lines<R>,
-    ended: Option<BackupCounts>,
-    counted: BackupCounts,
+/// A backup's tables and rows, as the store loads them (files' contents skipped; the reader
+/// still checks them and the trailer, so the load fails on a damaged file).
+struct Items {
+    entries: read::Entries,
+    /// The file storage's name, written into the `files` rows' `source`.
+    source: Option<&'static str>,
+    source_column: Option<usize>,
 }
 
-impl<R: BufRead> Iterator for Items<R> {
+impl Iterator for Items {
     type Item = Result<LoadItem, String>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        let Some(line) = self.lines.next() else {
-            return match &self.ended {
-                Some(end) if *end == self.counted => None,
-                Some(end) => Some(Err(format!(
-                    "is inconsistent: its trailer says {} tables and {} rows, it holds {} and {}",
-                    end.tables, end.rows, self.counted.tables, self.counted.rows
-                ))),
-                None => Some(Err("is cut short (no trailer)".into())),
-            };
-        };
-        if self.ended.is_some() {
-            return Some(Err("has data after its trailer".into()));
-        }
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => return Some(Err(format!("cannot be read: {e}"))),
-        };
-        let value: Value = match serde_json::from_str(&line) {
-            Ok(v) => v,
-            Err(e) => return Some(Err(format!("has a damaged line: {e}"))),
-        };
-        match value {
-            Value::Array(values) => {
-                self.counted.rows += 1;
-                Some(Ok(LoadItem::Row(values)))
-            }
-            Value::Object(mut o) => {
-                if let Some(end) = o.get("end") {
-                    self.ended = Some(BackupCounts {
-                        tables: end["tables"]
-                            .as_u64()
-                            .and_then(|n| usize::try_from(n).ok())
-                            .unwrap_or(usize::MAX),
-                        rows: end["rows"].as_u64().unwrap_or(u64::MAX),
-                    });
-                    return self.next();
+        loop {
+            return Some(match self.entries.next()? {
+                Ok(Entry::Table { name, columns }) => {
+                    self.source_column = (name == "files")
+                        .then(|| columns.iter().position(|c| c == "source"))
+                        .flatten();
+                    Ok(LoadItem::Table { name, columns })
                 }
-                let name = o
-                    .remove("table")
-                    .and_then(|t| t.as_str().map(str::to_owned));
-                let columns = o.remove("columns").and_then(|c| {
-                    c.as_array().map(|cs| {
-                        cs.iter()
-                            .filter_map(|c| c.as_str().map(str::to_owned))
-                            .collect::<Vec<_>>()
-                    })
-                });
-                match (name, columns) {
-                    (Some(name), Some(columns)) => {
-                        self.counted.tables += 1;
-                        Some(Ok(LoadItem::Table { name, columns }))
+                Ok(Entry::Row(mut values)) => {
+                    if let (Some(source), Some(i)) = (self.source, self.source_column)
+                        && let Some(v) = values.get_mut(i)
+                    {
+                        *v = Value::String(source.to_owned());
                     }
-                    _ => Some(Err("has a line that is neither a table nor a row".into())),
+                    Ok(LoadItem::Row(values))
                 }
-            }
-            _ => Some(Err("has a line that is neither a table nor a row".into())),
+                Ok(Entry::File(_) | Entry::Data(_) | Entry::FileEnd { .. }) => continue,
+                Err(e) => Err(e),
+            });
         }
     }
 }
