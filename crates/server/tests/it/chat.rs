@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use ferrochat_test_support::TestApp;
 use ferrochat_test_support::fake_llm::{FakeLlm, Format};
 use reqwest::Method;
@@ -1223,7 +1225,6 @@ fn sent_with(fake: &FakeLlm, needle: &str) -> Value {
         .unwrap_or_else(|| panic!("no request mentions {needle}"))
 }
 
-/// Uploads a file through the native API; returns its ID.
 /// Whether poppler's `pdftotext` runs here (checked off the test's runtime threads).
 async fn pdftotext_installed() -> bool {
     tokio::task::spawn_blocking(|| {
@@ -1336,6 +1337,87 @@ async fn attached_pdf_and_word_documents_reach_the_model_as_their_text() {
     );
 }
 
+/// An image as PNG bytes.
+fn png_of(image: &image::DynamicImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// A large photo reaches the model scaled to fit 2048 pixels, as JPEG (its first turn and a
+/// later one, from memory); a file that only claims to be an image becomes a note; an image
+/// labelled with the wrong type goes with the type its bytes show.
+#[tokio::test]
+async fn large_images_are_scaled_down_and_fake_ones_become_notes() {
+    let (app, token, fakes) = setup().await;
+    let photo = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(2600, 400, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    }));
+    let big = upload_file(&app, &token, "photo.png", "image/png", &png_of(&photo)).await;
+    let fake = upload_file(
+        &app,
+        &token,
+        "cat.png",
+        "image/png",
+        b"\x89PNG\r\n\x1a\nnope",
+    )
+    .await;
+    let small = png_of(&image::DynamicImage::new_rgb8(3, 3));
+    let mislabelled = upload_file(&app, &token, "icon.jpg", "image/jpeg", &small).await;
+    let mut body = payload("anthropic", "claude-test", "What is this?");
+    body["files"] = json!([{"file_id": big}, {"file_id": fake}, {"file_id": mislabelled}]);
+    let reply = app.chat(&token, "anthropic", &body).await;
+    assert_eq!(reply.status, 200, "{:?}", reply.events);
+    // The chat request (not the title's, which quotes the exchange as text).
+    let with_images = |text: &str| {
+        fakes
+            .anthropic
+            .requests()
+            .into_iter()
+            .rev()
+            .map(|r| r.body)
+            .find(|b| b["messages"][0]["content"].is_array() && b.to_string().contains(text))
+            .unwrap_or_else(|| panic!("no request with images mentions {text}"))
+    };
+    let up = with_images("What is this?");
+    let content = up["messages"][0]["content"].as_array().unwrap();
+    assert_eq!(content.len(), 3, "{content:?}");
+    let scaled = &content[0]["source"];
+    assert_eq!(scaled["media_type"], "image/jpeg");
+    let bytes = STANDARD.decode(scaled["data"].as_str().unwrap()).unwrap();
+    let back = image::load_from_memory(&bytes).unwrap();
+    assert_eq!((back.width(), back.height()), (2048, 315));
+    assert_eq!(content[1]["source"]["media_type"], "image/png");
+    assert_eq!(content[1]["source"]["data"], STANDARD.encode(&small));
+    assert_eq!(
+        content[2]["text"],
+        "What is this?\n\n[Attached image cat.png (image/png, 12 bytes): it is not available to you: it could not be read as an image]"
+    );
+
+    // The next turn sends the same scaled copy.
+    let conversation = reply.created()["conversationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let answer = reply.final_event()["responseMessage"]["messageId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let reply = app
+        .chat(
+            &token,
+            "anthropic",
+            &follow_up("anthropic", "claude-test", "And?", &conversation, &answer),
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{:?}", reply.events);
+    let up = with_images("And?");
+    assert_eq!(up["messages"][0]["content"][0]["source"], *scaled);
+}
+
+/// Uploads a file through the native API; returns its ID.
 async fn upload_file(app: &TestApp, token: &str, name: &str, kind: &str, body: &[u8]) -> String {
     let res = app
         .client
@@ -1354,8 +1436,8 @@ async fn upload_file(app: &TestApp, token: &str, name: &str, kind: &str, body: &
 #[tokio::test]
 async fn attached_files_reach_every_provider_and_stay_with_the_message() {
     let (app, token, fakes) = setup().await;
-    let png = b"\x89PNG\r\n\x1a\n-not-really-pixels";
-    let image = upload_file(&app, &token, "cat.png", "image/png", png).await;
+    let png = png_of(&image::DynamicImage::new_rgb8(2, 2));
+    let image = upload_file(&app, &token, "cat.png", "image/png", &png).await;
     let notes = upload_file(
         &app,
         &token,
@@ -1372,7 +1454,7 @@ async fn attached_files_reach_every_provider_and_stay_with_the_message() {
         b"%PDF-1.7 ...",
     )
     .await;
-    let png64 = "iVBORw0KGgotbm90LXJlYWxseS1waXhlbHM=";
+    let png64 = STANDARD.encode(&png);
     let why = if pdftotext_installed().await {
         "it could not be read as a PDF"
     } else {
@@ -1413,7 +1495,7 @@ async fn attached_files_reach_every_provider_and_stay_with_the_message() {
                     .to_owned(),
             )
         });
-        let up = sent_with(fake, png64);
+        let up = sent_with(fake, &png64);
         match endpoint {
             "openAI" => assert_eq!(
                 up["messages"][0]["content"],

@@ -1,17 +1,17 @@
 //! Files attached to a user's message, as the model receives them: images inline for vision
-//! models, text files (code, Markdown, CSV, JSON, …) and the text of PDFs appended to the
+//! models (scaled down when large, see [`super::images`]), text files (code, Markdown, CSV, JSON, …) and the text of PDFs appended to the
 //! message's text, and a note for any other file, so the model knows something was attached that it cannot read.
 //! The message itself keeps the references (`files`, the LibreChat client's shape), which is
 //! how a regenerated or later turn sends them again.
 
 use std::collections::HashMap;
 
-use base64::Engine as _;
 use ferrochat_core::{FileId, JsonText, Message, MessageId, UserFile, UserId};
 use ferrochat_providers::Image;
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 
+use super::images::{self, Images};
 use super::office::Office;
 use super::pdf::PdfTexts;
 use crate::files::FileService;
@@ -19,14 +19,21 @@ use crate::{ServiceError, ServiceResult};
 
 /// Files one message may carry.
 pub const MAX_FILES: usize = 10;
-/// Largest image sent inline (the providers' own limits are about this).
-const MAX_IMAGE: u64 = 5 * 1024 * 1024;
 /// Largest text file put in the prompt.
 const MAX_TEXT: u64 = 256 * 1024;
 /// Largest PDF or office document read for its text.
 const MAX_PDF: u64 = 32 * 1024 * 1024;
 /// Image types every provider takes.
 const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// What is read from files for the model and kept for the later turns that send them again.
+#[derive(Default)]
+pub struct Derived {
+    /// PDFs' text.
+    pub pdfs: PdfTexts,
+    /// Scaled-down images.
+    pub images: Images,
+}
 
 /// What the model gets from one message's files.
 #[derive(Debug, Default)]
@@ -96,7 +103,7 @@ fn ids(m: &Message) -> Vec<FileId> {
 /// a storage failure fails the turn (answering without the file would mislead).
 pub async fn load(
     files: &FileService,
-    pdfs: &PdfTexts,
+    derived: &Derived,
     user: UserId,
     chain: &[&Message],
 ) -> ServiceResult<HashMap<MessageId, Attached>> {
@@ -119,7 +126,7 @@ pub async fn load(
                 }
                 Err(e) => return Err(e),
             };
-            add(files, pdfs, &file, &mut attached).await?;
+            add(files, derived, &file, &mut attached).await?;
         }
         out.insert(m.id, attached);
     }
@@ -128,17 +135,23 @@ pub async fn load(
 
 async fn add(
     files: &FileService,
-    pdfs: &PdfTexts,
+    derived: &Derived,
     file: &UserFile,
     to: &mut Attached,
 ) -> ServiceResult<()> {
     let kind = file.content_type.as_str();
-    if IMAGE_TYPES.contains(&kind) && file.bytes <= MAX_IMAGE {
+    if IMAGE_TYPES.contains(&kind) && file.bytes <= images::MAX_DECODE {
         let bytes = read(files, file).await?;
-        to.images.push(Image {
-            media_type: kind.to_owned(),
-            data: base64::engine::general_purpose::STANDARD.encode(bytes),
-        });
+        match derived.images.prepare(file.id, &file.sha256, bytes).await {
+            Ok(image) => to.images.push(image),
+            Err(why) => note(
+                to,
+                &format!(
+                    "[Attached image {} ({}, {} bytes): it is not available to you: {why}]",
+                    file.filename, file.content_type, file.bytes
+                ),
+            ),
+        }
     } else if is_text(kind, &file.filename) && file.bytes <= MAX_TEXT {
         let bytes = read(files, file).await?;
         let text = String::from_utf8_lossy(&bytes);
@@ -150,7 +163,7 @@ async fn add(
         );
     } else if is_pdf(kind, &file.filename) && file.bytes <= MAX_PDF {
         let bytes = read(files, file).await?;
-        let text = pdfs.text(file.id, &file.sha256, bytes).await;
+        let text = derived.pdfs.text(file.id, &file.sha256, bytes).await;
         framed(to, file, " (the text of a PDF)", text);
     } else if let Some(office) = Office::of(kind, &file.filename)
         && file.bytes <= MAX_PDF

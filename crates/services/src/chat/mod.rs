@@ -14,6 +14,7 @@ pub mod balance;
 mod context;
 mod edit;
 pub mod endpoints;
+mod images;
 mod office;
 mod pdf;
 mod run;
@@ -152,8 +153,8 @@ pub struct ChatService {
     events: crate::events::EventBus,
     /// Reads attached files; without it, messages cannot carry files.
     files: Option<crate::FileService>,
-    /// The text of attached PDFs, the last few kept.
-    pdfs: Arc<pdf::PdfTexts>,
+    /// What was read from attached files (PDFs' text, scaled images), the last few kept.
+    derived: Arc<attach::Derived>,
 }
 
 /// Counts a generation while its task runs.
@@ -229,7 +230,7 @@ impl ChatService {
             temporary_retention,
             events,
             files: None,
-            pdfs: Arc::default(),
+            derived: Arc::default(),
         }
     }
 
@@ -434,7 +435,7 @@ impl ChatService {
         }
         chain.push(&user_message);
         let attached = match &self.files {
-            Some(service) => attach::load(service, &self.pdfs, user, &chain).await?,
+            Some(service) => attach::load(service, &self.derived, user, &chain).await?,
             None => Default::default(),
         };
         let mut turns = context::turns(&chain, attached);
