@@ -1,11 +1,13 @@
 //! The text of office documents, for the model: Word (`.docx`), PowerPoint (`.pptx`), Excel
-//! (`.xlsx`, each sheet's rows as tab-separated lines) and OpenDocument text and presentations
-//! (`.odt`, `.odp`).
+//! (`.xlsx`) and OpenDocument text, presentations and spreadsheets (`.odt`, `.odp`, `.ods`);
+//! spreadsheets as each sheet's rows, cells separated by tabs ([`sheets`]).
 //!
 //! Each is a ZIP archive of XML parts; the text is read from the parts that hold it, in
 //! process and with limits, because an archive is easily made to expand enormously: at most
 //! [`MAX_PARTS`] parts, [`MAX_XML`] bytes inflated per part, and [`super::pdf::MAX_TEXT`] bytes
 //! of text in all. Paragraphs become lines; a presentation's slides are numbered.
+
+mod sheets;
 
 use std::io::{Cursor, Read};
 
@@ -30,6 +32,8 @@ pub enum Office {
     OpenDocument,
     /// `xl/worksheets/sheetN.xml`, cells by row, strings in `xl/sharedStrings.xml`.
     Xlsx,
+    /// `content.xml`, tables of rows of cells.
+    Ods,
 }
 
 impl Office {
@@ -54,6 +58,8 @@ impl Office {
             | ("application/octet-stream" | "application/zip", "odt" | "odp") => {
                 Some(Self::OpenDocument)
             }
+            ("application/vnd.oasis.opendocument.spreadsheet", _)
+            | ("application/octet-stream" | "application/zip", "ods") => Some(Self::Ods),
             _ => None,
         }
     }
@@ -75,17 +81,8 @@ pub fn text(bytes: &[u8], office: Office) -> Result<String, OfficeError> {
     match office {
         Office::Docx => read_part(&mut zip, "word/document.xml", true, &mut out)?,
         Office::OpenDocument => read_part(&mut zip, "content.xml", false, &mut out)?,
-        Office::Xlsx => {
-            let strings = shared_strings(&mut zip)?;
-            for (number, name) in numbered(&zip, "xl/worksheets/sheet") {
-                if out.len() >= MAX_TEXT {
-                    break;
-                }
-                out.push_str(&format!("[Sheet {number}]\n"));
-                read_sheet(&mut zip, &name, &strings, &mut out)?;
-                out.push('\n');
-            }
-        }
+        Office::Xlsx => sheets::xlsx(&mut zip, &mut out)?,
+        Office::Ods => sheets::ods(&part(&mut zip, "content.xml")?, &mut out)?,
         Office::Pptx => {
             for (number, name) in numbered(&zip, "ppt/slides/slide") {
                 if out.len() >= MAX_TEXT {
@@ -142,15 +139,9 @@ fn walk(xml: &[u8], mut on: impl FnMut(Node<'_>) -> bool) -> Result<(), OfficeEr
             .read_event_into(&mut buf)
             .map_err(|_| OfficeError::Unreadable)?;
         let node = match &event {
-            Event::Start(e) => Node::Start(
-                e.local_name().into_inner(),
-                e.try_get_attribute("t")
-                    .ok()
-                    .flatten()
-                    .is_some_and(|a| a.value.as_ref() == b"s"),
-            ),
+            Event::Start(e) => Node::Start(e.local_name().into_inner(), Attrs::of(e)),
             Event::End(e) => Node::End(e.local_name().into_inner()),
-            Event::Empty(e) => Node::Empty(e.local_name().into_inner()),
+            Event::Empty(e) => Node::Empty(e.local_name().into_inner(), Attrs::of(e)),
             Event::Text(t) => Node::Text(t.decode().map_err(|_| OfficeError::Unreadable)?),
             Event::CData(t) => Node::Text(String::from_utf8_lossy(t)),
             Event::GeneralRef(r) => {
@@ -175,78 +166,45 @@ fn walk(xml: &[u8], mut on: impl FnMut(Node<'_>) -> bool) -> Result<(), OfficeEr
     }
 }
 
-/// What [`walk`] reports: elements by local name (a start tag also says whether it has
-/// `t="s"`, a spreadsheet cell holding a shared string), and text.
+/// What [`walk`] reports: elements by local name (with the attributes the readers need), and
+/// text.
 enum Node<'a> {
-    Start(&'a [u8], bool),
+    Start(&'a [u8], Attrs),
     End(&'a [u8]),
-    Empty(&'a [u8]),
+    Empty(&'a [u8], Attrs),
     Text(std::borrow::Cow<'a, str>),
     Other,
 }
 
-/// A workbook's shared strings, in order (each the text of its `t` elements).
-fn shared_strings(zip: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Result<Vec<String>, OfficeError> {
-    let Ok(xml) = part(zip, "xl/sharedStrings.xml") else {
-        // A workbook of numbers only has none.
-        return Ok(Vec::new());
-    };
-    let mut strings = Vec::new();
-    let (mut current, mut inside_t, mut size) = (String::new(), false, 0usize);
-    walk(&xml, |node| {
-        match node {
-            Node::Start(b"t", _) => inside_t = true,
-            Node::End(b"t") => inside_t = false,
-            Node::End(b"si") => {
-                size += current.len();
-                strings.push(std::mem::take(&mut current));
-            }
-            Node::Text(t) if inside_t => current.push_str(&t),
-            _ => {}
-        }
-        size <= MAX_TEXT * 4
-    })?;
-    Ok(strings)
+/// The attributes of an element that the readers use.
+#[derive(Clone, Copy)]
+struct Attrs {
+    /// `t="s"`: an Excel cell holding the index of a shared string.
+    shared: bool,
+    /// OpenDocument's `number-columns-repeated` or `number-rows-repeated` (1 when absent).
+    repeated: u32,
 }
 
-/// Appends a sheet's rows, cells separated by tabs: shared strings looked up, inline strings,
-/// numbers and formula results as written.
-fn read_sheet(
-    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    name: &str,
-    strings: &[String],
-    out: &mut String,
-) -> Result<(), OfficeError> {
-    let xml = part(zip, name)?;
-    let (mut shared, mut in_value, mut first_in_row) = (false, false, true);
-    let mut value = String::new();
-    walk(&xml, |node| {
-        match node {
-            Node::Start(b"row", _) => first_in_row = true,
-            Node::End(b"row") => out.push('\n'),
-            Node::Start(b"c", s) => {
-                if !first_in_row {
-                    out.push('\t');
+impl Attrs {
+    fn of(e: &quick_xml::events::BytesStart<'_>) -> Self {
+        let mut attrs = Attrs {
+            shared: false,
+            repeated: 1,
+        };
+        for a in e.attributes().flatten() {
+            match a.key.local_name().into_inner() {
+                b"t" => attrs.shared = a.value.as_ref() == b"s",
+                b"number-columns-repeated" | b"number-rows-repeated" => {
+                    attrs.repeated = std::str::from_utf8(&a.value)
+                        .ok()
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(1);
                 }
-                first_in_row = false;
-                shared = s;
+                _ => {}
             }
-            Node::Start(b"v" | b"t", _) => {
-                in_value = true;
-                value.clear();
-            }
-            Node::End(b"v") | Node::End(b"t") => {
-                in_value = false;
-                match value.trim().parse::<usize>().ok().filter(|_| shared) {
-                    Some(i) => out.push_str(strings.get(i).map_or("", String::as_str)),
-                    None => out.push_str(&value),
-                }
-            }
-            Node::Text(t) if in_value => value.push_str(&t),
-            _ => {}
         }
-        out.len() <= MAX_TEXT
-    })
+        attrs
+    }
 }
 
 /// Appends the text of the XML part `name`: only inside `t` elements when `tagged` (Office
@@ -264,9 +222,9 @@ fn read_part(
             Node::Start(b"t", _) => inside_t += 1,
             Node::End(b"t") => inside_t = inside_t.saturating_sub(1),
             Node::End(b"p" | b"h") => out.push('\n'),
-            Node::Empty(b"tab") => out.push('\t'),
-            Node::Empty(b"br" | b"line-break") => out.push('\n'),
-            Node::Empty(b"s") if !tagged => out.push(' '),
+            Node::Empty(b"tab", _) => out.push('\t'),
+            Node::Empty(b"br" | b"line-break", _) => out.push('\n'),
+            Node::Empty(b"s", _) if !tagged => out.push(' '),
             Node::Text(t) if !tagged || inside_t > 0 => out.push_str(&t),
             _ => {}
         }
@@ -352,6 +310,26 @@ mod tests {
     }
 
     #[test]
+    fn open_document_spreadsheets_by_table_row_and_cell() {
+        // Repeated cells and rows as spreadsheet programs write them, to the sheet's edge; a
+        // merged (covered) cell, a cell of two paragraphs, a comment left out.
+        let content = r#"<office:document-content xmlns:table="t" xmlns:text="x" xmlns:office="o"><office:body><office:spreadsheet>
+<table:table table:name="Budget">
+  <table:table-row><table:table-cell office:value-type="string"><text:p>Item</text:p></table:table-cell><table:table-cell table:number-columns-repeated="2"><text:p>Cost</text:p></table:table-cell><table:table-cell table:number-columns-repeated="16381"/></table:table-row>
+  <table:table-row table:number-rows-repeated="2"><table:table-cell><text:p>Tea <text:s/>&amp; cake</text:p><office:annotation><text:p>HIDDEN</text:p></office:annotation></table:table-cell><table:table-cell table:number-columns-repeated="1"/><table:table-cell office:value-type="float" office:value="3.5"><text:p>3.5</text:p></table:table-cell></table:table-row>
+  <table:table-row><table:table-cell><text:p>Two</text:p><text:p>lines</text:p></table:table-cell><table:covered-table-cell/><table:table-cell><text:p>x</text:p></table:table-cell></table:table-row>
+  <table:table-row table:number-rows-repeated="1048570"><table:table-cell table:number-columns-repeated="16384"/></table:table-row>
+</table:table>
+<table:table table:name="Empty"><table:table-row><table:table-cell/></table:table-row></table:table>
+</office:spreadsheet></office:body></office:document-content>"#;
+        let ods = archive(&[("content.xml", content)]);
+        assert_eq!(
+            text(&ods, Office::Ods).unwrap(),
+            "[Sheet 1]\nItem\tCost\tCost\nTea  & cake\t\t3.5\nTea  & cake\t\t3.5\nTwo lines\t\tx\n\n[Sheet 2]"
+        );
+    }
+
+    #[test]
     fn damaged_or_foreign_archives_are_unreadable() {
         assert_eq!(
             text(b"PK\x03\x04junk", Office::Docx),
@@ -381,6 +359,14 @@ mod tests {
         assert_eq!(
             Office::of("application/octet-stream", "b.xlsx"),
             Some(Office::Xlsx)
+        );
+        assert_eq!(
+            Office::of("application/vnd.oasis.opendocument.spreadsheet", "x"),
+            Some(Office::Ods)
+        );
+        assert_eq!(
+            Office::of("application/octet-stream", "c.ods"),
+            Some(Office::Ods)
         );
         assert_eq!(Office::of("application/pdf", "a.docx"), None);
     }
