@@ -267,6 +267,19 @@ impl Blobs {
         }
     }
 
+    /// The keys of the blobs under `prefix`, with their sizes, in key order.
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(String, u64)>, BlobError> {
+        let prefix = Key::from(prefix);
+        let mut found: Vec<(String, u64)> = self
+            .store
+            .list(Some(&prefix))
+            .map_ok(|meta| (meta.location.to_string(), meta.size))
+            .try_collect()
+            .await?;
+        found.sort();
+        Ok(found)
+    }
+
     /// Deletes every blob under `prefix` (a user's files when the account goes); returns how
     /// many.
     pub async fn delete_prefix(&self, prefix: &str) -> Result<u64, BlobError> {

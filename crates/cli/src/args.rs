@@ -103,7 +103,8 @@ pub enum Command {
     /// Load a backup into an empty database (either engine: a SQLite backup restores into
     /// PostgreSQL). Stop the server first.
     Restore {
-        /// The backup file.
+        /// The backup file, or `s3://bucket/key` for one in the backup bucket
+        /// (backup.s3_bucket).
         file: PathBuf,
     },
     /// Manage user accounts.

@@ -16,7 +16,7 @@ async fn service(config: &Config, migrate: bool) -> anyhow::Result<BackupService
     Ok(BackupService::new(
         store,
         Arc::new(SystemClock),
-        ferrochat_server::backup_policy(config),
+        ferrochat_server::backup_policy(config)?,
     )
     .with_blobs(blobs))
 }
@@ -37,6 +37,9 @@ pub async fn backup(output: Option<PathBuf>, config: &Config) -> anyhow::Result<
         report.files.bytes,
         report.bytes
     );
+    if let Some(address) = &report.uploaded {
+        println!("uploaded to {address}");
+    }
     if report.files.missing > 0 {
         println!(
             "{} files were deleted while the backup ran: their rows are in it, their contents are not",
@@ -51,12 +54,22 @@ pub async fn backup(output: Option<PathBuf>, config: &Config) -> anyhow::Result<
 }
 
 /// Migrates the configured database, then loads the backup into it (which must be empty).
+/// `s3://bucket/key` names a backup in the backup bucket, fetched first.
 pub async fn restore(file: &Path, config: &Config) -> anyhow::Result<()> {
     let backups = service(config, true).await?;
-    let restored = backups
-        .restore_from(file)
-        .await
-        .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), describe(&e)))?;
+    let failed = |e: ferrochat_services::ServiceError| {
+        anyhow::anyhow!("{}: {}", file.display(), describe(&e))
+    };
+    let address = file.to_str().filter(|f| f.starts_with("s3://"));
+    let local = match address {
+        Some(address) => backups.fetch(address).await.map_err(failed)?,
+        None => file.to_owned(),
+    };
+    let restored = backups.restore_from(&local).await;
+    if address.is_some() {
+        let _ = std::fs::remove_file(&local);
+    }
+    let restored = restored.map_err(failed)?;
     println!(
         "restored {} tables, {} rows and {} files ({} bytes) from {}",
         restored.counts.tables,

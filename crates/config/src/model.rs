@@ -201,6 +201,10 @@ pub struct BackupConfig {
     pub keep: u32,
     /// Whether they hold uploaded files' contents.
     pub files: bool,
+    /// The bucket they are also uploaded to, if any.
+    pub s3: Option<S3Config>,
+    /// Their keys' prefix there.
+    pub s3_prefix: String,
 }
 
 /// Webhooks.
@@ -460,6 +464,11 @@ impl Config {
                 .unwrap_or_else(|| data_dir.join("backups")),
             keep: p.get("backup.keep", parse::count).unwrap_or(7),
             files: p.flag("backup.files"),
+            s3: match p.text("backup.s3_bucket") {
+                bucket if bucket.is_empty() => None,
+                bucket => Some(s3_config(&mut p, bucket)),
+            },
+            s3_prefix: p.text("backup.s3_prefix"),
         };
         let main_doc = sources::main_document(sources);
         let endpoints = crate::endpoints::load(
@@ -607,6 +616,26 @@ fn nonzero(d: Duration) -> Option<Duration> {
     (!d.is_zero()).then_some(d)
 }
 
+/// `bucket` on the S3 service the `files.s3_*` settings name (files and backups share it).
+fn s3_config(p: &mut Parser<'_>, bucket: String) -> S3Config {
+    let access_key_id = p.secret("files.s3_access_key_id");
+    let secret_access_key = p.secret("files.s3_secret_access_key");
+    if access_key_id.is_some() != secret_access_key.is_some() {
+        p.problem(
+            "files.s3_secret_access_key",
+            "files.s3_access_key_id and files.s3_secret_access_key go together: set both or neither",
+        );
+    }
+    S3Config {
+        bucket,
+        region: p.text("files.s3_region"),
+        endpoint: p.get("files.s3_endpoint", parse::url),
+        access_key_id,
+        secret_access_key,
+        force_path_style: p.flag("files.s3_force_path_style"),
+    }
+}
+
 fn files_config(p: &mut Parser<'_>, data_dir: &Path) -> FilesConfig {
     let storage = match p.choice("files.storage").as_str() {
         "s3" => {
@@ -617,22 +646,7 @@ fn files_config(p: &mut Parser<'_>, data_dir: &Path) -> FilesConfig {
                     "files.storage is s3, so files.s3_bucket (AWS_BUCKET_NAME) must name a bucket",
                 );
             }
-            let access_key_id = p.secret("files.s3_access_key_id");
-            let secret_access_key = p.secret("files.s3_secret_access_key");
-            if access_key_id.is_some() != secret_access_key.is_some() {
-                p.problem(
-                    "files.s3_secret_access_key",
-                    "files.s3_access_key_id and files.s3_secret_access_key go together: set both or neither",
-                );
-            }
-            FileStorage::S3(S3Config {
-                bucket,
-                region: p.text("files.s3_region"),
-                endpoint: p.get("files.s3_endpoint", parse::url),
-                access_key_id,
-                secret_access_key,
-                force_path_style: p.flag("files.s3_force_path_style"),
-            })
+            FileStorage::S3(s3_config(p, bucket))
         }
         _ => FileStorage::Local(
             p.get("files.dir", |v| Ok(PathBuf::from(v.trim())))
@@ -689,6 +703,14 @@ impl Parser<'_> {
 
     /// Records a problem that concerns several options at once.
     fn problem(&mut self, key: &str, message: &str) {
+        // Files and backups read the same S3 settings: one problem is reported once.
+        if self
+            .problems
+            .iter()
+            .any(|p| p.key == key && p.message == message)
+        {
+            return;
+        }
         self.problems.push(Problem {
             key: key.to_owned(),
             origin: None,

@@ -168,6 +168,10 @@ pub const SPECS: &[Spec] = &[
         "Where backups go; <data_dir>/backups when not set. Keep secrets.json (or the secret environment values) beside them."),
     opt("backup.keep", &["BACKUP_KEEP"], Some("7"), "30", Kind::Count,
         "How many backups the schedule keeps in backup.dir; the oldest beyond are deleted."),
+    opt("backup.s3_bucket", &["BACKUP_S3_BUCKET"], None, "ferrochat-backups", Kind::Text,
+        "S3 bucket that every scheduled backup (and `ferrochat backup` without --output) is also uploaded to, keeping backup.keep there too; reached with the files.s3_* region, endpoint, credentials and path style (AWS_REGION, AWS_ENDPOINT_URL, …), whatever files.storage is."),
+    opt("backup.s3_prefix", &["BACKUP_S3_PREFIX"], Some("backups/"), "nightly/", Kind::Text,
+        "Key prefix of the backups in backup.s3_bucket."),
     opt("backup.files", &["BACKUP_FILES"], Some("true"), "false", Kind::Bool,
         "Whether backups hold the contents of uploaded files (attachments, images, avatars) beside the database, so a restore brings them back; turn off when the file storage keeps its own copies (an S3 bucket with versioning or replication)."),
     // --- webhooks ---

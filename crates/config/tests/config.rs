@@ -250,3 +250,33 @@ fn example_file_is_current_and_valid() {
     assert_eq!(config.server.port, 3080);
     assert!(config.database.is_postgres());
 }
+
+#[test]
+fn backups_go_to_a_bucket_on_the_files_s3_service() {
+    let config = Config::load(&sources(&[])).unwrap();
+    assert!(config.backup.files);
+    assert_eq!(config.backup.s3, None);
+    let config = Config::load(&sources(&[
+        ("BACKUP_S3_BUCKET", "nightly"),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9000"),
+        ("AWS_FORCE_PATH_STYLE", "true"),
+        ("BACKUP_FILES", "false"),
+    ]))
+    .unwrap();
+    let s3 = config.backup.s3.unwrap();
+    assert_eq!(s3.bucket, "nightly");
+    assert_eq!(s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+    assert!(s3.force_path_style);
+    assert_eq!(config.backup.s3_prefix, "backups/");
+    assert!(!config.backup.files);
+    // Files and backups both on S3 with half the credentials: said once.
+    let err = Config::load(&sources(&[
+        ("BACKUP_S3_BUCKET", "nightly"),
+        ("FILE_STRATEGY", "s3"),
+        ("AWS_BUCKET_NAME", "files"),
+        ("AWS_ACCESS_KEY_ID", "AKIA"),
+    ]))
+    .unwrap_err();
+    let keys: Vec<&str> = err.problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["files.s3_secret_access_key"]);
+}

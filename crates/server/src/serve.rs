@@ -19,7 +19,7 @@ use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::chat::Endpoints;
 use ferrochat_services::crypto::SecretBox;
 use ferrochat_services::{
-    BackupPolicy, Deps, FilePolicy, Services, SharePolicy, SystemClock, WebhookPolicy,
+    BackupPolicy, BackupRemote, Deps, FilePolicy, Services, SharePolicy, SystemClock, WebhookPolicy,
 };
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
@@ -85,7 +85,7 @@ pub async fn app_state(
             timeout: config.webhooks.timeout,
             max_per_user: config.webhooks.max_per_user,
         },
-        backup: backup_policy(&config),
+        backup: backup_policy(&config)?,
         blobs: blobs(&config)?,
         files: file_policy(&config),
         file_link_key: file_link_key(&secrets),
@@ -191,29 +191,43 @@ pub fn file_policy(config: &Config) -> FilePolicy {
 pub fn blobs(config: &Config) -> Result<Blobs, BootError> {
     let blobs = match &config.files.storage {
         FileStorage::Local(dir) => Blobs::local(dir),
-        FileStorage::S3(s3) => Blobs::s3(&S3Settings {
-            bucket: s3.bucket.clone(),
-            region: s3.region.clone(),
-            endpoint: s3.endpoint.clone(),
-            credentials: s3
-                .access_key_id
-                .as_ref()
-                .zip(s3.secret_access_key.as_ref())
-                .map(|(id, secret)| (id.expose().to_owned(), secret.expose().to_owned())),
-            path_style: s3.force_path_style,
-        }),
+        FileStorage::S3(s3) => Blobs::s3(&s3_settings(s3)),
     };
     blobs.map_err(|e| BootError::Internal(format!("file storage: {e}")))
 }
 
+fn s3_settings(s3: &ferrochat_config::S3Config) -> S3Settings {
+    S3Settings {
+        bucket: s3.bucket.clone(),
+        region: s3.region.clone(),
+        endpoint: s3.endpoint.clone(),
+        credentials: s3
+            .access_key_id
+            .as_ref()
+            .zip(s3.secret_access_key.as_ref())
+            .map(|(id, secret)| (id.expose().to_owned(), secret.expose().to_owned())),
+        path_style: s3.force_path_style,
+    }
+}
+
 /// Where backups go and how often, from the configuration (`ferrochat backup` uses it too).
-pub fn backup_policy(config: &Config) -> BackupPolicy {
-    BackupPolicy {
+pub fn backup_policy(config: &Config) -> Result<BackupPolicy, BootError> {
+    let remote = match &config.backup.s3 {
+        Some(s3) => Some(BackupRemote {
+            blobs: Blobs::s3(&s3_settings(s3))
+                .map_err(|e| BootError::Internal(format!("backup bucket: {e}")))?,
+            bucket: s3.bucket.clone(),
+            prefix: config.backup.s3_prefix.clone(),
+        }),
+        None => None,
+    };
+    Ok(BackupPolicy {
         dir: config.backup.dir.clone(),
         interval: config.backup.interval,
         keep: config.backup.keep,
         files: config.backup.files,
-    }
+        remote,
+    })
 }
 
 /// The configured OpenID Connect providers.

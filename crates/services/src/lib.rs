@@ -43,7 +43,9 @@ use crate::auth::{AuthPolicy, AuthService, tokens::AccessTokens};
 use crate::crypto::SecretBox;
 
 pub use api_keys::ApiKeyService;
-pub use backup::{BackupPolicy, BackupReport, BackupService, FileCounts, RestoreReport};
+pub use backup::{
+    BackupPolicy, BackupRemote, BackupReport, BackupService, FileCounts, RestoreReport,
+};
 pub use chat::ChatService;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;

@@ -61,6 +61,7 @@ async fn services() -> (Services, tempfile::TempDir) {
                 interval: None,
                 keep: 1,
                 files: true,
+                remote: None,
             },
             blobs: ferrochat_blobs::Blobs::local(&dir.path().join("files")).unwrap(),
             files: ferrochat_services::FilePolicy {

@@ -950,9 +950,9 @@ async fn resumable_uploads_with_the_tus_python_client() {
 
 /// moto's S3 server on a free port, with a bucket; `None` (said loudly) when moto cannot be
 /// installed.
-struct Moto {
+pub(super) struct Moto {
     child: std::process::Child,
-    url: String,
+    pub(super) url: String,
 }
 
 impl Drop for Moto {
@@ -962,9 +962,9 @@ impl Drop for Moto {
     }
 }
 
-async fn moto(bucket: &str) -> Option<Moto> {
+pub(super) async fn moto(bucket: &str) -> Option<Moto> {
     if !super::python::package("moto.server", "moto[server]") {
-        eprintln!("*** SKIPPED: the S3 file story needs moto (pip install 'moto[server]') ***");
+        eprintln!("*** SKIPPED: the S3 stories need moto (pip install 'moto[server]') ***");
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -2,6 +2,7 @@ mod admin;
 mod api_docs;
 mod api_integration;
 mod auth;
+mod backups;
 mod bad_input;
 mod chat;
 mod client;

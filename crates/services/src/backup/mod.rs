@@ -16,6 +16,7 @@
 
 mod files;
 mod read;
+mod remote;
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -31,6 +32,7 @@ use serde_json::{Value, json};
 
 pub use files::FileCounts;
 use read::Entry;
+pub use remote::BackupRemote;
 
 use crate::{Clock, ServiceError, ServiceResult};
 
@@ -52,6 +54,8 @@ pub struct BackupPolicy {
     pub keep: u32,
     /// Whether backups hold the contents of uploaded files.
     pub files: bool,
+    /// The bucket backups are also uploaded to.
+    pub remote: Option<BackupRemote>,
 }
 
 /// A finished backup.
@@ -65,6 +69,8 @@ pub struct BackupReport {
     pub files: FileCounts,
     /// Its size in bytes.
     pub bytes: u64,
+    /// Its `s3://` address, when it was uploaded to the backup bucket.
+    pub uploaded: Option<String>,
 }
 
 /// What a restore brought back.
@@ -167,8 +173,12 @@ impl BackupService {
             "ferrochat-{}.jsonl.gz",
             self.clock.now().format("%Y%m%dT%H%M%S%.3fZ")
         );
-        let report = self.write_to(&self.policy.dir.join(name)).await?;
+        let mut report = self.write_to(&self.policy.dir.join(&name)).await?;
         self.prune()?;
+        if let Some(remote) = &self.policy.remote {
+            report.uploaded = Some(remote.upload(&report.path, &name).await?);
+            remote.prune(self.keep()).await?;
+        }
         Ok(report)
     }
 
@@ -250,6 +260,7 @@ impl BackupService {
             counts,
             files,
             bytes,
+            uploaded: None,
         })
     }
 
@@ -344,7 +355,7 @@ impl BackupService {
                 .filter(|p| {
                     p.file_name()
                         .and_then(|n| n.to_str())
-                        .is_some_and(|n| n.starts_with("ferrochat-") && n.ends_with(".jsonl.gz"))
+                        .is_some_and(is_backup_name)
                 })
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
@@ -355,9 +366,22 @@ impl BackupService {
         Ok(found)
     }
 
+    /// Downloads the backup at `address` (`s3://bucket/key`, in the backup bucket) into the
+    /// backup directory, for a restore; the caller removes the file afterwards.
+    pub async fn fetch(&self, address: &str) -> ServiceResult<PathBuf> {
+        let remote = self.policy.remote.as_ref().ok_or_else(|| {
+            bad_file("is in a bucket, and no backup bucket is configured (backup.s3_bucket)")
+        })?;
+        remote.fetch(address, &self.policy.dir).await
+    }
+
+    fn keep(&self) -> usize {
+        usize::try_from(self.policy.keep.max(1)).unwrap_or(usize::MAX)
+    }
+
     fn prune(&self) -> ServiceResult<()> {
         let found = self.list()?;
-        let keep = usize::try_from(self.policy.keep.max(1)).unwrap_or(usize::MAX);
+        let keep = self.keep();
         for old in found.iter().take(found.len().saturating_sub(keep)) {
             std::fs::remove_file(old).map_err(io)?;
         }
@@ -380,6 +404,7 @@ impl BackupService {
                     files = r.files.files,
                     missing_files = r.files.missing,
                     bytes = r.bytes,
+                    uploaded = r.uploaded.as_deref().unwrap_or("no"),
                     ms = (self.clock.now() - started).num_milliseconds(),
                     "backup written"
                 ),
@@ -387,6 +412,11 @@ impl BackupService {
             }
         }
     }
+}
+
+/// Whether a file name is one the schedule gives (`ferrochat-<time>.jsonl.gz`).
+fn is_backup_name(name: &str) -> bool {
+    name.starts_with("ferrochat-") && name.ends_with(".jsonl.gz")
 }
 
 fn partial_name(path: &Path) -> PathBuf {
