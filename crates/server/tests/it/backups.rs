@@ -39,12 +39,7 @@ async fn backups_go_to_the_bucket_and_a_fresh_installation_restores_from_it() {
         "{addresses:?}"
     );
     // Two kept there, as here: the oldest went.
-    let listing = reqwest::get(format!("{}/ferrochat-backups?list-type=2", moto.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listing = moto.listing("ferrochat-backups").await;
     assert_eq!(listing.matches("<Key>").count(), 2, "{listing}");
     assert!(!listing.contains(&key(&addresses[0])), "{listing}");
     assert!(listing.contains(&key(&addresses[2])), "{listing}");

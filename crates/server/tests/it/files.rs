@@ -955,6 +955,18 @@ pub(super) struct Moto {
     pub(super) url: String,
 }
 
+impl Moto {
+    /// The bucket's listing (S3's XML, one `<Key>` per object).
+    pub(super) async fn listing(&self, bucket: &str) -> String {
+        reqwest::get(format!("{}/{bucket}?list-type=2", self.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}
+
 impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -1034,23 +1046,13 @@ async fn files_live_in_an_s3_bucket_when_configured() {
     assert_eq!(res.status(), 206);
     assert_eq!(res.bytes().await.unwrap(), big[6_291_450..]);
     // The bucket holds exactly the three files (the tus parts were removed).
-    let listing = reqwest::get(format!("{}/ferrochat-files?list-type=2", moto.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listing = moto.listing("ferrochat-files").await;
     assert_eq!(listing.matches("<Key>").count(), 3, "{listing}");
     assert!(!listing.contains("uploads/"), "{listing}");
     let (status, _) = app
         .call(&t, Method::DELETE, &format!("/api/v1/files/{id}"), None)
         .await;
     assert_eq!(status, 204);
-    let listing = reqwest::get(format!("{}/ferrochat-files?list-type=2", moto.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listing = moto.listing("ferrochat-files").await;
     assert_eq!(listing.matches("<Key>").count(), 2, "{listing}");
 }

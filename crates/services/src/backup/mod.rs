@@ -2,11 +2,12 @@
 //! engines, so a backup of a SQLite installation restores into PostgreSQL (and back).
 //!
 //! File layout, one JSON value per line: a header (`{"format": "ferrochat-backup",
-//! "version": 1, "schema": <latest migration>, "engine", "created_at", "ferrochat"}`), then
-//! for each table `{"table", "columns"}` followed by its rows as arrays, and a trailer
-//! `{"end": {"tables", "rows"}}`; a file without its trailer (cut short) is refused. Tables come
-//! parents first, so a restore inserts them in order in one transaction. Version 2 adds the
-//! contents of uploaded files after the tables (see [`files`]); version 1 files still load.
+//! "version": 2, "schema": <latest migration>, "engine", "created_at", "ferrochat", "files"}`),
+//! then for each table `{"table", "columns"}` followed by its rows as arrays, then the contents
+//! of the uploaded files the `files` table names (see [`files`]), and a trailer `{"end":
+//! {"tables", "rows", "files", "file_bytes"}}`; a file without its trailer (cut short) is
+//! refused. Tables come parents first, so a restore inserts them in order in one transaction.
+//! Version 1 files (tables only) still load.
 //!
 //! Made from one consistent snapshot while the server runs (SQLite's read transaction,
 //! PostgreSQL's repeatable read). Written to a temporary name and renamed, so a crash never
@@ -165,8 +166,9 @@ impl BackupService {
         &self.policy
     }
 
-    /// Writes a backup into the backup directory (`ferrochat-<time>.jsonl.gz`) and removes
-    /// the oldest beyond the number kept.
+    /// Writes a backup into the backup directory (`ferrochat-<time>.jsonl.gz`), uploads it to
+    /// the backup bucket when there is one, and removes the oldest beyond the number kept
+    /// (in both places).
     pub async fn create(&self) -> ServiceResult<BackupReport> {
         std::fs::create_dir_all(&self.policy.dir).map_err(io)?;
         let name = format!(

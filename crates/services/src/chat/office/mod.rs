@@ -341,33 +341,29 @@ mod tests {
 
     #[test]
     fn kinds_by_type_or_extension() {
-        assert_eq!(
-            Office::of(
+        let cases = [
+            (
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                "x"
+                "x",
+                Some(Office::Docx),
             ),
-            Some(Office::Docx)
-        );
-        assert_eq!(
-            Office::of("application/octet-stream", "Deck.PPTX"),
-            Some(Office::Pptx)
-        );
-        assert_eq!(
-            Office::of("application/octet-stream", "a.odt"),
-            Some(Office::OpenDocument)
-        );
-        assert_eq!(
-            Office::of("application/octet-stream", "b.xlsx"),
-            Some(Office::Xlsx)
-        );
-        assert_eq!(
-            Office::of("application/vnd.oasis.opendocument.spreadsheet", "x"),
-            Some(Office::Ods)
-        );
-        assert_eq!(
-            Office::of("application/octet-stream", "c.ods"),
-            Some(Office::Ods)
-        );
-        assert_eq!(Office::of("application/pdf", "a.docx"), None);
+            ("application/octet-stream", "Deck.PPTX", Some(Office::Pptx)),
+            (
+                "application/octet-stream",
+                "a.odt",
+                Some(Office::OpenDocument),
+            ),
+            ("application/octet-stream", "b.xlsx", Some(Office::Xlsx)),
+            (
+                "application/vnd.oasis.opendocument.spreadsheet",
+                "x",
+                Some(Office::Ods),
+            ),
+            ("application/octet-stream", "c.ods", Some(Office::Ods)),
+            ("application/pdf", "a.docx", None),
+        ];
+        for (kind, name, want) in cases {
+            assert_eq!(Office::of(kind, name), want, "{kind} {name}");
+        }
     }
 }
