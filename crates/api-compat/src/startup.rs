@@ -236,9 +236,46 @@ pub async fn search_enabled(_auth: AuthUser) -> Json<Value> {
     Json(Value::Bool(true))
 }
 
-/// `GET /api/files/speech/config/get`: no speech configuration.
-pub async fn speech_config(_auth: AuthUser) -> Json<Value> {
-    Json(json!({ "message": "not_found" }))
+/// `GET /api/files/speech/config/get`: the defaults of the client's speech settings, from
+/// `speech.speechTab`, flattened as LibreChat does (`speechToText` and `textToSpeech` are a
+/// switch or a mapping whose keys are spread out); `not_found` without a `speech` section.
+/// Only the browser's engines are served (`sttExternal`/`ttsExternal` false), so an
+/// `external` engine in the file is offered as `browser`.
+pub async fn speech_config(State(state): State<AppState>, _auth: AuthUser) -> Json<Value> {
+    match &state.config.endpoints.speech_tab {
+        Some(tab) => Json(speech_settings(tab)),
+        None => Json(json!({ "message": "not_found" })),
+    }
+}
+
+fn speech_settings(tab: &Value) -> Value {
+    let mut out = Map::new();
+    out.insert("sttExternal".into(), false.into());
+    out.insert("ttsExternal".into(), false.into());
+    for key in ["conversationMode", "advancedMode"] {
+        if let Some(v) = tab.get(key).filter(|v| !v.is_null()) {
+            out.insert(key.into(), v.clone());
+        }
+    }
+    for key in ["speechToText", "textToSpeech"] {
+        match tab.get(key) {
+            Some(Value::Object(inner)) => {
+                for (k, v) in inner.iter().filter(|(_, v)| !v.is_null()) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            Some(v @ Value::Bool(_)) => {
+                out.insert(key.into(), v.clone());
+            }
+            _ => {}
+        }
+    }
+    for engine in ["engineSTT", "engineTTS"] {
+        if out.get(engine).and_then(Value::as_str) == Some("external") {
+            out.insert(engine.into(), "browser".into());
+        }
+    }
+    Value::Object(out)
 }
 
 /// `GET /api/keys?name=` query.

@@ -121,6 +121,9 @@ pub struct EndpointsConfig {
     pub spare_connections: bool,
     /// LibreChat's `fileConfig`: upload rules per endpoint.
     pub file_config: crate::FileConfig,
+    /// LibreChat's `speech.speechTab` (the defaults of the client's speech settings), as
+    /// written; `None` without a `speech` section.
+    pub speech_tab: Option<Value>,
 }
 
 /// LibreChat's default retention of temporary chats: 30 days.
@@ -138,6 +141,7 @@ impl Default for EndpointsConfig {
             temporary_retention: Duration::from_secs(TEMPORARY_RETENTION_HOURS * 3600),
             spare_connections: true,
             file_config: crate::FileConfig::default(),
+            speech_tab: None,
         }
     }
 }
@@ -550,6 +554,7 @@ pub(crate) fn load(
     let balance = balance(&docs, vars, problems);
     let temporary_retention = temporary_retention(&docs, problems);
     let file_config = crate::file_config::load(&docs, problems);
+    let speech_tab = speech_tab(&docs, problems);
     let mut seen = std::collections::HashSet::new();
     for e in &all {
         if !seen.insert(e.name.clone()) {
@@ -597,6 +602,25 @@ pub(crate) fn load(
         spare_connections: env(vars, "UPSTREAM_SPARE_CONNECTIONS")
             .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
         file_config,
+        speech_tab,
+    }
+}
+
+/// `speech.speechTab` from the last file with a `speech` section (an empty mapping when the
+/// section has none). Its `stt` and `tts` providers are not read: speech runs in the browser.
+fn speech_tab(docs: &[(&Path, Value)], problems: &mut Vec<Problem>) -> Option<Value> {
+    let section = docs.iter().rev().find_map(|(_, d)| d.get("speech"))?;
+    match section.get("speechTab") {
+        None | Some(Value::Null) => Some(Value::Object(Default::default())),
+        Some(tab @ Value::Object(_)) => Some(tab.clone()),
+        Some(_) => {
+            problems.push(Problem::named(
+                "speech.speechTab",
+                "must be a mapping of the client's speech settings",
+                "speechTab: { conversationMode: true, speechToText: { engineSTT: browser } }",
+            ));
+            None
+        }
     }
 }
 
@@ -748,6 +772,27 @@ endpoints:
         );
         assert!(!off.spare_connections);
         assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn the_speech_tab_is_kept_as_written_and_must_be_a_mapping() {
+        let parse = |yaml: &str| {
+            let doc: Yaml = serde_yaml::from_str(yaml).unwrap();
+            let mut problems = Vec::new();
+            let cfg = load(Some((Path::new("f.yaml"), &doc)), &vars(&[]), &mut problems);
+            (cfg.speech_tab, problems)
+        };
+        assert_eq!(parse("other: 1\n"), (None, Vec::new()));
+        let (tab, problems) = parse("speech:\n  speechTab:\n    conversationMode: true\n");
+        assert_eq!(tab, Some(serde_json::json!({"conversationMode": true})));
+        assert!(problems.is_empty(), "{problems:?}");
+        let (tab, problems) = parse("speech:\n  stt: {}\n");
+        assert_eq!(tab, Some(serde_json::json!({})));
+        assert!(problems.is_empty(), "{problems:?}");
+        let (tab, problems) = parse("speech:\n  speechTab: 3\n");
+        assert_eq!(tab, None);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].key, "speech.speechTab");
     }
 
     #[test]

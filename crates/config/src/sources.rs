@@ -88,7 +88,7 @@ pub(crate) fn main_document(sources: &Sources) -> Option<(PathBuf, Value)> {
 }
 
 /// Top-level sections of the file read elsewhere, in LibreChat's structured format.
-const STRUCTURED: [&str; 3] = ["endpoints", "balance", "fileConfig"];
+const STRUCTURED: [&str; 4] = ["endpoints", "balance", "fileConfig", "speech"];
 
 /// Merges the layers into one map keyed by option key, collecting every problem met on the way.
 pub fn gather(sources: &Sources, problems: &mut Vec<Problem>) -> BTreeMap<&'static str, Raw> {

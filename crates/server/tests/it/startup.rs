@@ -102,3 +102,49 @@ async fn roles_are_per_role_and_admin_only_for_admins() {
     let models: Value = get("/api/models", user).await.json().await.unwrap();
     assert!(models.get("initial").is_none());
 }
+
+/// The client's speech settings come from `speech.speechTab`, flattened as LibreChat does;
+/// without a `speech` section the answer is `not_found`. Only browser engines are served.
+#[tokio::test]
+async fn speech_settings_come_from_the_speech_tab() {
+    let app = TestApp::spawn().await;
+    app.user().email("ada@example.com").create().await;
+    let token = app.token_for("ada@example.com").await;
+    let (status, none) = app
+        .call(
+            &token,
+            reqwest::Method::GET,
+            "/api/files/speech/config/get",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(none, json!({"message": "not_found"}));
+
+    let app = TestApp::builder()
+        .config_yaml(
+            "speech:\n  tts:\n    openai: { apiKey: x, model: tts-1, voices: [alloy] }\n  speechTab:\n    conversationMode: true\n    advancedMode: false\n    speechToText:\n      engineSTT: external\n      languageSTT: en-GB\n      autoTranscribeAudio: true\n    textToSpeech: false\n",
+        )
+        .spawn()
+        .await;
+    app.user().email("ada@example.com").create().await;
+    let token = app.token_for("ada@example.com").await;
+    let (status, settings) = app
+        .call(
+            &token,
+            reqwest::Method::GET,
+            "/api/files/speech/config/get",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        settings,
+        json!({
+            "sttExternal": false, "ttsExternal": false,
+            "conversationMode": true, "advancedMode": false,
+            "engineSTT": "browser", "languageSTT": "en-GB", "autoTranscribeAudio": true,
+            "textToSpeech": false,
+        })
+    );
+}
