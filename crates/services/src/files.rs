@@ -446,6 +446,8 @@ impl FileService {
         let (content_type, extension) = image_kind(&image).ok_or_else(|| {
             ServiceError::invalid("file", "must be a PNG, JPEG, GIF or WebP image")
         })?;
+        let (image, content_type, extension) =
+            shrink_avatar(image, content_type, extension).await?;
         let previous = self.store.user_by_id(user_id).await?.avatar;
         let bytes = image.len() as u64;
         let new = NewFile {
@@ -754,6 +756,33 @@ fn avatar_file(user_id: UserId, avatar: Option<&str>) -> Option<FileId> {
 }
 
 /// The image type and file extension `bytes` start like, for the types an avatar may be.
+/// Longest side of a stored avatar: the client shows it at 20 to 40 CSS pixels.
+const AVATAR_SIDE: u32 = 256;
+
+/// A picture larger than [`AVATAR_SIDE`] scaled down to fit it, since every page that shows
+/// the user loads it. Animated GIFs, and pictures that cannot be decoded, are kept as sent.
+async fn shrink_avatar(
+    image: Vec<u8>,
+    content_type: &'static str,
+    extension: &'static str,
+) -> ServiceResult<(Vec<u8>, &'static str, &'static str)> {
+    let format = match crate::images::probe(&image) {
+        Ok((format, (w, h))) if format != image::ImageFormat::Gif && w.max(h) > AVATAR_SIDE => {
+            format
+        }
+        _ => return Ok((image, content_type, extension)),
+    };
+    let scaled = tokio::task::spawn_blocking(move || {
+        crate::images::scale(&image, format, AVATAR_SIDE, usize::MAX).map_err(|_| image)
+    })
+    .await
+    .map_err(|e| ServiceError::Internal(Box::new(e)))?;
+    Ok(match scaled {
+        Ok(s) => (s.bytes, s.media_type, s.extension),
+        Err(image) => (image, content_type, extension),
+    })
+}
+
 fn image_kind(bytes: &[u8]) -> Option<(&'static str, &'static str)> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
         Some(("image/png", "png"))

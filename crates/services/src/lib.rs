@@ -19,6 +19,7 @@ pub mod export;
 pub mod files;
 pub mod folders;
 pub mod fork;
+mod images;
 pub mod import;
 pub mod keys;
 mod paging;

@@ -424,6 +424,60 @@ async fn post_avatar(app: &TestApp, token: &str, bytes: &[u8]) -> (u16, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A large picture is stored scaled to fit 256 pixels (every page that shows the user loads
+/// it); a small one is stored as sent.
+#[tokio::test]
+async fn large_avatars_are_scaled_down() {
+    let app = TestApp::spawn().await;
+    app.user().email("ada@example.com").create().await;
+    let t = app.token_for("ada@example.com").await;
+    let png = |w: u32, h: u32| {
+        let picture = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
+            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+        }));
+        let mut out = Vec::new();
+        picture
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    };
+    let put = |body: Vec<u8>| {
+        let app = &app;
+        let t = &t;
+        async move {
+            let res = app
+                .client
+                .put(app.url("/api/v1/me/avatar"))
+                .bearer_auth(t)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let me: Value = res.json().await.unwrap();
+            let res = app
+                .client
+                .get(app.url(me["avatar"].as_str().unwrap()))
+                .send()
+                .await
+                .unwrap();
+            let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+            (kind, res.bytes().await.unwrap().to_vec())
+        }
+    };
+    let (kind, stored) = put(png(1000, 500)).await;
+    assert_eq!(kind, "image/jpeg");
+    let back = image::load_from_memory(&stored).unwrap();
+    assert_eq!((back.width(), back.height()), (256, 128));
+    let (_, files) = app.call(&t, Method::GET, "/api/v1/files", None).await;
+    assert_eq!(files["data"][0]["filename"], "avatar.jpg", "{files}");
+
+    let small = png(100, 80);
+    let (kind, stored) = put(small.clone()).await;
+    assert_eq!(kind, "image/png");
+    assert_eq!(stored, small);
+}
+
 #[tokio::test]
 async fn an_uploaded_avatar_becomes_the_users_picture_and_replaces_the_last() {
     let app = TestApp::spawn().await;

@@ -6,19 +6,20 @@
 //! counted). A larger one, a phone photo say, is decoded, scaled down to fit and sent as JPEG
 //! (PNG when it has transparency), as LibreChat does before it calls a provider. The type sent
 //! is the one the bytes show, not the one the upload claimed, since providers refuse a
-//! mismatch. Decoding runs on a blocking thread within [`limits`] (a small file that claims
-//! huge dimensions is refused, not allocated), and the scaled copies of recent images are
-//! kept, because every later turn of a branch sends its images again.
+//! mismatch. Decoding runs on a blocking thread within [`crate::images`]' limits (a small file
+//! that claims huge dimensions is refused, not allocated), and the scaled copies of recent
+//! images are kept, because every later turn of a branch sends its images again.
 
 use std::collections::VecDeque;
-use std::io::Cursor;
 use std::sync::{Mutex, PoisonError};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ferrochat_core::FileId;
 use ferrochat_providers::Image;
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+
+pub use crate::images::ImageError;
+use crate::images::{probe, scale};
 
 /// Longest side sent, in pixels (OpenAI's high-detail tiling starts by fitting 2048 × 2048).
 pub const MAX_SIDE: u32 = 2048;
@@ -28,28 +29,6 @@ pub const MAX_SEND: usize = 5 * 1024 * 1024;
 pub const MAX_DECODE: u64 = 32 * 1024 * 1024;
 /// Scaled images kept for later turns.
 const CACHED: usize = 16;
-/// JPEG quality of a scaled-down image.
-const QUALITY: u8 = 85;
-
-/// Why an image cannot be sent.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ImageError {
-    /// Not PNG, JPEG, GIF or WebP, or damaged.
-    #[error("it could not be read as an image")]
-    Unreadable,
-    /// Wider, taller or larger than decoding allows.
-    #[error("it is too large to scale down ({0})")]
-    TooLarge(String),
-}
-
-/// What decoding may take: 16,384 pixels a side and 512 MB.
-fn limits() -> Limits {
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(16_384);
-    limits.max_image_height = Some(16_384);
-    limits.max_alloc = Some(512 * 1024 * 1024);
-    limits
-}
 
 type Cached = (FileId, String, Image);
 
@@ -82,9 +61,13 @@ impl Images {
                 data: STANDARD.encode(&bytes),
             });
         }
-        let image = tokio::task::spawn_blocking(move || scale(&bytes, format))
+        let scaled = tokio::task::spawn_blocking(move || scale(&bytes, format, MAX_SIDE, MAX_SEND))
             .await
             .map_err(|_| ImageError::Unreadable)??;
+        let image = Image {
+            media_type: scaled.media_type.to_owned(),
+            data: STANDARD.encode(&scaled.bytes),
+        };
         let mut recent = self.lock();
         if recent.len() >= CACHED {
             recent.pop_front();
@@ -98,81 +81,13 @@ impl Images {
     }
 }
 
-/// The format the bytes show (one of the four every provider takes) and the dimensions their
-/// header gives, without decoding.
-fn probe(bytes: &[u8]) -> Result<(ImageFormat, (u32, u32)), ImageError> {
-    let format = image::guess_format(bytes).map_err(|_| ImageError::Unreadable)?;
-    if !matches!(
-        format,
-        ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP
-    ) {
-        return Err(ImageError::Unreadable);
-    }
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits());
-    let size = reader
-        .into_dimensions()
-        .map_err(|_| ImageError::Unreadable)?;
-    Ok((format, size))
-}
-
-/// Decodes, scales to fit [`MAX_SIDE`] and encodes (JPEG, or PNG to keep transparency when
-/// that fits in [`MAX_SEND`]).
-fn scale(bytes: &[u8], format: ImageFormat) -> Result<Image, ImageError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits());
-    let decoded = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(l) => ImageError::TooLarge(l.to_string()),
-        _ => ImageError::Unreadable,
-    })?;
-    let fitted = if decoded.width().max(decoded.height()) > MAX_SIDE {
-        decoded.resize(MAX_SIDE, MAX_SIDE, image::imageops::FilterType::CatmullRom)
-    } else {
-        decoded
-    };
-    if fitted.color().has_alpha() {
-        let mut png = Vec::new();
-        fitted
-            .write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-            .map_err(|_| ImageError::Unreadable)?;
-        if png.len() <= MAX_SEND {
-            return Ok(Image {
-                media_type: "image/png".into(),
-                data: STANDARD.encode(&png),
-            });
-        }
-    }
-    // JPEG has no transparency: flattened as the client shows it, on white.
-    let rgb = flatten(fitted);
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, QUALITY)
-        .encode_image(&rgb)
-        .map_err(|_| ImageError::Unreadable)?;
-    Ok(Image {
-        media_type: "image/jpeg".into(),
-        data: STANDARD.encode(&jpeg),
-    })
-}
-
-/// An 8-bit RGB image, transparent pixels laid on white.
-fn flatten(image: DynamicImage) -> image::RgbImage {
-    if !image.color().has_alpha() {
-        return image.into_rgb8();
-    }
-    let rgba = image.into_rgba8();
-    let mut rgb = image::RgbImage::new(rgba.width(), rgba.height());
-    for (out, px) in rgb.pixels_mut().zip(rgba.pixels()) {
-        let [r, g, b, a] = px.0;
-        let a = u16::from(a);
-        let over = |c: u8| ((u16::from(c) * a + 255 * (255 - a)) / 255) as u8;
-        out.0 = [over(r), over(g), over(b)];
-    }
-    rgb
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+
+    use std::io::Cursor;
+
+    use image::{DynamicImage, ImageFormat};
 
     use super::*;
 
@@ -236,24 +151,5 @@ mod tests {
         assert_eq!(back.height(), 2048);
         assert!((204..=205).contains(&back.width()), "{}", back.width());
         assert!(back.color().has_alpha());
-    }
-
-    #[test]
-    fn transparent_pixels_are_laid_on_white_for_jpeg() {
-        let mut rgba = image::RgbaImage::new(2, 1);
-        rgba.put_pixel(0, 0, image::Rgba([0, 0, 0, 0]));
-        rgba.put_pixel(1, 0, image::Rgba([10, 20, 30, 255]));
-        let rgb = flatten(DynamicImage::ImageRgba8(rgba));
-        assert_eq!(rgb.get_pixel(0, 0).0, [255, 255, 255]);
-        assert_eq!(rgb.get_pixel(1, 0).0, [10, 20, 30]);
-    }
-
-    #[test]
-    fn dimensions_past_the_limits_are_refused_before_decoding() {
-        // A few hundred bytes of PNG, 20,000 pixels wide.
-        let png = encoded(&DynamicImage::new_luma8(20_000, 1), ImageFormat::Png);
-        assert!(png.len() < 1000);
-        let err = scale(&png, ImageFormat::Png).unwrap_err();
-        assert!(matches!(err, ImageError::TooLarge(_)), "{err:?}");
     }
 }
