@@ -418,7 +418,8 @@ impl FileService {
     }
 
     /// Makes an uploaded picture the user's avatar: a PNG, JPEG, GIF or WebP image (told by
-    /// its first bytes, whatever the upload declared) of at most [`Self::avatar_limit`], kept as
+    /// its first bytes, whatever the upload declared, and decoded once to be sure) of at most
+    /// [`Self::avatar_limit`], scaled down when large ([`avatar_picture`]), kept as
     /// one of the user's files (context `avatar`). Its signed link becomes the account's
     /// `avatar`, because the client shows it with a plain `<img>`; the picture it replaces is
     /// deleted. Returns the link.
@@ -447,7 +448,7 @@ impl FileService {
             ServiceError::invalid("file", "must be a PNG, JPEG, GIF or WebP image")
         })?;
         let (image, content_type, extension) =
-            shrink_avatar(image, content_type, extension).await?;
+            avatar_picture(image, content_type, extension).await?;
         let previous = self.store.user_by_id(user_id).await?.avatar;
         let bytes = image.len() as u64;
         let new = NewFile {
@@ -759,27 +760,31 @@ fn avatar_file(user_id: UserId, avatar: Option<&str>) -> Option<FileId> {
 /// Longest side of a stored avatar: the client shows it at 20 to 40 CSS pixels.
 const AVATAR_SIDE: u32 = 256;
 
-/// A picture larger than [`AVATAR_SIDE`] scaled down to fit it, since every page that shows
-/// the user loads it. Animated GIFs, and pictures that cannot be decoded, are kept as sent.
-async fn shrink_avatar(
+/// The picture as stored: decoded once (within the codec's limits) to be sure it is one, and
+/// scaled down to fit [`AVATAR_SIDE`] when larger, since every page that shows the user loads
+/// it. Animated GIFs are kept as sent (scaling keeps one frame).
+async fn avatar_picture(
     image: Vec<u8>,
     content_type: &'static str,
     extension: &'static str,
 ) -> ServiceResult<(Vec<u8>, &'static str, &'static str)> {
-    let format = match crate::images::probe(&image) {
-        Ok((format, (w, h))) if format != image::ImageFormat::Gif && w.max(h) > AVATAR_SIDE => {
-            format
+    use crate::images::{ImageError, check, probe, scale};
+    let unreadable = || ServiceError::invalid("file", "is not a readable image");
+    let (format, (w, h)) = probe(&image).map_err(|_| unreadable())?;
+    let shrink = format != image::ImageFormat::Gif && w.max(h) > AVATAR_SIDE;
+    let checked = tokio::task::spawn_blocking(move || {
+        if shrink {
+            scale(&image, format, AVATAR_SIDE, usize::MAX)
+                .map(|s| (s.bytes, s.media_type, s.extension))
+        } else {
+            check(&image, format).map(|()| (image, content_type, extension))
         }
-        _ => return Ok((image, content_type, extension)),
-    };
-    let scaled = tokio::task::spawn_blocking(move || {
-        crate::images::scale(&image, format, AVATAR_SIDE, usize::MAX).map_err(|_| image)
     })
     .await
     .map_err(|e| ServiceError::Internal(Box::new(e)))?;
-    Ok(match scaled {
-        Ok(s) => (s.bytes, s.media_type, s.extension),
-        Err(image) => (image, content_type, extension),
+    checked.map_err(|e| match e {
+        ImageError::TooLarge(why) => ServiceError::invalid("file", format!("is too large ({why})")),
+        ImageError::Unreadable => unreadable(),
     })
 }
 

@@ -47,6 +47,20 @@ pub fn probe(bytes: &[u8]) -> Result<(ImageFormat, (u32, u32)), ImageError> {
     Ok((format, size))
 }
 
+/// Decodes the picture (within [`limits`]) only to be sure it is one.
+pub fn check(bytes: &[u8], format: ImageFormat) -> Result<(), ImageError> {
+    decode(bytes, format).map(drop)
+}
+
+fn decode(bytes: &[u8], format: ImageFormat) -> Result<DynamicImage, ImageError> {
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    reader.limits(limits());
+    reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(l) => ImageError::TooLarge(l.to_string()),
+        _ => ImageError::Unreadable,
+    })
+}
+
 /// A scaled-down picture.
 #[derive(Debug)]
 pub struct Scaled {
@@ -66,12 +80,7 @@ pub fn scale(
     max_side: u32,
     max_png: usize,
 ) -> Result<Scaled, ImageError> {
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
-    reader.limits(limits());
-    let decoded = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(l) => ImageError::TooLarge(l.to_string()),
-        _ => ImageError::Unreadable,
-    })?;
+    let decoded = decode(bytes, format)?;
     let fitted = if decoded.width().max(decoded.height()) > max_side {
         decoded.resize(max_side, max_side, image::imageops::FilterType::CatmullRom)
     } else {

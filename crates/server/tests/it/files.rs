@@ -424,6 +424,18 @@ async fn post_avatar(app: &TestApp, token: &str, bytes: &[u8]) -> (u16, Value) {
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
+/// A `w` × `h` picture (a gradient) in `format`.
+fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let picture = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    }));
+    let mut out = Vec::new();
+    picture
+        .write_to(&mut std::io::Cursor::new(&mut out), format)
+        .unwrap();
+    out
+}
+
 /// A large picture is stored scaled to fit 256 pixels (every page that shows the user loads
 /// it); a small one is stored as sent.
 #[tokio::test]
@@ -431,16 +443,7 @@ async fn large_avatars_are_scaled_down() {
     let app = TestApp::spawn().await;
     app.user().email("ada@example.com").create().await;
     let t = app.token_for("ada@example.com").await;
-    let png = |w: u32, h: u32| {
-        let picture = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(w, h, |x, y| {
-            image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
-        }));
-        let mut out = Vec::new();
-        picture
-            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
-            .unwrap();
-        out
-    };
+    let png = |w: u32, h: u32| picture(w, h, image::ImageFormat::Png);
     let put = |body: Vec<u8>| {
         let app = &app;
         let t = &t;
@@ -484,8 +487,12 @@ async fn an_uploaded_avatar_becomes_the_users_picture_and_replaces_the_last() {
     app.user().email("ada@example.com").create().await;
     let t = app.token_for("ada@example.com").await;
 
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend_from_slice(&content(3000));
+    let png = picture(40, 30, image::ImageFormat::Png);
+    // Starts like a PNG, is not one.
+    let mut fake = b"\x89PNG\r\n\x1a\n".to_vec();
+    fake.extend_from_slice(&content(3000));
+    let (status, out) = post_avatar(&app, &t, &fake).await;
+    assert_eq!(status, 400, "{out}");
     let (status, out) = post_avatar(&app, &t, &png).await;
     assert_eq!(status, 200, "{out}");
     let url = out["url"].as_str().unwrap().to_owned();
@@ -498,8 +505,7 @@ async fn an_uploaded_avatar_becomes_the_users_picture_and_replaces_the_last() {
     assert_eq!(res.bytes().await.unwrap(), png);
 
     // A new picture (a JPEG, whatever the form declares) replaces the old, which is deleted.
-    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    jpeg.extend_from_slice(&content(2000));
+    let jpeg = picture(40, 30, image::ImageFormat::Jpeg);
     let (status, out) = post_avatar(&app, &t, &jpeg).await;
     assert_eq!(status, 200, "{out}");
     let second = out["url"].as_str().unwrap().to_owned();
@@ -539,8 +545,7 @@ async fn an_uploaded_avatar_becomes_the_users_picture_and_replaces_the_last() {
     assert_eq!(status, 401);
 
     // The native door: the body is the image; the account comes back with the new link.
-    let mut gif = b"GIF89a".to_vec();
-    gif.extend_from_slice(&content(100));
+    let gif = picture(20, 20, image::ImageFormat::Gif);
     let res = app
         .client
         .put(app.url("/api/v1/me/avatar"))
