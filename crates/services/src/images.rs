@@ -129,12 +129,13 @@ fn flatten(image: DynamicImage) -> image::RgbImage {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
 
-    fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
+    /// `image` encoded as `format` (shared with the chat's image tests).
+    pub(crate) fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
         let mut out = Vec::new();
         image.write_to(&mut Cursor::new(&mut out), format).unwrap();
         out

@@ -107,19 +107,23 @@ async fn roles_are_per_role_and_admin_only_for_admins() {
 /// without a `speech` section the answer is `not_found`. Only browser engines are served.
 #[tokio::test]
 async fn speech_settings_come_from_the_speech_tab() {
+    /// What a signed-in user of `app` gets.
+    async fn settings(app: &TestApp) -> Value {
+        app.user().email("ada@example.com").create().await;
+        let token = app.token_for("ada@example.com").await;
+        let (status, body) = app
+            .call(
+                &token,
+                reqwest::Method::GET,
+                "/api/files/speech/config/get",
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        body
+    }
     let app = TestApp::spawn().await;
-    app.user().email("ada@example.com").create().await;
-    let token = app.token_for("ada@example.com").await;
-    let (status, none) = app
-        .call(
-            &token,
-            reqwest::Method::GET,
-            "/api/files/speech/config/get",
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(none, json!({"message": "not_found"}));
+    assert_eq!(settings(&app).await, json!({"message": "not_found"}));
 
     let app = TestApp::builder()
         .config_yaml(
@@ -127,19 +131,8 @@ async fn speech_settings_come_from_the_speech_tab() {
         )
         .spawn()
         .await;
-    app.user().email("ada@example.com").create().await;
-    let token = app.token_for("ada@example.com").await;
-    let (status, settings) = app
-        .call(
-            &token,
-            reqwest::Method::GET,
-            "/api/files/speech/config/get",
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
     assert_eq!(
-        settings,
+        settings(&app).await,
         json!({
             "sttExternal": false, "ttsExternal": false,
             "conversationMode": true, "advancedMode": false,

@@ -10,9 +10,6 @@
 //! that claims huge dimensions is refused, not allocated), and the scaled copies of recent
 //! images are kept, because every later turn of a branch sends its images again.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, PoisonError};
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ferrochat_core::FileId;
@@ -30,12 +27,10 @@ pub const MAX_DECODE: u64 = 32 * 1024 * 1024;
 /// Scaled images kept for later turns.
 const CACHED: usize = 16;
 
-type Cached = (FileId, String, Image);
-
 /// Prepares images for models, keeping the last few scaled ones.
 #[derive(Default)]
 pub struct Images {
-    recent: Mutex<VecDeque<Cached>>,
+    recent: super::recent::Recent<Image, CACHED>,
 }
 
 impl Images {
@@ -46,12 +41,7 @@ impl Images {
         sha256: &str,
         bytes: Vec<u8>,
     ) -> Result<Image, ImageError> {
-        if let Some(hit) = self
-            .lock()
-            .iter()
-            .find(|(i, s, _)| *i == id && s == sha256)
-            .map(|(_, _, image)| image.clone())
-        {
+        if let Some(hit) = self.recent.get(id, sha256) {
             return Ok(hit);
         }
         let (format, (width, height)) = probe(&bytes)?;
@@ -68,16 +58,8 @@ impl Images {
             media_type: scaled.media_type.to_owned(),
             data: STANDARD.encode(&scaled.bytes),
         };
-        let mut recent = self.lock();
-        if recent.len() >= CACHED {
-            recent.pop_front();
-        }
-        recent.push_back((id, sha256.to_owned(), image.clone()));
+        self.recent.put(id, sha256, image.clone());
         Ok(image)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Cached>> {
-        self.recent.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -85,17 +67,10 @@ impl Images {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::io::Cursor;
-
     use image::{DynamicImage, ImageFormat};
 
     use super::*;
-
-    fn encoded(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
-        let mut out = Vec::new();
-        image.write_to(&mut Cursor::new(&mut out), format).unwrap();
-        out
-    }
+    use crate::images::tests::encoded;
 
     fn decoded(image: &Image) -> DynamicImage {
         image::load_from_memory(&STANDARD.decode(&image.data).unwrap()).unwrap()

@@ -17,6 +17,7 @@ pub mod endpoints;
 mod images;
 mod office;
 mod pdf;
+mod recent;
 mod run;
 mod title;
 

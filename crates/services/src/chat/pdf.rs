@@ -7,9 +7,8 @@
 //! model cannot read. A file is sent again on every later turn of its branch, so the text of
 //! recent PDFs is kept in memory, keyed by file and contents.
 
-use std::collections::VecDeque;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ferrochat_core::FileId;
@@ -36,12 +35,10 @@ pub enum PdfError {
     TooSlow,
 }
 
-type Cached = (FileId, String, Arc<str>);
-
 /// Reads PDFs' text, keeping the last few.
 #[derive(Default)]
 pub struct PdfTexts {
-    recent: Mutex<VecDeque<Cached>>,
+    recent: super::recent::Recent<Arc<str>, CACHED>,
 }
 
 impl PdfTexts {
@@ -52,25 +49,12 @@ impl PdfTexts {
         sha256: &str,
         bytes: Vec<u8>,
     ) -> Result<Arc<str>, PdfError> {
-        if let Some(hit) = self
-            .lock()
-            .iter()
-            .find(|(i, s, _)| *i == id && s == sha256)
-            .map(|(_, _, text)| text.clone())
-        {
+        if let Some(hit) = self.recent.get(id, sha256) {
             return Ok(hit);
         }
         let text: Arc<str> = Arc::from(extract(bytes).await?);
-        let mut recent = self.lock();
-        if recent.len() >= CACHED {
-            recent.pop_front();
-        }
-        recent.push_back((id, sha256.to_owned(), text.clone()));
+        self.recent.put(id, sha256, text.clone());
         Ok(text)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Cached>> {
-        self.recent.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -131,9 +115,7 @@ mod tests {
     async fn a_file_read_once_comes_from_memory_afterwards() {
         let texts = PdfTexts::default();
         let id = FileId::new();
-        texts
-            .lock()
-            .push_back((id, "abc".into(), Arc::from("kept text")));
+        texts.recent.put(id, "abc", Arc::from("kept text"));
         // Not a PDF at all: only the memory can answer, by file and contents.
         let got = texts.text(id, "abc", b"junk".to_vec()).await;
         assert_eq!(got.as_deref(), Ok("kept text"));
