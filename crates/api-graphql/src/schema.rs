@@ -287,6 +287,27 @@ pub struct SharePage {
     page_info: PageInfo,
 }
 
+/// The caller's weekly digest subscription.
+#[derive(SimpleObject)]
+pub struct Digest {
+    /// Whether this server sends weekly digests.
+    available: bool,
+    /// When the caller subscribed; null: not subscribed.
+    subscribed_at: Option<DateTime<Utc>>,
+    /// When the next digest goes out.
+    next_at: DateTime<Utc>,
+}
+
+impl From<ferrochat_services::DigestStatus> for Digest {
+    fn from(s: ferrochat_services::DigestStatus) -> Self {
+        Self {
+            available: s.available,
+            subscribed_at: s.subscribed_at,
+            next_at: s.next_at,
+        }
+    }
+}
+
 /// Reads.
 pub struct Query;
 
@@ -304,6 +325,18 @@ impl Query {
             role: u.role.as_str().to_owned(),
             created_at: u.created_at,
         })
+    }
+
+    /// The caller's weekly digest subscription.
+    async fn digest(&self, ctx: &Context<'_>) -> async_graphql::Result<Digest> {
+        let (state, auth) = caller(ctx)?;
+        let status = state
+            .services
+            .digest
+            .status(auth.user.id)
+            .await
+            .map_err(failure)?;
+        Ok(Digest::from(status))
     }
 
     /// The caller's live conversations (archived ones with `archived: true`), optionally only
@@ -469,6 +502,23 @@ impl Mutation {
             .await
             .map_err(failure)?;
         Ok(ConversationNode(c))
+    }
+
+    /// Subscribes the caller to the weekly digest, or stops it (`forbidden` when the server
+    /// sends none).
+    async fn set_digest(
+        &self,
+        ctx: &Context<'_>,
+        subscribed: bool,
+    ) -> async_graphql::Result<Digest> {
+        let (state, auth) = writer(ctx)?;
+        let status = state
+            .services
+            .digest
+            .set(auth.user.id, subscribed)
+            .await
+            .map_err(failure)?;
+        Ok(Digest::from(status))
     }
 
     /// Archives or unarchives a conversation.

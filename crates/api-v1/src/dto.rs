@@ -397,3 +397,55 @@ impl<'a> From<&'a ferrochat_services::search::MessageHit> for SearchHitDto<'a> {
         }
     }
 }
+
+/// The caller's weekly digest subscription.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DigestDto {
+    /// Whether this server sends weekly digests (mail configured, not turned off).
+    pub available: bool,
+    /// Whether the caller gets them.
+    pub subscribed: bool,
+    /// RFC 3339: when they subscribed.
+    pub subscribed_at: Option<String>,
+    /// RFC 3339: when the next digest goes out.
+    pub next_at: String,
+}
+
+impl From<&ferrochat_services::DigestStatus> for DigestDto {
+    fn from(s: &ferrochat_services::DigestStatus) -> Self {
+        Self {
+            available: s.available,
+            subscribed: s.subscribed_at.is_some(),
+            subscribed_at: s.subscribed_at.map(rfc3339),
+            next_at: rfc3339(s.next_at),
+        }
+    }
+}
+
+/// `PUT /api/v1/me/digest` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DigestBody {
+    /// Get the weekly digest (`true`) or stop it (`false`).
+    pub subscribed: bool,
+}
+
+/// What a run of the weekly digests did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DigestRunDto {
+    /// RFC 3339: the start of the week the digests covered (null when digests are off).
+    pub week_start: Option<String>,
+    /// Digests sent.
+    pub sent: u32,
+    /// Subscribers without activity that week (claimed, nothing sent).
+    pub quiet: u32,
+    /// Digests the mail server did not take (retried at the next scheduled run).
+    pub failed: u32,
+}
+
+/// Query of the unsubscribe link.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UnsubscribeQuery {
+    /// The token from the digest's link.
+    pub token: String,
+}

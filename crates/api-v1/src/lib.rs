@@ -8,6 +8,7 @@ mod admin;
 mod api_keys;
 mod chat;
 mod conversations;
+mod digest;
 pub mod docs;
 pub mod dto;
 mod files;
@@ -53,6 +54,12 @@ pub fn router() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/api/v1/me/sessions", get(me::sessions))
+        .route("/api/v1/me/digest", get(digest::get).put(digest::set))
+        .route(
+            "/api/v1/digest/unsubscribe",
+            get(digest::unsubscribe_page).post(digest::unsubscribe),
+        )
+        .route("/api/v1/admin/digest/run", axum::routing::post(digest::run))
         .route("/api/v1/me/usage", get(usage::mine))
         .route("/api/v1/admin/usage", get(usage::everyone))
         .route(

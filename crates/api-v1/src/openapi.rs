@@ -122,6 +122,8 @@ impl Modify for Security {
         crate::shares::create, crate::shares::list, crate::shares::get, crate::shares::patch,
         crate::shares::refresh, crate::shares::delete, crate::shares::view,
         crate::usage::mine, crate::usage::everyone,
+        crate::digest::get, crate::digest::set, crate::digest::unsubscribe_page,
+        crate::digest::unsubscribe, crate::digest::run,
         crate::prompts::list, crate::prompts::create, crate::prompts::get, crate::prompts::patch,
         crate::prompts::delete, crate::prompts::versions, crate::prompts::add_version,
         crate::prompts::use_version, crate::prompts::delete_version, crate::prompts::render,

@@ -22,9 +22,9 @@ pub use endpoints::{BalanceConfig, Credential, EndpointConfig, EndpointKind, End
 pub use error::{ConfigError, Problem};
 pub use file_config::{FileConfig, FileRules};
 pub use model::{
-    AuthConfig, BackupConfig, Config, DatabaseConfig, EmailConfig, FileStorage, FilesConfig, Limit,
-    LimitsConfig, LogConfig, LogFormat, OAuth2Config, OidcConfig, S3Config, ServerConfig,
-    SharingConfig, WebhooksConfig,
+    AuthConfig, BackupConfig, Config, DatabaseConfig, DigestConfig, EmailConfig, FileStorage,
+    FilesConfig, Limit, LimitsConfig, LogConfig, LogFormat, OAuth2Config, OidcConfig, S3Config,
+    ServerConfig, SharingConfig, WebhooksConfig,
 };
 pub use secret::{Secret, redact_url};
 pub use secrets::Secrets;

@@ -163,6 +163,17 @@ pub struct EmailConfig {
     pub from_name: String,
 }
 
+/// The weekly digest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DigestConfig {
+    /// Users may subscribe, and subscribers get it (when mail is configured).
+    pub enabled: bool,
+    /// The day it goes out: days from Monday (0-6), UTC.
+    pub day: u32,
+    /// The time it goes out that day: minutes from midnight, UTC.
+    pub minute: u32,
+}
+
 /// Log output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -296,6 +307,8 @@ pub struct Config {
     pub redis_uri: Option<Secret>,
     /// SMTP settings, when mail is configured.
     pub email: Option<EmailConfig>,
+    /// The weekly digest.
+    pub digest: DigestConfig,
     /// Configured OpenID Connect providers (`openid`, `google`).
     pub oidc: Vec<OidcConfig>,
     /// Model endpoints (built-ins from the environment, custom ones from the files).
@@ -412,6 +425,14 @@ impl Config {
         let email_password = p.secret("email.password");
         let email_from = p.text("email.from");
         let email_from_name = p.text("email.from_name");
+        let (digest_day, digest_minute) = p
+            .get("email.digest_at", parse::weekly_time)
+            .unwrap_or((0, 8 * 60));
+        let digest = DigestConfig {
+            enabled: p.flag("email.digest"),
+            day: digest_day,
+            minute: digest_minute,
+        };
         let oidc = oidc_providers(&mut p, &server.domain_server);
         let oauth2 = ["github", "discord"]
             .into_iter()
@@ -500,6 +521,7 @@ impl Config {
             limits,
             redis_uri,
             email,
+            digest,
             oidc,
             oauth2,
             endpoints,

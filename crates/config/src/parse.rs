@@ -182,9 +182,62 @@ pub fn database_url(text: &str) -> Result<String, Option<String>> {
     }
 }
 
+/// The days of the week, Monday first (a weekly time's day is its index here).
+pub const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// Parses a weekly time, `monday 08:00` (a weekday, or its first three letters, and a 24-hour
+/// time): days from Monday and minutes from midnight.
+pub fn weekly_time(text: &str) -> Result<(u32, u32), Option<String>> {
+    let text = text.trim().to_ascii_lowercase();
+    let (day, time) = text
+        .split_once(char::is_whitespace)
+        .ok_or_else(|| Some("expected a weekday and a time, like `monday 08:00`".to_owned()))?;
+    let day = WEEKDAYS
+        .iter()
+        .position(|d| *d == day || (day.len() == 3 && d.starts_with(day)))
+        .ok_or_else(|| Some(format!("`{day}` is not a weekday")))?;
+    let bad_time = || {
+        Some(format!(
+            "`{}` is not a time from 00:00 to 23:59",
+            time.trim()
+        ))
+    };
+    let (hour, minute) = time.trim().split_once(':').ok_or_else(bad_time)?;
+    let (hour, minute) = match (hour.parse::<u32>(), minute.parse::<u32>()) {
+        (Ok(h), Ok(m)) if h < 24 && m < 60 && minute.len() == 2 => (h, m),
+        _ => return Err(bad_time()),
+    };
+    Ok((u32::try_from(day).unwrap_or(0), hour * 60 + minute))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weekly_times_name_a_day_and_a_time() {
+        assert_eq!(weekly_time("monday 08:00").unwrap(), (0, 480));
+        assert_eq!(weekly_time(" Sun 23:59 ").unwrap(), (6, 1439));
+        assert_eq!(weekly_time("friday  7:05").unwrap(), (4, 425));
+        for bad in [
+            "monday",
+            "someday 08:00",
+            "monday 24:00",
+            "monday 8:5",
+            "mo 08:00",
+            "08:00 monday",
+        ] {
+            assert!(weekly_time(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn sizes_take_binary_units() {

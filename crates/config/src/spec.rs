@@ -283,6 +283,10 @@ pub const SPECS: &[Spec] = &[
         "Sender address."),
     opt("email.from_name", &["EMAIL_FROM_NAME"], Some("ferrochat"), "Example Chat", Kind::Text,
         "Sender display name."),
+    opt("email.digest", &["EMAIL_DIGEST"], Some("true"), "false", Kind::Bool,
+        "Whether users may subscribe to a weekly digest of their activity (GET/PUT /api/v1/me/digest), and subscribers get it. Only sent when email.host is set."),
+    opt("email.digest_at", &["EMAIL_DIGEST_AT"], Some("monday 08:00"), "friday 17:30", Kind::Text,
+        "When the weekly digest goes out, in UTC: a weekday and a time. It covers the seven days up to the start (00:00 UTC) of that day."),
     // --- rate limits (LibreChat's names; windows in minutes) ---
     opt("limits.login_max", &["LOGIN_MAX"], Some("7"), "7", Kind::Count,
         "Login attempts allowed per window, per client IP and per account."),

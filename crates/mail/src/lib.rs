@@ -23,6 +23,8 @@ pub struct Email {
     pub text: String,
     /// HTML body (sent as the alternative to `text`).
     pub html: String,
+    /// More header fields (name, value), such as `List-Unsubscribe`.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Why a message was not sent.

@@ -1,6 +1,7 @@
 //! SMTP through lettre, with a connection pool and TLS by rustls.
 
 use async_trait::async_trait;
+use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -77,10 +78,16 @@ impl Mailer for SmtpMailer {
             .to
             .parse::<Mailbox>()
             .map_err(|e| MailError::Invalid(format!("recipient: {e}")))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(email.subject)
+            .subject(email.subject);
+        for (name, value) in email.headers {
+            let name = HeaderName::new_from_ascii(name)
+                .map_err(|e| MailError::Invalid(format!("header name: {e}")))?;
+            builder = builder.raw_header(HeaderValue::new(name, value));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(email.text, email.html))
             .map_err(|e| MailError::Invalid(e.to_string()))?;
         self.transport

@@ -19,7 +19,8 @@ use ferrochat_services::auth::{AuthPolicy, tokens::AccessTokens};
 use ferrochat_services::chat::Endpoints;
 use ferrochat_services::crypto::SecretBox;
 use ferrochat_services::{
-    BackupPolicy, BackupRemote, Deps, FilePolicy, Services, SharePolicy, SystemClock, WebhookPolicy,
+    BackupPolicy, BackupRemote, Deps, DigestPolicy, FilePolicy, Services, SharePolicy, SystemClock,
+    WebhookPolicy,
 };
 use ferrochat_store::DynStore;
 use ferrochat_web::{AppState, RateLimits};
@@ -57,6 +58,7 @@ pub async fn app_state(
         allow_social_registration: config.auth.allow_social_registration,
     };
     let mailer = mailer(&config)?;
+    let delivers = mailer.delivers();
     let secret_box = SecretBox::from_hex_key(secrets.creds_key.expose())
         .map_err(|e| BootError::Internal(e.to_string()))?;
     let services = Services::new(Deps {
@@ -89,6 +91,14 @@ pub async fn app_state(
         blobs: blobs(&config)?,
         files: file_policy(&config),
         file_link_key: file_link_key(&secrets),
+        digest: DigestPolicy {
+            enabled: config.digest.enabled && delivers,
+            day: config.digest.day,
+            minute: config.digest.minute,
+            client_url: config.server.domain_client.clone(),
+            server_url: config.server.domain_server.clone(),
+            key: derived_key(&secrets, b"ferrochat digest unsubscribe\0"),
+        },
     });
     // The dummy password hash costs an argon2 run (~40 ms); compute it beside start-up rather
     // than in its path. A login racing it simply waits for the same computation.
@@ -139,6 +149,16 @@ pub async fn app_state(
             }
         });
     }
+    if services.digest.enabled() {
+        let digest = services.digest.clone();
+        let stop = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::select! {
+                () = digest.run_schedule() => {}
+                () = stop.cancelled() => {}
+            }
+        });
+    }
     if config.backup.interval.is_some() {
         let backups = services.backups.clone();
         let stop = shutdown.clone();
@@ -162,9 +182,15 @@ pub async fn app_state(
 /// The key of signed image links: derived from the access-token secret (so every instance
 /// agrees, and rotating that secret invalidates the links), never the secret itself.
 fn file_link_key(secrets: &Secrets) -> Vec<u8> {
+    derived_key(secrets, b"ferrochat file links\0")
+}
+
+/// A key for one purpose (`label`), derived from the access-token secret like
+/// [`file_link_key`]: the unsubscribe links of weekly digests.
+fn derived_key(secrets: &Secrets, label: &[u8]) -> Vec<u8> {
     use sha2::Digest as _;
     let mut hash = sha2::Sha256::new();
-    hash.update(b"ferrochat file links\0");
+    hash.update(label);
     hash.update(secrets.jwt_secret.expose().as_bytes());
     hash.finalize().to_vec()
 }

@@ -13,6 +13,7 @@ pub mod chat;
 pub mod clock;
 pub mod conversations;
 pub mod crypto;
+pub mod digest;
 mod error;
 pub mod events;
 pub mod export;
@@ -50,6 +51,7 @@ pub use backup::{
 pub use chat::ChatService;
 pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
+pub use digest::{DigestPolicy, DigestRun, DigestService, DigestStatus};
 pub use error::{FieldError, ServiceError, ServiceResult};
 pub use files::{FilePolicy, FileService};
 pub use folders::FolderService;
@@ -101,6 +103,8 @@ pub struct Services {
     pub prompts: PromptService,
     /// Usage analytics.
     pub usage: UsageService,
+    /// Weekly digests.
+    pub digest: DigestService,
     /// Uploaded files.
     pub files: FileService,
     /// What changed, for the WebSocket door (and other instances, through a relay).
@@ -137,6 +141,8 @@ pub struct Deps {
     pub files: FilePolicy,
     /// Signs image links (derived from a server secret).
     pub file_link_key: Vec<u8>,
+    /// When weekly digests go out, and their links.
+    pub digest: DigestPolicy,
 }
 
 impl Services {
@@ -159,6 +165,12 @@ impl Services {
         let presets = PresetService::new(deps.store.clone(), deps.clock.clone());
         let prompts = PromptService::new(deps.store.clone(), deps.clock.clone());
         let usage = UsageService::new(deps.store.clone(), deps.clock.clone());
+        let digest = DigestService::new(
+            deps.store.clone(),
+            deps.clock.clone(),
+            deps.mailer.clone(),
+            deps.digest.clone(),
+        );
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
         let search = SearchService::new(deps.store.clone());
         let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
@@ -209,6 +221,7 @@ impl Services {
             backups,
             prompts,
             usage,
+            digest,
             files,
             events,
         }

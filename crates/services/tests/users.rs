@@ -72,6 +72,14 @@ async fn services() -> (Services, tempfile::TempDir) {
                 rules: Default::default(),
             },
             file_link_key: vec![7; 32],
+            digest: ferrochat_services::DigestPolicy {
+                enabled: false,
+                day: 0,
+                minute: 480,
+                client_url: "http://localhost:3080".into(),
+                server_url: "http://localhost:3080".into(),
+                key: vec![8; 32],
+            },
         }),
         dir,
     )

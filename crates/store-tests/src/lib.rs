@@ -9,6 +9,7 @@
 
 pub mod chat;
 pub mod conversations;
+pub mod digest;
 pub mod files;
 pub mod organize;
 pub mod prompts;

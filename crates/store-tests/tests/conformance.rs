@@ -10,7 +10,8 @@ use ferrochat_store::{DynStore, Maintenance, PoolOptions, StoreError};
 use ferrochat_store_postgres::PgStore;
 use ferrochat_store_sqlite::SqliteStore;
 use ferrochat_store_tests::{
-    chat, conversations, files, organize, prompts, search, sessions, shares, usage, users, webhooks,
+    chat, conversations, digest, files, organize, prompts, search, sessions, shares, usage, users,
+    webhooks,
 };
 use ferrochat_test_support::TestDb;
 
@@ -92,6 +93,7 @@ stories!(
     files::file_rows,
     files::resumable_uploads,
     usage::sums,
+    digest::subscriptions_and_weeks,
 );
 
 #[test]

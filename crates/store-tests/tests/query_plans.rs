@@ -5,7 +5,8 @@
 use ferrochat_core::{FolderId, ShareId};
 use ferrochat_store::sql::conversations::Bind;
 use ferrochat_store::sql::{
-    conversations, files, organize, prompts, search, sessions, shares, usage, users, webhooks,
+    conversations, digest, files, organize, prompts, search, sessions, shares, usage, users,
+    webhooks,
 };
 use ferrochat_store::{
     ConversationFilter, Engine, Maintenance, PoolOptions, ShareKey, ShareOrder, ShareQuery,
@@ -225,6 +226,18 @@ fn cases(engine: Engine) -> Vec<(String, &'static str, Vec<Bind>)> {
         files::EXPIRED.to_owned(),
         "uploads_expiry",
         vec![i(0), i(100)],
+    ));
+    // Weekly digests: the due subscribers by their index (a first page and a later one); a
+    // user's busy conversations by the list's index and their messages by conversation.
+    out.push((
+        digest::DUE.to_owned(),
+        "digest_subscriptions_due",
+        vec![i(1), i(0), t(""), i(100)],
+    ));
+    out.push((
+        digest::ACTIVE.to_owned(),
+        "conversations_user_list&messages_conversation",
+        vec![t(USER), i(0), i(1), i(5)],
     ));
     out.extend(
         fixed

@@ -13,6 +13,7 @@ mod auth_tokens;
 mod backup;
 mod chat;
 mod conversations;
+mod digest;
 mod error;
 mod files;
 mod maintenance;
@@ -38,6 +39,7 @@ pub use chat::{Balance, BalanceStore, ChatStore, StoredKey, TurnStart, UserKeySt
 pub use conversations::{
     ConversationChange, ConversationCursor, ConversationFilter, ConversationStore,
 };
+pub use digest::{ActiveConversation, DigestRecipient, DigestStore};
 pub use error::{StoreError, StoreResult};
 pub use files::FileStore;
 pub use maintenance::{Engine, Maintenance, MigrationInfo, migration_status};
@@ -74,6 +76,7 @@ pub trait Store:
     + PromptStore
     + FileStore
     + UsageStore
+    + DigestStore
     + Maintenance
 {
 }
@@ -98,6 +101,7 @@ impl<T> Store for T where
         + PromptStore
         + FileStore
         + UsageStore
+        + DigestStore
         + Maintenance
 {
 }

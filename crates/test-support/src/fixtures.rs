@@ -58,6 +58,66 @@ impl UserBuilder<'_> {
     }
 }
 
+/// A conversation of `user` titled `title`, created and changed at `at` (not stored).
+pub fn new_conversation(
+    user: &User,
+    title: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ferrochat_core::Conversation {
+    ferrochat_core::Conversation {
+        id: ferrochat_core::ConversationId::new(),
+        user_id: user.id,
+        title: title.into(),
+        endpoint: Some("openAI".into()),
+        endpoint_type: None,
+        model: Some("gpt-4o-mini".into()),
+        is_archived: false,
+        settings: serde_json::json!({ "temperature": 0.5 }).into(),
+        folder_id: None,
+        tags: Vec::new(),
+        created_at: at,
+        updated_at: at,
+        expired_at: None,
+    }
+}
+
+/// A message of `conversation` at `at` (not stored): the user's question `hello?`, or the
+/// model's answer `hi!` as content parts.
+pub fn new_message(
+    conversation: &ferrochat_core::Conversation,
+    parent: Option<ferrochat_core::MessageId>,
+    by_user: bool,
+    at: chrono::DateTime<chrono::Utc>,
+) -> ferrochat_core::Message {
+    ferrochat_core::Message {
+        id: ferrochat_core::MessageId(uuid::Uuid::new_v4()),
+        conversation_id: conversation.id,
+        user_id: conversation.user_id,
+        parent_id: parent,
+        sender: if by_user {
+            "User".into()
+        } else {
+            "GPT-4o mini".into()
+        },
+        text: if by_user {
+            "hello?".into()
+        } else {
+            String::new()
+        },
+        content: (!by_user).then(|| serde_json::json!([{ "type": "text", "text": "hi!" }]).into()),
+        is_created_by_user: by_user,
+        error: false,
+        unfinished: false,
+        model: Some("gpt-4o-mini".into()),
+        endpoint: Some("openAI".into()),
+        token_count: Some(2),
+        feedback: None,
+        files: None,
+        created_at: at,
+        updated_at: at,
+    }
+}
+
 /// Creates a conversation with a two-message exchange (question, answer) for `user`, through
 /// the services. Returns the conversation and its message IDs, oldest first.
 pub async fn conversation(
@@ -65,73 +125,27 @@ pub async fn conversation(
     user: &User,
     title: &str,
 ) -> (ferrochat_core::Conversation, Vec<ferrochat_core::MessageId>) {
-    use ferrochat_core::{Conversation, ConversationId, Message, MessageId};
     let now = chrono::Utc::now();
     let services = &app.state.services.conversations;
     let conversation = services
-        .create(
-            user.id,
-            Conversation {
-                id: ConversationId::new(),
-                user_id: user.id,
-                title: title.into(),
-                endpoint: Some("openAI".into()),
-                endpoint_type: None,
-                model: Some("gpt-4o-mini".into()),
-                is_archived: false,
-                settings: serde_json::json!({ "temperature": 0.5 }).into(),
-                folder_id: None,
-                tags: Vec::new(),
-                created_at: now,
-                updated_at: now,
-                expired_at: None,
-            },
-        )
+        .create(user.id, new_conversation(user, title, now))
         .await
         .expect("create fixture conversation");
-    let question = MessageId(uuid::Uuid::new_v4());
-    let answer = MessageId(uuid::Uuid::new_v4());
-    for (id, parent, by_user, offset) in [
-        (question, None, true, 0),
-        (answer, Some(question), false, 1),
-    ] {
-        let at = now + chrono::Duration::milliseconds(offset);
+    let question = new_message(&conversation, None, true, now);
+    let answer = new_message(
+        &conversation,
+        Some(question.id),
+        false,
+        now + chrono::Duration::milliseconds(1),
+    );
+    let ids = vec![question.id, answer.id];
+    for message in [question, answer] {
         services
-            .add_message(
-                user.id,
-                Message {
-                    id,
-                    conversation_id: conversation.id,
-                    user_id: user.id,
-                    parent_id: parent,
-                    sender: if by_user {
-                        "User".into()
-                    } else {
-                        "GPT-4o mini".into()
-                    },
-                    text: if by_user {
-                        "hello?".into()
-                    } else {
-                        String::new()
-                    },
-                    content: (!by_user)
-                        .then(|| serde_json::json!([{ "type": "text", "text": "hi!" }]).into()),
-                    is_created_by_user: by_user,
-                    error: false,
-                    unfinished: false,
-                    model: Some("gpt-4o-mini".into()),
-                    endpoint: Some("openAI".into()),
-                    token_count: Some(2),
-                    feedback: None,
-                    files: None,
-                    created_at: at,
-                    updated_at: at,
-                },
-            )
+            .add_message(user.id, message)
             .await
             .expect("create fixture message");
     }
-    (conversation, vec![question, answer])
+    (conversation, ids)
 }
 
 impl TestApp {

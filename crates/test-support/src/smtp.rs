@@ -113,6 +113,15 @@ impl SmtpSink {
         }
     }
 
+    /// Points a test server's mail at this sink (plain SMTP, sender `chat@example.com`).
+    pub fn configure(&self, builder: crate::TestAppBuilder) -> crate::TestAppBuilder {
+        builder
+            .env("EMAIL_HOST", "127.0.0.1")
+            .env("EMAIL_PORT", &self.port.to_string())
+            .env("EMAIL_ENCRYPTION", "none")
+            .env("EMAIL_FROM", "chat@example.com")
+    }
+
     /// How many messages arrived.
     pub fn count(&self) -> usize {
         self.messages().len()

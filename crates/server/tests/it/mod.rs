@@ -8,6 +8,7 @@ mod chat;
 mod client;
 mod connections;
 mod convos;
+mod digest;
 mod errors;
 mod events;
 mod export;

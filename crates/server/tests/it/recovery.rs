@@ -8,11 +8,7 @@ const PASSWORD: &str = "a-long-password";
 const NEW_PASSWORD: &str = "another-long-password";
 
 async fn app_with_mail(smtp: &SmtpSink) -> TestApp {
-    TestApp::builder()
-        .env("EMAIL_HOST", "127.0.0.1")
-        .env("EMAIL_PORT", &smtp.port.to_string())
-        .env("EMAIL_ENCRYPTION", "none")
-        .env("EMAIL_FROM", "chat@example.com")
+    smtp.configure(TestApp::builder())
         .env("ALLOW_PASSWORD_RESET", "true")
         .env("ALLOW_UNVERIFIED_EMAIL_LOGIN", "false")
         .env("DOMAIN_CLIENT", "https://chat.example.com")

@@ -13,6 +13,8 @@ mod backup_impls;
 pub mod chat;
 mod chat_impls;
 pub mod conversations;
+pub mod digest;
+mod digest_impls;
 mod file_impls;
 pub mod files;
 pub mod hot;

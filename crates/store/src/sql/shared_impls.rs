@@ -20,6 +20,7 @@ macro_rules! impl_sql_stores {
         $crate::impl_sql_webhook_store!($store);
         $crate::impl_sql_prompt_store!($store);
         $crate::impl_sql_usage_store!($store);
+        $crate::impl_sql_digest_store!($store);
         $crate::impl_sql_file_store!($store);
         $crate::impl_sql_backup_store!($store, $engine);
 
