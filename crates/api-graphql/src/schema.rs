@@ -308,6 +308,26 @@ impl From<ferrochat_services::DigestStatus> for Digest {
     }
 }
 
+/// One of the caller's devices: an open event socket.
+#[derive(SimpleObject)]
+pub struct Device {
+    /// Random ID given when the socket opened.
+    id: ID,
+    /// The socket's `User-Agent`.
+    user_agent: Option<String>,
+    /// When it connected.
+    connected_at: Option<DateTime<Utc>>,
+}
+
+/// Whether the caller is online, and on which devices.
+#[derive(SimpleObject)]
+pub struct Presence {
+    /// At least one device is connected.
+    online: bool,
+    /// Open event sockets, oldest connection first.
+    devices: Vec<Device>,
+}
+
 /// Reads.
 pub struct Query;
 
@@ -337,6 +357,27 @@ impl Query {
             .await
             .map_err(failure)?;
         Ok(Digest::from(status))
+    }
+
+    /// The caller's connected devices (open event sockets, on every instance).
+    async fn presence(&self, ctx: &Context<'_>) -> async_graphql::Result<Presence> {
+        let (state, auth) = caller(ctx)?;
+        let devices = state
+            .presence
+            .devices(&auth.user.id.to_string())
+            .await
+            .map_err(|e| failure(ServiceError::Unavailable(format!("presence: {e}"))))?;
+        Ok(Presence {
+            online: !devices.is_empty(),
+            devices: devices
+                .into_iter()
+                .map(|d| Device {
+                    id: ID(d.id),
+                    user_agent: d.user_agent,
+                    connected_at: DateTime::from_timestamp_millis(d.connected_at_ms),
+                })
+                .collect(),
+        })
     }
 
     /// The caller's live conversations (archived ones with `archived: true`), optionally only

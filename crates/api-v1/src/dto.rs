@@ -449,3 +449,42 @@ pub struct UnsubscribeQuery {
     /// The token from the digest's link.
     pub token: String,
 }
+
+/// One of the caller's devices: an open event socket (`GET /api/v1/events`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DeviceDto {
+    /// Random ID given when the socket opened (its `ready` frame says it).
+    pub id: String,
+    /// The socket's `User-Agent`.
+    pub user_agent: Option<String>,
+    /// RFC 3339: when it connected.
+    pub connected_at: Option<String>,
+}
+
+impl From<&ferrochat_web::Device> for DeviceDto {
+    fn from(d: &ferrochat_web::Device) -> Self {
+        Self {
+            id: d.id.clone(),
+            user_agent: d.user_agent.clone(),
+            connected_at: chrono::DateTime::from_timestamp_millis(d.connected_at_ms).map(rfc3339),
+        }
+    }
+}
+
+/// Whether the caller is online, and on which devices.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PresenceDto {
+    /// At least one device is connected.
+    pub online: bool,
+    /// Open sockets, oldest connection first.
+    pub devices: Vec<DeviceDto>,
+}
+
+/// How many users and devices are online, on every instance.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OnlineDto {
+    /// Users with at least one open event socket.
+    pub users: u64,
+    /// Open event sockets.
+    pub devices: u64,
+}

@@ -16,6 +16,7 @@ mod folders;
 mod me;
 pub mod openapi;
 mod organize;
+mod presence;
 mod prompts;
 mod search;
 mod shares;
@@ -55,6 +56,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/v1/me/sessions", get(me::sessions))
         .route("/api/v1/me/digest", get(digest::get).put(digest::set))
+        .route("/api/v1/me/presence", get(presence::mine))
+        .route("/api/v1/admin/presence", get(presence::everyone))
         .route(
             "/api/v1/digest/unsubscribe",
             get(digest::unsubscribe_page).post(digest::unsubscribe),

@@ -1,5 +1,5 @@
-//! Shared state for ferrochat: rate limits, and the pub/sub channel that carries events
-//! between instances.
+//! Shared state for ferrochat: rate limits, who is online (presence), and the pub/sub channel
+//! that carries events between instances.
 //!
 //! Every counter has two homes behind one trait: process memory (the single-machine default)
 //! and Redis (shared by every instance behind a load balancer, so a limit of 7 logins means 7
@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 mod memory;
+mod presence;
 mod pubsub;
 mod redis_backend;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 pub use memory::MemoryLimiter;
+pub use presence::{Device, MemoryPresence, Online, Presence, RedisPresence, STALE};
 pub use pubsub::RedisChannel;
 pub use redis_backend::RedisLimiter;
 
@@ -50,6 +52,12 @@ pub enum CacheError {
     /// Redis refused or could not be reached.
     #[error("redis: {0}")]
     Redis(#[from] redis::RedisError),
+}
+
+/// A connection to `url` that reconnects by itself, shared by the Redis-backed parts.
+async fn manager(url: &str) -> Result<redis::aio::ConnectionManager, CacheError> {
+    let client = redis::Client::open(url)?;
+    Ok(redis::aio::ConnectionManager::new(client).await?)
 }
 
 /// Fixed-window rate limiting keyed by an arbitrary string (`login:ip:192.0.2.1`).

@@ -28,8 +28,7 @@ pub struct RedisLimiter {
 impl RedisLimiter {
     /// Connects (and keeps reconnecting) to `url`; keys are namespaced under `prefix`.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, CacheError> {
-        let client = redis::Client::open(url)?;
-        let conn = ConnectionManager::new(client).await?;
+        let conn = crate::manager(url).await?;
         Ok(Self {
             conn,
             prefix: prefix.to_owned(),

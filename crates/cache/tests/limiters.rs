@@ -1,7 +1,8 @@
 //! The same limiter behaviour in process and on Redis (when TEST_REDIS_URL is set).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write as _;
+mod common;
+
 use std::time::Duration;
 
 use ferrochat_cache::{Decision, MemoryLimiter, Quota, RateLimiter, RedisLimiter};
@@ -43,17 +44,9 @@ async fn memory_limiter() {
 
 #[tokio::test]
 async fn redis_limiter_is_shared_between_instances() {
-    let Some(url) = std::env::var("TEST_REDIS_URL")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "*** SKIPPED: rate limiter on Redis: set TEST_REDIS_URL to run it ***"
-        );
+    let Some((url, prefix)) = common::redis("rate limiter") else {
         return;
     };
-    let prefix = format!("ferrochat-test-{}", uuid::Uuid::new_v4().simple());
     let a = RedisLimiter::connect(&url, &prefix).await.unwrap();
     story(&a).await;
     // Two "instances" share one counter.

@@ -8,6 +8,11 @@
 //! a first frame `{"type": "auth", "token": "…"}` within 10 seconds. The credential is checked
 //! again every minute; a revoked session, an expired token or a banned user closes the socket
 //! with code 4401, and the client reconnects with a fresh token.
+//!
+//! Presence: every open socket is one of its user's devices, registered while it is open (and
+//! refreshed with each ping), shared by every instance through Redis when configured. A socket
+//! that sends `{"type": "presence"}` gets its user's device list at once and again whenever a
+//! device comes or goes, on any instance.
 #![warn(missing_docs)]
 
 use std::sync::Arc;
@@ -19,8 +24,9 @@ use axum::extract::{State, ws::rejection::WebSocketUpgradeRejection};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use ferrochat_services::events::Event;
+use ferrochat_services::events::EventKind;
 use ferrochat_web::auth::{authenticate, bearer_token};
-use ferrochat_web::{ApiError, AppState, AuthUser, ErrorCode};
+use ferrochat_web::{ApiError, AppState, AuthUser, Device, ErrorCode};
 use http::Method;
 use http::request::Parts;
 use serde_json::{Value, json};
@@ -38,6 +44,8 @@ const RECHECK_EVERY: Duration = Duration::from_secs(60);
 const CLOSE_UNAUTHORIZED: u16 = 4401;
 /// Close code: the server is shutting down (RFC 6455 "going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
+/// Longest user agent kept for the device list.
+const MAX_USER_AGENT: usize = 256;
 
 /// The WebSocket route.
 pub fn router() -> Router<AppState> {
@@ -67,7 +75,12 @@ async fn upgrade(
         },
         None => None,
     };
-    ws.on_upgrade(move |socket| session(state, socket, early))
+    let user_agent = parts
+        .headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
+    ws.on_upgrade(move |socket| session(state, socket, early, user_agent))
 }
 
 fn frame(value: &Value) -> Message {
@@ -109,7 +122,47 @@ async fn first_frame_auth(state: &AppState, socket: &mut WebSocket) -> Option<(A
     Some((user, token))
 }
 
-async fn session(state: AppState, mut socket: WebSocket, early: Option<(AuthUser, String)>) {
+/// The user's devices, this socket's marked `current`.
+async fn device_list(state: &AppState, user: &str, me: &str) -> Value {
+    let devices = match state.presence.devices(user).await {
+        Ok(devices) => devices,
+        Err(e) => {
+            tracing::warn!(error = %e, "presence unavailable");
+            Vec::new()
+        }
+    };
+    let devices: Vec<Value> = devices
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.id,
+                "user_agent": d.user_agent,
+                "connected_at": chrono::DateTime::from_timestamp_millis(d.connected_at_ms)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+                "current": d.id == me,
+            })
+        })
+        .collect();
+    Value::Array(devices)
+}
+
+fn presence_frame(devices: &Value) -> Message {
+    frame(&json!({ "type": "presence", "devices": devices }))
+}
+
+/// Registers (or refreshes) this socket as one of the user's devices.
+async fn register(state: &AppState, user: &str, device: &Device) {
+    if let Err(e) = state.presence.join(user, device).await {
+        tracing::warn!(error = %e, "could not register a device as online");
+    }
+}
+
+async fn session(
+    state: AppState,
+    mut socket: WebSocket,
+    early: Option<(AuthUser, String)>,
+    user_agent: Option<String>,
+) {
     let (auth, token) = match early {
         Some(found) => found,
         None => match first_frame_auth(&state, &mut socket).await {
@@ -125,10 +178,20 @@ async fn session(state: AppState, mut socket: WebSocket, early: Option<(AuthUser
     let user = auth.user.id;
     // Subscribed before `ready`: nothing that happens after the client sees it is missed.
     let mut events = state.services.events.subscribe();
-    let ready = json!({ "type": "ready", "user_id": user.to_string() });
+    let user_key = user.to_string();
+    let device = Device {
+        id: uuid::Uuid::new_v4().simple().to_string(),
+        user_agent,
+        connected_at_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let ready = json!({ "type": "ready", "user_id": user_key, "device_id": device.id });
     if socket.send(frame(&ready)).await.is_err() {
         return;
     }
+    register(&state, &user_key, &device).await;
+    state.services.events.presence(user);
+    // The device list last sent, once this socket asked for it (and so for its changes).
+    let mut presence: Option<Value> = None;
     let mut ping = tokio::time::interval(PING_EVERY);
     let mut recheck = tokio::time::interval(RECHECK_EVERY);
     ping.tick().await;
@@ -137,6 +200,18 @@ async fn session(state: AppState, mut socket: WebSocket, early: Option<(AuthUser
     loop {
         let outgoing = tokio::select! {
             event = events.recv() => match event {
+                Ok(e) if e.user_id == user && e.kind == EventKind::PresenceChanged => {
+                    if presence.is_none() {
+                        continue;
+                    }
+                    let devices = device_list(&state, &user_key, &device.id).await;
+                    if presence.as_ref() == Some(&devices) {
+                        continue;
+                    }
+                    let message = presence_frame(&devices);
+                    presence = Some(devices);
+                    message
+                }
                 Ok(e) if e.user_id == user => event_frame(&e),
                 Ok(_) => continue,
                 // Fell behind the buffer: say how much was lost, so the client refetches.
@@ -146,17 +221,25 @@ async fn session(state: AppState, mut socket: WebSocket, early: Option<(AuthUser
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => {
                     let value: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
-                    if value["type"] == "ping" {
-                        frame(&json!({ "type": "pong" }))
-                    } else {
-                        continue;
+                    match value["type"].as_str() {
+                        Some("ping") => frame(&json!({ "type": "pong" })),
+                        Some("presence") => {
+                            let devices = device_list(&state, &user_key, &device.id).await;
+                            let message = presence_frame(&devices);
+                            presence = Some(devices);
+                            message
+                        }
+                        _ => continue,
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 // Pongs, pings (answered by the library) and binary frames.
                 Some(Ok(_)) => continue,
             },
-            _ = ping.tick() => Message::Ping(Default::default()),
+            _ = ping.tick() => {
+                register(&state, &user_key, &device).await;
+                Message::Ping(Default::default())
+            }
             _ = recheck.tick() => {
                 if authenticate(&state, &token, &Method::GET, PATH).await.is_ok() {
                     continue;
@@ -170,5 +253,9 @@ async fn session(state: AppState, mut socket: WebSocket, early: Option<(AuthUser
             break;
         }
     }
+    if let Err(e) = state.presence.leave(&user_key, &device.id).await {
+        tracing::warn!(error = %e, "could not register a device as gone");
+    }
+    state.services.events.presence(user);
     tracing::debug!(%user, "event socket closed");
 }

@@ -8,7 +8,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use ferrochat_blobs::{Blobs, S3Settings};
-use ferrochat_cache::{MemoryLimiter, RateLimiter, RedisLimiter};
+use ferrochat_cache::{
+    MemoryLimiter, MemoryPresence, Presence, RateLimiter, RedisLimiter, RedisPresence,
+};
 use ferrochat_config::{Config, FileStorage, Secrets};
 use ferrochat_mail::{Encryption, LogMailer, Mailer, SmtpMailer, SmtpSettings};
 use ferrochat_oidc::{
@@ -116,6 +118,14 @@ pub async fn app_state(
         ),
         None => Arc::new(MemoryLimiter::new()),
     };
+    let presence: Arc<dyn Presence> = match &config.redis_uri {
+        Some(url) => Arc::new(
+            RedisPresence::connect(url.expose(), "ferrochat")
+                .await
+                .map_err(|e| BootError::Redis(e.to_string()))?,
+        ),
+        None => Arc::new(MemoryPresence::new()),
+    };
     // With Redis, events reach the sockets of every instance, not only this one's.
     if let Some(url) = &config.redis_uri {
         crate::relay::start(
@@ -172,6 +182,7 @@ pub async fn app_state(
     Ok(AppState {
         services: Arc::new(services),
         limits: RateLimits::new(limiter, config.limits.clone()),
+        presence,
         config,
         secrets: Arc::new(secrets),
         shutdown,

@@ -36,6 +36,8 @@ pub enum EventKind {
     MessageUpdated,
     /// A message was deleted.
     MessageDeleted,
+    /// One of the user's devices connected or disconnected (see `GET /api/v1/me/presence`).
+    PresenceChanged,
 }
 
 impl EventKind {
@@ -50,7 +52,14 @@ impl EventKind {
             EventKind::MessageCreated => "message.created",
             EventKind::MessageUpdated => "message.updated",
             EventKind::MessageDeleted => "message.deleted",
+            EventKind::PresenceChanged => "presence.changed",
         }
+    }
+
+    /// Whether webhooks may carry it: changes to the user's data are; presence (a socket
+    /// opening or closing) is news for the user's other sockets only.
+    pub fn hookable(self) -> bool {
+        !matches!(self, EventKind::PresenceChanged)
     }
 
     /// Parses a wire name.
@@ -64,6 +73,7 @@ impl EventKind {
             EventKind::MessageCreated,
             EventKind::MessageUpdated,
             EventKind::MessageDeleted,
+            EventKind::PresenceChanged,
         ]
         .into_iter()
         .find(|k| k.as_str() == text)
@@ -151,6 +161,17 @@ impl EventBus {
             user_id: user,
             kind,
             conversation_id: Some(id),
+            message_id: None,
+            at: Utc::now(),
+        });
+    }
+
+    /// Publishes that one of `user`'s devices connected or disconnected.
+    pub fn presence(&self, user: UserId) {
+        self.publish(Event {
+            user_id: user,
+            kind: EventKind::PresenceChanged,
+            conversation_id: None,
             message_id: None,
             at: Utc::now(),
         });

@@ -686,7 +686,7 @@ impl EventRelay for Outbox {
     fn relay(&self, event: &Event) {
         // Decided here, on the publisher's thread: waking the queueing task for an event that
         // nobody receives cost the chat path's first token measurable time (chat-bench).
-        if !self.hooked.may_have(event.user_id) {
+        if !event.kind.hookable() || !self.hooked.may_have(event.user_id) {
             return;
         }
         if self.tx.try_send(event.clone()).is_err() {
@@ -768,7 +768,7 @@ fn check_events(events: &[String]) -> ServiceResult<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(events.len());
     for name in events {
         let name = name.trim();
-        if name != "*" && EventKind::parse(name).is_none() {
+        if name != "*" && !EventKind::parse(name).is_some_and(EventKind::hookable) {
             return Err(ServiceError::invalid(
                 "events",
                 format!("{name:?} is not an event name (see docs/webhooks.md)"),

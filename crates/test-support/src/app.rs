@@ -127,6 +127,43 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Two instances on one fresh PostgreSQL database and one Redis, with the same secrets, as
+    /// behind a load balancer. `None` (said loudly on stderr) when `TEST_REDIS_URL` or
+    /// `TEST_DATABASE_URL` is not set.
+    pub async fn pair(suite: &str) -> Option<(TestApp, TestApp)> {
+        let Some(redis) = std::env::var("TEST_REDIS_URL")
+            .ok()
+            .filter(|v| !v.is_empty())
+        else {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "*** SKIPPED: {suite}: set TEST_REDIS_URL (and TEST_DATABASE_URL) to run it ***"
+            );
+            return None;
+        };
+        let db = TestDb::postgres(suite).await?;
+        let url = db.url().to_owned();
+        let shared = |builder: TestAppBuilder| {
+            builder
+                .env("REDIS_URI", &redis)
+                .env(
+                    "JWT_SECRET",
+                    "a-shared-secret-for-both-instances-0123456789",
+                )
+                .env(
+                    "JWT_REFRESH_SECRET",
+                    "another-shared-secret-for-both-instances-0123",
+                )
+                .env("CREDS_KEY", &"ab".repeat(32))
+        };
+        let a = shared(TestApp::builder().db(db)).spawn().await;
+        let b = shared(TestApp::builder().env("DATABASE_URL", &url))
+            .spawn()
+            .await;
+        Some((a, b))
+    }
+
     /// A builder with a fresh SQLite database and default configuration.
     pub fn builder() -> TestAppBuilder {
         TestAppBuilder {

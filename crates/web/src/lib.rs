@@ -20,6 +20,7 @@ mod state;
 pub use auth::{AdminUser, AuthUser, MaybeUser};
 pub use client::Client;
 pub use error::{ApiError, ErrorCode};
+pub use ferrochat_cache::{Device, Online, Presence};
 pub use limits::{RateLimits, Rule};
 pub use request_id::RequestId;
 pub use state::AppState;

@@ -21,6 +21,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// Rate limits for the sensitive routes.
     pub limits: crate::RateLimits,
+    /// Who is online: the open event sockets of every user (shared through Redis when set).
+    pub presence: Arc<dyn ferrochat_cache::Presence>,
     /// Renders `/metrics`; `None` when metrics are disabled.
     pub metrics: Option<PrometheusHandle>,
 }

@@ -21,6 +21,7 @@ mod oidc;
 mod ops;
 mod organize;
 mod postgres;
+mod presence;
 mod prompts;
 mod python;
 mod recovery;
