@@ -25,6 +25,7 @@ mod prompts;
 mod recovery;
 mod search;
 mod share;
+mod speech;
 mod startup;
 mod tags;
 mod two_factor;
@@ -136,6 +137,15 @@ pub fn router() -> Router<AppState> {
             get(files::view),
         )
         .route("/api/files/speech/config/get", get(startup::speech_config))
+        .route(
+            "/api/files/speech/stt",
+            post(speech::stt).layer(DefaultBodyLimit::max(
+                usize::try_from(ferrochat_services::speech::MAX_AUDIO_BYTES).unwrap_or(usize::MAX)
+                    + 64 * 1024,
+            )),
+        )
+        .route("/api/files/speech/tts/manual", post(speech::tts_manual))
+        .route("/api/files/speech/tts/voices", get(speech::voices))
         .route(
             "/api/keys",
             get(startup::get_key)

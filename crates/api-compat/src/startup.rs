@@ -239,19 +239,24 @@ pub async fn search_enabled(_auth: AuthUser) -> Json<Value> {
 /// `GET /api/files/speech/config/get`: the defaults of the client's speech settings, from
 /// `speech.speechTab`, flattened as LibreChat does (`speechToText` and `textToSpeech` are a
 /// switch or a mapping whose keys are spread out); `not_found` without a `speech` section.
-/// Only the browser's engines are served (`sttExternal`/`ttsExternal` false), so an
-/// `external` engine in the file is offered as `browser`.
+/// `sttExternal`/`ttsExternal` say whether the server has engines (`speech.stt`,
+/// `speech.tts`); without one, an `external` engine in the file is offered as `browser`.
 pub async fn speech_config(State(state): State<AppState>, _auth: AuthUser) -> Json<Value> {
+    let speech = &state.services.speech;
     match &state.config.endpoints.speech_tab {
-        Some(tab) => Json(speech_settings(tab)),
+        Some(tab) => Json(speech_settings(
+            tab,
+            speech.stt_enabled(),
+            speech.tts_enabled(),
+        )),
         None => Json(json!({ "message": "not_found" })),
     }
 }
 
-fn speech_settings(tab: &Value) -> Value {
+fn speech_settings(tab: &Value, stt: bool, tts: bool) -> Value {
     let mut out = Map::new();
-    out.insert("sttExternal".into(), false.into());
-    out.insert("ttsExternal".into(), false.into());
+    out.insert("sttExternal".into(), stt.into());
+    out.insert("ttsExternal".into(), tts.into());
     for key in ["conversationMode", "advancedMode"] {
         if let Some(v) = tab.get(key).filter(|v| !v.is_null()) {
             out.insert(key.into(), v.clone());
@@ -270,8 +275,8 @@ fn speech_settings(tab: &Value) -> Value {
             _ => {}
         }
     }
-    for engine in ["engineSTT", "engineTTS"] {
-        if out.get(engine).and_then(Value::as_str) == Some("external") {
+    for (engine, served) in [("engineSTT", stt), ("engineTTS", tts)] {
+        if !served && out.get(engine).and_then(Value::as_str) == Some("external") {
             out.insert(engine.into(), "browser".into());
         }
     }

@@ -488,3 +488,32 @@ pub struct OnlineDto {
     /// Open event sockets.
     pub devices: u64,
 }
+
+/// The server's speech engines.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SpeechDto {
+    /// `POST /api/v1/speech/transcriptions` works.
+    pub speech_to_text: bool,
+    /// `POST /api/v1/speech/synthesis` works.
+    pub text_to_speech: bool,
+    /// The voices offered, the first being the default.
+    pub voices: Vec<String>,
+}
+
+/// What a recording said.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TranscriptDto {
+    /// The text.
+    pub text: String,
+}
+
+/// `POST /api/v1/speech/synthesis` body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SynthesisBody {
+    /// The text, at most 4,096 characters.
+    pub input: String,
+    /// One of the voices of `GET /api/v1/speech`.
+    #[serde(default)]
+    pub voice: Option<String>,
+}

@@ -20,6 +20,7 @@ mod presence;
 mod prompts;
 mod search;
 mod shares;
+mod speech;
 mod uploads;
 mod usage;
 mod webhooks;
@@ -57,6 +58,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/me/sessions", get(me::sessions))
         .route("/api/v1/me/digest", get(digest::get).put(digest::set))
         .route("/api/v1/me/presence", get(presence::mine))
+        .route("/api/v1/speech", get(speech::get))
+        .route(
+            "/api/v1/speech/transcriptions",
+            axum::routing::post(speech::transcribe)
+                .layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/api/v1/speech/synthesis",
+            axum::routing::post(speech::synthesize),
+        )
         .route("/api/v1/admin/presence", get(presence::everyone))
         .route(
             "/api/v1/digest/unsubscribe",

@@ -125,6 +125,7 @@ impl Modify for Security {
         crate::digest::get, crate::digest::set, crate::digest::unsubscribe_page,
         crate::digest::unsubscribe, crate::digest::run,
         crate::presence::mine, crate::presence::everyone,
+        crate::speech::get, crate::speech::transcribe, crate::speech::synthesize,
         crate::prompts::list, crate::prompts::create, crate::prompts::get, crate::prompts::patch,
         crate::prompts::delete, crate::prompts::versions, crate::prompts::add_version,
         crate::prompts::use_version, crate::prompts::delete_version, crate::prompts::render,

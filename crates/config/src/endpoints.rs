@@ -124,7 +124,30 @@ pub struct EndpointsConfig {
     /// LibreChat's `speech.speechTab` (the defaults of the client's speech settings), as
     /// written; `None` without a `speech` section.
     pub speech_tab: Option<Value>,
+    /// Server-side speech to text (`speech.stt.openai`); `None`: the browser's.
+    pub speech_stt: Option<SpeechEngineConfig>,
+    /// Server-side text to speech (`speech.tts.openai`); `None`: the browser's.
+    pub speech_tts: Option<SpeechEngineConfig>,
 }
+
+/// A speech engine that speaks OpenAI's audio API, from LibreChat's `speech.stt.openai` or
+/// `speech.tts.openai` (`url` names any compatible server).
+#[derive(Clone, Debug)]
+pub struct SpeechEngineConfig {
+    /// The full endpoint URL.
+    pub url: String,
+    /// Sent as a bearer token (may be empty for a local server).
+    pub api_key: Secret,
+    /// The model.
+    pub model: String,
+    /// Voices offered (text to speech only), the first being the default.
+    pub voices: Vec<String>,
+}
+
+/// OpenAI's voices, offered when `speech.tts.openai.voices` is not set.
+const OPENAI_VOICES: [&str; 10] = [
+    "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
+];
 
 /// LibreChat's default retention of temporary chats: 30 days.
 const TEMPORARY_RETENTION_HOURS: u64 = 720;
@@ -142,6 +165,8 @@ impl Default for EndpointsConfig {
             spare_connections: true,
             file_config: crate::FileConfig::default(),
             speech_tab: None,
+            speech_stt: None,
+            speech_tts: None,
         }
     }
 }
@@ -555,6 +580,8 @@ pub(crate) fn load(
     let temporary_retention = temporary_retention(&docs, problems);
     let file_config = crate::file_config::load(&docs, problems);
     let speech_tab = speech_tab(&docs, problems);
+    let speech_stt = speech_engine(&docs, "stt", problems);
+    let speech_tts = speech_engine(&docs, "tts", problems);
     let mut seen = std::collections::HashSet::new();
     for e in &all {
         if !seen.insert(e.name.clone()) {
@@ -603,11 +630,92 @@ pub(crate) fn load(
             .is_none_or(|v| !v.eq_ignore_ascii_case("false")),
         file_config,
         speech_tab,
+        speech_stt,
+        speech_tts,
     }
 }
 
+/// `speech.<kind>.openai` (`kind`: `stt` or `tts`) from the last file with a `speech` section.
+/// Other providers are reported: ferrochat speaks OpenAI's audio API, which most speech
+/// servers offer too.
+fn speech_engine(
+    docs: &[(&Path, Value)],
+    kind: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<SpeechEngineConfig> {
+    let section = docs
+        .iter()
+        .rev()
+        .find_map(|(_, d)| d.get("speech"))?
+        .get(kind)?;
+    let key = |rest: &str| format!("speech.{kind}.{rest}");
+    let (default_url, default_model) = match kind {
+        "stt" => (
+            "https://api.openai.com/v1/audio/transcriptions",
+            "whisper-1",
+        ),
+        _ => ("https://api.openai.com/v1/audio/speech", "tts-1"),
+    };
+    let Some(providers) = section.as_object() else {
+        problems.push(Problem::named(
+            &format!("speech.{kind}"),
+            "must be a mapping of providers",
+            "openai: { apiKey: \"${OPENAI_API_KEY}\", model: whisper-1 }",
+        ));
+        return None;
+    };
+    for other in providers.keys().filter(|k| *k != "openai") {
+        problems.push(Problem::named(
+            &key(other),
+            "is not supported: ferrochat speaks OpenAI's audio API; give its `url` to `openai` for a compatible server",
+            "openai: { url: \"http://localhost:8000/v1/audio/transcriptions\", apiKey: \"\", model: whisper-1 }",
+        ));
+    }
+    let engine = providers.get("openai")?;
+    let text = |field: &str| engine.get(field).and_then(Value::as_str).map(str::trim);
+    let url = match text("url").filter(|u| !u.is_empty()) {
+        None => default_url.to_owned(),
+        Some(u) => match parse::url(u) {
+            Ok(u) => u,
+            Err(_) => {
+                problems.push(Problem::named(
+                    &key("openai.url"),
+                    "must be an http(s) URL",
+                    default_url,
+                ));
+                return None;
+            }
+        },
+    };
+    let voices: Vec<String> = match engine.get("voices") {
+        None | Some(Value::Null) => OPENAI_VOICES.iter().map(|v| (*v).to_owned()).collect(),
+        Some(Value::Array(list)) if list.iter().all(Value::is_string) && !list.is_empty() => list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        Some(_) => {
+            problems.push(Problem::named(
+                &key("openai.voices"),
+                "must be a list of voice names",
+                "voices: [alloy, nova]",
+            ));
+            return None;
+        }
+    };
+    Some(SpeechEngineConfig {
+        url,
+        api_key: Secret::new(text("apiKey").unwrap_or_default()),
+        model: text("model")
+            .filter(|m| !m.is_empty())
+            .unwrap_or(default_model)
+            .to_owned(),
+        voices,
+    })
+}
+
 /// `speech.speechTab` from the last file with a `speech` section (an empty mapping when the
-/// section has none). Its `stt` and `tts` providers are not read: speech runs in the browser.
+/// section has none).
 fn speech_tab(docs: &[(&Path, Value)], problems: &mut Vec<Problem>) -> Option<Value> {
     let section = docs.iter().rev().find_map(|(_, d)| d.get("speech"))?;
     match section.get("speechTab") {
@@ -793,6 +901,53 @@ endpoints:
         assert_eq!(tab, None);
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].key, "speech.speechTab");
+    }
+
+    #[test]
+    fn speech_engines_speak_openais_audio_api() {
+        let parse = |yaml: &str| {
+            let doc: Yaml = serde_yaml::from_str(yaml).unwrap();
+            let mut problems = Vec::new();
+            let cfg = load(
+                Some((Path::new("f.yaml"), &doc)),
+                &vars(&[("STT_KEY", "sk-stt")]),
+                &mut problems,
+            );
+            (cfg.speech_stt, cfg.speech_tts, problems)
+        };
+        let (stt, tts, problems) = parse(
+            "speech:\n  stt:\n    openai: { apiKey: \"${STT_KEY}\" }\n  tts:\n    openai:\n      url: http://127.0.0.1:8000/v1/audio/speech/\n      model: kokoro\n      voices: [af_heart, am_adam]\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let stt = stt.unwrap();
+        assert_eq!(
+            (stt.url.as_str(), stt.api_key.expose(), stt.model.as_str()),
+            (
+                "https://api.openai.com/v1/audio/transcriptions",
+                "sk-stt",
+                "whisper-1"
+            )
+        );
+        let tts = tts.unwrap();
+        assert_eq!(
+            (tts.url.as_str(), tts.model.as_str(), tts.voices.clone()),
+            (
+                "http://127.0.0.1:8000/v1/audio/speech",
+                "kokoro",
+                vec!["af_heart".to_owned(), "am_adam".to_owned()]
+            )
+        );
+        let (_, tts, _) = parse("speech:\n  tts:\n    openai: {}\n");
+        assert_eq!(
+            tts.unwrap().voices.first().map(String::as_str),
+            Some("alloy")
+        );
+        let (stt, tts, problems) = parse(
+            "speech:\n  stt:\n    elevenlabs: { apiKey: x }\n  tts:\n    openai: { url: ftp://x, voices: 3 }\n",
+        );
+        assert!(stt.is_none() && tts.is_none());
+        let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["speech.stt.elevenlabs", "speech.tts.openai.url"]);
     }
 
     #[test]

@@ -18,7 +18,9 @@ pub mod secrets;
 pub mod sources;
 pub mod spec;
 
-pub use endpoints::{BalanceConfig, Credential, EndpointConfig, EndpointKind, EndpointsConfig};
+pub use endpoints::{
+    BalanceConfig, Credential, EndpointConfig, EndpointKind, EndpointsConfig, SpeechEngineConfig,
+};
 pub use error::{ConfigError, Problem};
 pub use file_config::{FileConfig, FileRules};
 pub use model::{

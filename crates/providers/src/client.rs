@@ -382,6 +382,21 @@ impl RequestBuilder {
         self
     }
 
+    /// A body with a content type built at run time (a multipart boundary).
+    pub fn body_with(mut self, content_type: &str, body: impl Into<Bytes>) -> Self {
+        match HeaderValue::from_str(content_type) {
+            Ok(v) => {
+                self.body = body.into();
+                self.headers.insert(CONTENT_TYPE, v);
+            }
+            Err(_) => {
+                self.error
+                    .get_or_insert_with(|| format!("{content_type:?} is not a content type"));
+            }
+        }
+        self
+    }
+
     /// Sends the request and waits for the answer's head.
     pub async fn send(self) -> Result<Response, ProviderError> {
         if let Some(e) = self.error {

@@ -15,6 +15,7 @@ mod error;
 mod google;
 mod openai;
 mod spare;
+pub mod speech;
 pub mod sse;
 mod stream;
 pub mod tokens;

@@ -29,6 +29,7 @@ pub mod presets;
 pub mod prompts;
 pub mod search;
 pub mod shares;
+pub mod speech;
 pub mod tags;
 pub mod usage;
 pub mod users;
@@ -61,6 +62,7 @@ pub use presets::PresetService;
 pub use prompts::PromptService;
 pub use search::SearchService;
 pub use shares::{SharePolicy, ShareService};
+pub use speech::SpeechService;
 pub use tags::TagService;
 pub use usage::UsageService;
 pub use users::UserService;
@@ -105,6 +107,8 @@ pub struct Services {
     pub usage: UsageService,
     /// Weekly digests.
     pub digest: DigestService,
+    /// Server-side speech to text and text to speech.
+    pub speech: SpeechService,
     /// Uploaded files.
     pub files: FileService,
     /// What changed, for the WebSocket door (and other instances, through a relay).
@@ -172,6 +176,7 @@ impl Services {
             deps.digest.clone(),
         );
         let api_keys = ApiKeyService::new(deps.store.clone(), deps.clock.clone());
+        let speech = SpeechService::new(deps.endpoints.clone());
         let search = SearchService::new(deps.store.clone());
         let shares = ShareService::new(deps.store.clone(), deps.clock.clone(), deps.sharing);
         let imports = ImportService::new(deps.store.clone(), deps.clock.clone(), events.clone());
@@ -222,6 +227,7 @@ impl Services {
             prompts,
             usage,
             digest,
+            speech,
             files,
             events,
         }

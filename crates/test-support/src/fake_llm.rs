@@ -27,7 +27,7 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 /// Which wire format a fake speaks.
@@ -161,6 +161,9 @@ async fn handle(State((format, shared)): State<(Format, Arc<Shared>)>, req: Requ
     let bytes = axum::body::to_bytes(req.into_body(), 16 << 20)
         .await
         .unwrap_or_default();
+    if path.ends_with("/audio/transcriptions") || path.ends_with("/audio/speech") {
+        return audio(&shared, path, headers, &bytes);
+    }
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     {
         let mut recorded = shared.requests.lock().unwrap();
@@ -588,4 +591,140 @@ fn stream(
         .header("cache-control", "no-cache")
         .body(Body::from_stream(body))
         .unwrap()
+}
+
+/// The parts of a `multipart/form-data` body: (name, filename, content type, data).
+type Part = (String, Option<String>, Option<String>, Vec<u8>);
+
+fn multipart(headers: &HeaderMap, body: &[u8]) -> Vec<Part> {
+    let Some(boundary) = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split("boundary=").nth(1))
+        .map(|b| format!("--{}", b.trim_matches('"')))
+    else {
+        return Vec::new();
+    };
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    let mut parts = Vec::new();
+    let mut at = find(body, boundary.as_bytes(), 0);
+    while let Some(start) = at {
+        let head_start = start + boundary.len() + 2;
+        let Some(head_end) = find(body, b"\r\n\r\n", head_start) else {
+            break;
+        };
+        let Some(next) = find(body, format!("\r\n{boundary}").as_bytes(), head_end) else {
+            break;
+        };
+        let head = String::from_utf8_lossy(&body[head_start..head_end]).to_string();
+        let disposition = head.lines().next().unwrap_or_default();
+        let param = |key: &str| {
+            disposition
+                .split(';')
+                .map(str::trim)
+                .find_map(|p| p.strip_prefix(&format!("{key}=\"")))
+                .map(|v| v.trim_end_matches('"').to_owned())
+        };
+        let content_type = head
+            .lines()
+            .find_map(|l| l.strip_prefix("Content-Type: "))
+            .map(str::to_owned);
+        parts.push((
+            param("name").unwrap_or_default(),
+            param("filename"),
+            content_type,
+            body[head_end + 4..next].to_vec(),
+        ));
+        at = Some(next + 2);
+    }
+    parts
+}
+
+fn openai_error(status: StatusCode, message: &str, code: &str) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        json!({"error": {"message": message, "type": "invalid_request_error", "param": null, "code": code}})
+            .to_string(),
+    )
+        .into_response()
+}
+
+/// OpenAI's audio API. Transcriptions: a file whose bytes begin with `SPEECH:` says the rest;
+/// `not audio…` is refused as OpenAI refuses unknown formats; the model `whisper-bad-key` has
+/// its key refused. Speech: an MP3 header and then `voice:input`; an unknown voice is refused,
+/// as is the key of the model `tts-bad-key`.
+fn audio(shared: &Shared, path: String, headers: HeaderMap, bytes: &[u8]) -> Response {
+    let transcription = path.ends_with("/audio/transcriptions");
+    let body = if transcription {
+        let parts = multipart(&headers, bytes);
+        let field = |name: &str| {
+            parts
+                .iter()
+                .find(|p| p.0 == name)
+                .map(|p| String::from_utf8_lossy(&p.3).to_string())
+        };
+        let file = parts.iter().find(|p| p.0 == "file");
+        json!({
+            "model": field("model"),
+            "response_format": field("response_format"),
+            "filename": file.and_then(|f| f.1.clone()),
+            "content_type": file.and_then(|f| f.2.clone()),
+            "bytes": file.map(|f| f.3.len()),
+        })
+    } else {
+        serde_json::from_slice(bytes).unwrap_or(Value::Null)
+    };
+    shared.requests.lock().unwrap().push(Recorded {
+        path,
+        headers: headers.clone(),
+        body: body.clone(),
+    });
+    let model = body["model"].as_str().unwrap_or_default();
+    if model.ends_with("bad-key") {
+        return openai_error(
+            StatusCode::UNAUTHORIZED,
+            "Incorrect API key provided: sk-bad. You can find your API key at https://platform.openai.com/account/api-keys.",
+            "invalid_api_key",
+        );
+    }
+    if transcription {
+        let parts = multipart(&headers, bytes);
+        let Some(file) = parts.iter().find(|p| p.0 == "file") else {
+            return openai_error(StatusCode::BAD_REQUEST, "you must provide a file", "");
+        };
+        if file.3.starts_with(b"not audio") {
+            return openai_error(
+                StatusCode::BAD_REQUEST,
+                "Invalid file format. Supported formats: ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm']",
+                "",
+            );
+        }
+        let text = match file.3.strip_prefix(b"SPEECH:") {
+            Some(said) => String::from_utf8_lossy(said).to_string(),
+            None => format!("audio of {} bytes", file.3.len()),
+        };
+        return axum::Json(json!({ "text": text })).into_response();
+    }
+    let voice = body["voice"].as_str().unwrap_or_default();
+    const VOICES: [&str; 10] = [
+        "alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer",
+    ];
+    if !VOICES.contains(&voice) {
+        return openai_error(
+            StatusCode::BAD_REQUEST,
+            &format!("Invalid value for 'voice': '{voice}'."),
+            "invalid_value",
+        );
+    }
+    let mut mp3 = b"ID3\x04\x00\x00\x00\x00\x00\x00".to_vec();
+    mp3.extend_from_slice(
+        format!("{voice}:{}", body["input"].as_str().unwrap_or_default()).as_bytes(),
+    );
+    ([("content-type", "audio/mpeg")], mp3).into_response()
 }

@@ -227,7 +227,7 @@ async fn uploads_download_by_range_respect_limits_and_owners() {
 }
 
 /// Posts a multipart `body` of content type `kind` to `path` with `token`.
-async fn post_form(
+pub(super) async fn post_form(
     app: &TestApp,
     token: &str,
     path: &str,
@@ -244,31 +244,41 @@ async fn post_form(
         .unwrap()
 }
 
-/// A multipart body the way the LibreChat client's `FormData` sends it: the file first, its
-/// name URI-encoded, then the client's fields.
-fn librechat_form(name: &str, kind: &str, bytes: &[u8], temp_id: &str) -> (String, Vec<u8>) {
+/// One field of a multipart form: its name, the file's name and type when it is a file, and
+/// its bytes.
+pub(super) type FormPart<'a> = (&'a str, Option<(&'a str, &'a str)>, &'a [u8]);
+
+/// A multipart body as browsers' `FormData` sends it; returns its content type and bytes.
+pub(super) fn multipart_form(parts: &[FormPart<'_>]) -> (String, Vec<u8>) {
     let boundary = "----ferrochatTestBoundary7MA4YWxkTrZu0gW";
     let mut body = Vec::new();
-    body.extend_from_slice(
-        format!(
-            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: {kind}\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(bytes);
-    for (k, v) in [
-        ("file_id", temp_id),
-        ("endpoint", "openAI"),
-        ("width", "640"),
-        ("height", "480"),
-    ] {
+    for (i, (name, file, bytes)) in parts.iter().enumerate() {
+        let lead = if i == 0 { "" } else { "\r\n" };
+        let disposition = match file {
+            Some((filename, kind)) => format!(
+                "form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: {kind}"
+            ),
+            None => format!("form-data; name=\"{name}\""),
+        };
         body.extend_from_slice(
-            format!("\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}")
-                .as_bytes(),
+            format!("{lead}--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n").as_bytes(),
         );
+        body.extend_from_slice(bytes);
     }
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// A multipart body the way the LibreChat client's `FormData` sends it: the file first, its
+/// name URI-encoded, then the client's fields.
+fn librechat_form(name: &str, kind: &str, bytes: &[u8], temp_id: &str) -> (String, Vec<u8>) {
+    multipart_form(&[
+        ("file", Some((name, kind)), bytes),
+        ("file_id", None, temp_id.as_bytes()),
+        ("endpoint", None, b"openAI"),
+        ("width", None, b"640"),
+        ("height", None, b"480"),
+    ])
 }
 
 #[tokio::test]

@@ -28,6 +28,7 @@ mod recovery;
 mod search;
 mod shares;
 mod shutdown;
+mod speech;
 mod startup;
 mod two_factor;
 mod usage;

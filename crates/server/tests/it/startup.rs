@@ -104,7 +104,8 @@ async fn roles_are_per_role_and_admin_only_for_admins() {
 }
 
 /// The client's speech settings come from `speech.speechTab`, flattened as LibreChat does;
-/// without a `speech` section the answer is `not_found`. Only browser engines are served.
+/// without a `speech` section the answer is `not_found`. An `external` engine the server lacks
+/// is offered as the browser's.
 #[tokio::test]
 async fn speech_settings_come_from_the_speech_tab() {
     /// What a signed-in user of `app` gets.
@@ -134,7 +135,7 @@ async fn speech_settings_come_from_the_speech_tab() {
     assert_eq!(
         settings(&app).await,
         json!({
-            "sttExternal": false, "ttsExternal": false,
+            "sttExternal": false, "ttsExternal": true,
             "conversationMode": true, "advancedMode": false,
             "engineSTT": "browser", "languageSTT": "en-GB", "autoTranscribeAudio": true,
             "textToSpeech": false,

@@ -75,6 +75,22 @@ impl Endpoints {
             .map_err(|e| ServiceError::invalid("baseURL", format!("is not allowed: {e}")))
     }
 
+    /// The operator's speech engines (speech to text, text to speech) and the client that
+    /// reaches them (operator URLs are trusted, as the endpoints' are).
+    pub fn speech(
+        &self,
+    ) -> (
+        Option<&ferrochat_config::SpeechEngineConfig>,
+        Option<&ferrochat_config::SpeechEngineConfig>,
+        &HttpClient,
+    ) {
+        (
+            self.config.speech_stt.as_ref(),
+            self.config.speech_tts.as_ref(),
+            &self.client,
+        )
+    }
+
     /// Every endpoint, in menu order.
     pub fn list(&self) -> &[EndpointConfig] {
         &self.config.list
