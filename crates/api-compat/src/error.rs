@@ -58,6 +58,10 @@ impl CompatError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "Email not verified")
             }
             ServiceError::Forbidden(why) => Self::new(StatusCode::FORBIDDEN, why),
+            ServiceError::ChecksumMismatch => Self::new(
+                StatusCode::BAD_REQUEST,
+                "The bytes do not match their checksum",
+            ),
             // 403, not 401: the client answers a 401 by refreshing its session.
             ServiceError::PasswordRequired { given } => Self::new(
                 StatusCode::FORBIDDEN,

@@ -12,7 +12,7 @@ use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use ferrochat_core::{Upload, UploadId};
 use ferrochat_services::ServiceError;
-use ferrochat_services::files::{Appended, NewFile};
+use ferrochat_services::files::{Appended, Checksum, ChecksumAlgorithm, NewFile};
 use ferrochat_web::error::ErrorCode;
 use ferrochat_web::{ApiError, AppState, AuthUser};
 use http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,7 +22,7 @@ use crate::files::number;
 /// The protocol version spoken.
 const TUS_VERSION: &str = "1.0.0";
 /// Extensions implemented.
-const TUS_EXTENSIONS: &str = "creation,creation-with-upload,termination,expiration";
+const TUS_EXTENSIONS: &str = "creation,creation-with-upload,termination,expiration,checksum";
 /// The content type of upload bytes.
 const OFFSET_STREAM: &str = "application/offset+octet-stream";
 /// Longest `Upload-Metadata` kept.
@@ -118,6 +118,11 @@ pub async fn options(State(state): State<AppState>) -> Response {
     set(&mut response, "tus-extension", TUS_EXTENSIONS);
     set(
         &mut response,
+        "tus-checksum-algorithm",
+        ChecksumAlgorithm::OFFERED,
+    );
+    set(
+        &mut response,
         "tus-max-size",
         &state.services.files.policy().max_file_size.to_string(),
     );
@@ -169,6 +174,7 @@ pub async fn create(
         return Err(ServiceError::invalid("Upload-Metadata", "is too long or not text").into());
     }
     let (filename, content_type) = metadata(raw)?;
+    let sum = checksum(&headers)?;
     let new = NewFile {
         filename: filename.unwrap_or_else(|| "upload".into()),
         content_type,
@@ -180,7 +186,7 @@ pub async fn create(
         .await?;
     let with_body = is_offset_stream(&headers) && number(&headers, "content-length") != Some(0);
     let appended = if with_body {
-        Some(append(&state, &auth, upload.id, 0, body).await?)
+        Some(append(&state, &auth, upload.id, 0, body, sum).await?)
     } else {
         None
     };
@@ -213,15 +219,42 @@ async fn append(
     id: UploadId,
     offset: u64,
     body: Body,
+    checksum: Option<Checksum>,
 ) -> Result<Appended, ApiError> {
     let files = state.services.files.clone();
     let user_id = auth.user.id;
     let stream = body.into_data_stream();
-    let task = tokio::spawn(async move { files.append(user_id, id, offset, stream).await });
+    let task =
+        tokio::spawn(async move { files.append(user_id, id, offset, stream, checksum).await });
     match task.await {
         Ok(result) => Ok(result?),
         Err(e) => Err(ServiceError::Internal(Box::new(e)).into()),
     }
+}
+
+/// `Upload-Checksum: <algorithm> <base64 digest>` (tus' checksum extension), if sent.
+fn checksum(headers: &HeaderMap) -> Result<Option<Checksum>, ApiError> {
+    let Some(value) = headers.get("upload-checksum") else {
+        return Ok(None);
+    };
+    let bad = |why: String| ApiError::new(ErrorCode::BadRequest, why);
+    let text = value
+        .to_str()
+        .map_err(|_| bad("Upload-Checksum is not text".into()))?;
+    let (name, digest) = text
+        .trim()
+        .split_once(' ')
+        .ok_or_else(|| bad("Upload-Checksum is `<algorithm> <base64 digest>`".into()))?;
+    let algorithm = ChecksumAlgorithm::parse(name).ok_or_else(|| {
+        bad(format!(
+            "the checksum algorithm {name:?} is not supported; use one of {}",
+            ChecksumAlgorithm::OFFERED
+        ))
+    })?;
+    let digest = base64::engine::general_purpose::STANDARD
+        .decode(digest.trim())
+        .map_err(|_| bad("the Upload-Checksum digest is not base64".into()))?;
+    Ok(Some(Checksum { algorithm, digest }))
 }
 
 fn is_offset_stream(headers: &HeaderMap) -> bool {
@@ -303,6 +336,7 @@ fn describe(response: &mut Response, upload: &Upload) {
         ("id" = String, Path, description = "Upload ID"),
         ("Tus-Resumable" = String, Header, description = "1.0.0"),
         ("Upload-Offset" = u64, Header, description = "Where these bytes start; must equal the upload's offset"),
+        ("Upload-Checksum" = Option<String>, Header, description = "`sha1 <base64>` or `sha256 <base64>`: bytes that do not match are not kept (460)"),
     ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
@@ -329,7 +363,8 @@ pub async fn patch(
             "is required: where these bytes start",
         ))
     })?;
-    let appended = append(&state, &auth, upload_id(&id)?, offset, body).await?;
+    let sum = checksum(&headers)?;
+    let appended = append(&state, &auth, upload_id(&id)?, offset, body, sum).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     progress(&mut response, &appended);
     Ok(response)

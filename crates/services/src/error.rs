@@ -61,6 +61,10 @@ pub enum ServiceError {
         /// The limit, in bytes.
         limit: u64,
     },
+    /// The bytes that arrived do not match the checksum the client sent with them (tus
+    /// `Upload-Checksum`); they were not kept.
+    #[error("checksum mismatch")]
+    ChecksumMismatch,
     /// A dependency (database, upstream) is down or overloaded; retrying later may work.
     #[error("service unavailable: {0}")]
     Unavailable(String),

@@ -7,7 +7,7 @@
 //! prefix).
 
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -85,6 +85,69 @@ pub struct FilePage {
     pub files: Vec<UserFile>,
     /// Cursor of the next page.
     pub next_cursor: Option<String>,
+}
+
+/// A checksum algorithm of tus' checksum extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChecksumAlgorithm {
+    /// SHA-1 (the one every tus server must offer).
+    Sha1,
+    /// SHA-256.
+    Sha256,
+}
+
+impl ChecksumAlgorithm {
+    /// The names offered in `Tus-Checksum-Algorithm`.
+    pub const OFFERED: &'static str = "sha1,sha256";
+
+    /// The algorithm a tus name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.to_ascii_lowercase().as_str() {
+            "sha1" => Some(Self::Sha1),
+            "sha256" => Some(Self::Sha256),
+            _ => None,
+        }
+    }
+
+    fn hasher(self) -> Hasher {
+        use sha2::Digest as _;
+        match self {
+            Self::Sha1 => Hasher::Sha1(sha1::Sha1::new()),
+            Self::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+        }
+    }
+}
+
+/// What a part's bytes must hash to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checksum {
+    /// How.
+    pub algorithm: ChecksumAlgorithm,
+    /// The expected digest.
+    pub digest: Vec<u8>,
+}
+
+enum Hasher {
+    Sha1(sha1::Sha1),
+    Sha256(sha2::Sha256),
+}
+
+impl Hasher {
+    fn update(&mut self, bytes: &[u8]) {
+        use sha2::Digest as _;
+        match self {
+            Hasher::Sha1(h) => h.update(bytes),
+            Hasher::Sha256(h) => h.update(bytes),
+        }
+    }
+
+    fn finish(&mut self) -> Vec<u8> {
+        use sha2::Digest as _;
+        match self {
+            Hasher::Sha1(h) => h.finalize_reset().to_vec(),
+            Hasher::Sha256(h) => h.finalize_reset().to_vec(),
+        }
+    }
 }
 
 /// What a write to a resumable upload did.
@@ -545,13 +608,16 @@ impl FileService {
 
     /// Appends `body` at `offset`, which must be where the upload stands. The bytes that
     /// arrive are kept even when the body breaks off, so the client resumes from there; the
-    /// write that reaches the declared length turns the upload into a file.
+    /// write that reaches the declared length turns the upload into a file. With a
+    /// `checksum` (tus' checksum extension), bytes that do not match it are not kept
+    /// (a body that broke off cannot match).
     pub async fn append<S, E>(
         &self,
         user_id: UserId,
         id: UploadId,
         offset: u64,
         body: S,
+        checksum: Option<Checksum>,
     ) -> ServiceResult<Appended>
     where
         S: Stream<Item = Result<Bytes, E>> + Send,
@@ -565,11 +631,30 @@ impl FileService {
         }
         let room = upload.length - upload.offset;
         let key = format!("uploads/{user_id}/{id}/{offset:020}-{}", FileId::new());
+        let digest = checksum
+            .as_ref()
+            .map(|c| Arc::new(Mutex::new(c.algorithm.hasher())));
+        let seen = digest.clone();
+        let body = futures_util::StreamExt::inspect(body, move |chunk| {
+            if let (Some(hasher), Ok(bytes)) = (&seen, chunk) {
+                hasher
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .update(bytes);
+            }
+        });
         let stored = self
             .blobs
             .put_stream(&key, body, room, true)
             .await
             .map_err(|e| self.limit_error(e, room))?;
+        if let (Some(expected), Some(hasher)) = (&checksum, digest) {
+            let got = hasher.lock().unwrap_or_else(|p| p.into_inner()).finish();
+            if stored.interrupted.is_some() || got != expected.digest {
+                self.forget_blob(&key).await;
+                return Err(ServiceError::ChecksumMismatch);
+            }
+        }
         if stored.bytes == 0 {
             self.forget_blob(&key).await;
             return Ok(Appended { upload, file: None });

@@ -54,7 +54,7 @@ pub use clock::{Clock, SystemClock};
 pub use conversations::ConversationService;
 pub use digest::{DigestPolicy, DigestRun, DigestService, DigestStatus};
 pub use error::{FieldError, ServiceError, ServiceResult};
-pub use files::{FilePolicy, FileService};
+pub use files::{Checksum, ChecksumAlgorithm, FilePolicy, FileService};
 pub use folders::FolderService;
 pub use import::ImportService;
 pub use keys::KeyService;

@@ -17,7 +17,7 @@ use crate::request_id;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 macro_rules! error_codes {
-    ($($variant:ident => ($code:literal, $status:ident, $doc:literal),)*) => {
+    ($($variant:ident => ($code:literal, $status:expr, $doc:literal),)*) => {
         /// Every error code the native API can return. The wire spelling (`code`) is part of
         /// the API contract: add codes freely, never rename or remove one.
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,7 +36,7 @@ macro_rules! error_codes {
 
             /// The HTTP status this code is sent with.
             pub fn status(self) -> StatusCode {
-                match self { $(ErrorCode::$variant => StatusCode::$status,)* }
+                match self { $(ErrorCode::$variant => $status,)* }
             }
 
             /// When to expect it, for `docs/errors.md`.
@@ -47,23 +47,30 @@ macro_rules! error_codes {
     };
 }
 
+/// tus' `460 Checksum Mismatch` (no constant in `http`).
+const CHECKSUM_MISMATCH: StatusCode = match StatusCode::from_u16(460) {
+    Ok(status) => status,
+    Err(_) => StatusCode::BAD_REQUEST,
+};
+
 error_codes! {
-    BadRequest => ("bad_request", BAD_REQUEST, "The request is malformed: unreadable JSON, a wrong content type or a bad query string."),
-    ValidationFailed => ("validation_failed", UNPROCESSABLE_ENTITY, "One or more fields are invalid; `errors` lists each field and what is wrong."),
-    Unauthenticated => ("unauthenticated", UNAUTHORIZED, "No valid credentials were sent, or they expired."),
-    PasswordRequired => ("password_required", UNAUTHORIZED, "The resource (a shared link) is behind a password: send it in `X-Share-Password`; the detail says whether it was missing or wrong."),
-    Forbidden => ("forbidden", FORBIDDEN, "The credentials are valid but do not allow this action."),
-    NotFound => ("not_found", NOT_FOUND, "The resource does not exist or is not visible to the caller."),
-    RouteNotFound => ("route_not_found", NOT_FOUND, "No route matches the request path."),
-    MethodNotAllowed => ("method_not_allowed", METHOD_NOT_ALLOWED, "The route exists but not with this HTTP method."),
-    Conflict => ("conflict", CONFLICT, "The change clashes with existing data, e.g. an email already registered."),
-    InsufficientBalance => ("insufficient_balance", PAYMENT_REQUIRED, "Balances are on and the user's token credits cannot pay for the request."),
-    PreconditionFailed => ("precondition_failed", PRECONDITION_FAILED, "A required protocol header is missing or names another version (tus uploads need `Tus-Resumable: 1.0.0`)."),
-    PayloadTooLarge => ("payload_too_large", PAYLOAD_TOO_LARGE, "The request body exceeds the allowed size: a file larger than `files.max_file_size`, or more than the user's storage quota."),
-    UnsupportedMediaType => ("unsupported_media_type", UNSUPPORTED_MEDIA_TYPE, "The body's `Content-Type` is not one the route takes (tus `PATCH` needs `application/offset+octet-stream`)."),
-    RateLimited => ("rate_limited", TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again."),
-    Internal => ("internal", INTERNAL_SERVER_ERROR, "An unexpected server error; the `request_id` finds it in the logs."),
-    Unavailable => ("unavailable", SERVICE_UNAVAILABLE, "A dependency (such as the database) is unavailable; retry later."),
+    BadRequest => ("bad_request", StatusCode::BAD_REQUEST, "The request is malformed: unreadable JSON, a wrong content type or a bad query string."),
+    ValidationFailed => ("validation_failed", StatusCode::UNPROCESSABLE_ENTITY, "One or more fields are invalid; `errors` lists each field and what is wrong."),
+    Unauthenticated => ("unauthenticated", StatusCode::UNAUTHORIZED, "No valid credentials were sent, or they expired."),
+    PasswordRequired => ("password_required", StatusCode::UNAUTHORIZED, "The resource (a shared link) is behind a password: send it in `X-Share-Password`; the detail says whether it was missing or wrong."),
+    Forbidden => ("forbidden", StatusCode::FORBIDDEN, "The credentials are valid but do not allow this action."),
+    NotFound => ("not_found", StatusCode::NOT_FOUND, "The resource does not exist or is not visible to the caller."),
+    RouteNotFound => ("route_not_found", StatusCode::NOT_FOUND, "No route matches the request path."),
+    MethodNotAllowed => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED, "The route exists but not with this HTTP method."),
+    Conflict => ("conflict", StatusCode::CONFLICT, "The change clashes with existing data, e.g. an email already registered."),
+    InsufficientBalance => ("insufficient_balance", StatusCode::PAYMENT_REQUIRED, "Balances are on and the user's token credits cannot pay for the request."),
+    PreconditionFailed => ("precondition_failed", StatusCode::PRECONDITION_FAILED, "A required protocol header is missing or names another version (tus uploads need `Tus-Resumable: 1.0.0`)."),
+    PayloadTooLarge => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE, "The request body exceeds the allowed size: a file larger than `files.max_file_size`, or more than the user's storage quota."),
+    ChecksumMismatch => ("checksum_mismatch", CHECKSUM_MISMATCH, "The bytes of a tus upload do not match its `Upload-Checksum`; they were not kept, and the upload's offset is unchanged (status 460, tus' Checksum Mismatch)."),
+    UnsupportedMediaType => ("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE, "The body's `Content-Type` is not one the route takes (tus `PATCH` needs `application/offset+octet-stream`)."),
+    RateLimited => ("rate_limited", StatusCode::TOO_MANY_REQUESTS, "Too many requests; `Retry-After` says when to try again."),
+    Internal => ("internal", StatusCode::INTERNAL_SERVER_ERROR, "An unexpected server error; the `request_id` finds it in the logs."),
+    Unavailable => ("unavailable", StatusCode::SERVICE_UNAVAILABLE, "A dependency (such as the database) is unavailable; retry later."),
 }
 
 /// An error on its way to becoming a problem-details response.
@@ -139,6 +146,10 @@ impl From<ServiceError> for ApiError {
                     "this link needs a password"
                 },
             ),
+            ServiceError::ChecksumMismatch => Self::new(
+                ErrorCode::ChecksumMismatch,
+                "the bytes do not match Upload-Checksum; they were not kept",
+            ),
             ServiceError::TooLarge { what, limit } => Self::new(
                 ErrorCode::PayloadTooLarge,
                 format!("the {what} limit of {limit} bytes is exceeded"),
@@ -184,7 +195,10 @@ impl IntoResponse for ApiError {
         let status = self.code.status();
         let body = Problem {
             kind: format!("urn:ferrochat:error:{}", self.code.as_str()),
-            title: status.canonical_reason().unwrap_or("Error"),
+            title: status.canonical_reason().unwrap_or(match self.code {
+                ErrorCode::ChecksumMismatch => "Checksum Mismatch",
+                _ => "Error",
+            }),
             status: status.as_u16(),
             detail: &self.detail,
             code: self.code.as_str(),

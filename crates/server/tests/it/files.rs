@@ -754,6 +754,8 @@ c = client.TusClient(endpoint, headers={"Authorization": "Bearer " + token})
 kwargs = dict(file_path=path, chunk_size=64 * 1024, metadata={"filename": "report.bin", "filetype": "application/x-test"})
 if resume:
     kwargs["url"] = resume
+    # The resumed run sends tus checksums (SHA-1) with every chunk.
+    kwargs["upload_checksum"] = True
 up = c.uploader(**kwargs)
 if stop_after:
     for _ in range(int(stop_after)):
@@ -815,12 +817,9 @@ async fn resumable_story(app: &TestApp) {
         .unwrap();
     assert_eq!(res.status(), 204);
     assert_eq!(res.headers()["tus-version"], "1.0.0");
-    assert!(
-        res.headers()["tus-extension"]
-            .to_str()
-            .unwrap()
-            .contains("termination")
-    );
+    let extensions = res.headers()["tus-extension"].to_str().unwrap();
+    assert!(extensions.contains("termination") && extensions.contains("checksum"));
+    assert_eq!(res.headers()["tus-checksum-algorithm"], "sha1,sha256");
 
     // tuspy sends 3 chunks, stops (a client gone away), then a new client resumes to the end.
     let dir = tempfile::tempdir().unwrap();
@@ -928,6 +927,41 @@ async fn resumable_story(app: &TestApp) {
         ),
         (204, "5")
     );
+
+    // Checksums: bytes that do not match are refused with 460 and not kept; an unknown
+    // algorithm or a digest that is not base64 is a 400.
+    let with_checksum = |checksum: String| {
+        let (app, t, small) = (app, t.clone(), small.clone());
+        async move {
+            tus(app, &t, Method::PATCH, &small)
+                .await
+                .header("upload-offset", "5")
+                .header("content-type", STREAM)
+                .header("upload-checksum", checksum)
+                .body(b"wor".to_vec())
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let sha256_of = |bytes: &[u8]| {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(bytes))
+    };
+    let refused = with_checksum(format!("sha256 {}", sha256_of(b"WOR"))).await;
+    assert_eq!(refused.status().as_u16(), 460);
+    let problem: Value = refused.json().await.unwrap();
+    assert_eq!(problem["code"], "checksum_mismatch");
+    for bad in ["md5 AAAA", "sha256 !!!", "sha256"] {
+        assert_eq!(with_checksum(bad.to_owned()).await.status(), 400, "{bad}");
+    }
+    let res = tus(app, &t, Method::HEAD, &small)
+        .await
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["upload-offset"], "5", "nothing was kept");
 
     // A body cut off mid-way: what arrived is kept, and the upload goes on from there.
     // The pause lets the first bytes leave the client before the failure tears the
