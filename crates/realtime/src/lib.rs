@@ -44,6 +44,8 @@ const RECHECK_EVERY: Duration = Duration::from_secs(60);
 const CLOSE_UNAUTHORIZED: u16 = 4401;
 /// Close code: the server is shutting down (RFC 6455 "going away").
 const CLOSE_GOING_AWAY: u16 = 1001;
+/// Longest wait for the presence registry.
+const PRESENCE_WAIT: Duration = Duration::from_secs(2);
 /// Longest user agent kept for the device list.
 const MAX_USER_AGENT: usize = 256;
 
@@ -124,13 +126,9 @@ async fn first_frame_auth(state: &AppState, socket: &mut WebSocket) -> Option<(A
 
 /// The user's devices, this socket's marked `current`.
 async fn device_list(state: &AppState, user: &str, me: &str) -> Value {
-    let devices = match state.presence.devices(user).await {
-        Ok(devices) => devices,
-        Err(e) => {
-            tracing::warn!(error = %e, "presence unavailable");
-            Vec::new()
-        }
-    };
+    let devices: Vec<Device> = presence_call(state.presence.devices(user))
+        .await
+        .unwrap_or_default();
     let devices: Vec<Value> = devices
         .iter()
         .map(|d| {
@@ -150,11 +148,27 @@ fn presence_frame(devices: &Value) -> Message {
     frame(&json!({ "type": "presence", "devices": devices }))
 }
 
+/// A call to the presence registry, bounded: an unreachable Redis must not stall the socket
+/// (its events and pings go on; the device list is what suffers). Failures are logged.
+async fn presence_call<T, E: std::fmt::Display>(
+    call: impl std::future::Future<Output = Result<T, E>>,
+) -> Option<T> {
+    match tokio::time::timeout(PRESENCE_WAIT, call).await {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "presence registry unavailable");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("presence registry did not answer in time");
+            None
+        }
+    }
+}
+
 /// Registers (or refreshes) this socket as one of the user's devices.
 async fn register(state: &AppState, user: &str, device: &Device) {
-    if let Err(e) = state.presence.join(user, device).await {
-        tracing::warn!(error = %e, "could not register a device as online");
-    }
+    presence_call(state.presence.join(user, device)).await;
 }
 
 async fn session(
@@ -253,9 +267,7 @@ async fn session(
             break;
         }
     }
-    if let Err(e) = state.presence.leave(&user_key, &device.id).await {
-        tracing::warn!(error = %e, "could not register a device as gone");
-    }
+    presence_call(state.presence.leave(&user_key, &device.id)).await;
     state.services.events.presence(user);
     tracing::debug!(%user, "event socket closed");
 }
