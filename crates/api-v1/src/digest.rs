@@ -5,6 +5,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::Html;
+use ferrochat_core::html::escape;
 use ferrochat_web::json::{ApiJson, ApiQuery};
 use ferrochat_web::{AdminUser, ApiError, AppState, AuthUser};
 
@@ -56,13 +57,6 @@ fn page(title: &str, body: &str) -> Html<String> {
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
          <body style=\"font-family:sans-serif;max-width:36em;margin:3em auto\">{body}</body></html>"
     ))
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// `GET /api/v1/digest/unsubscribe?token=…`: the email's link opens a page asking to confirm

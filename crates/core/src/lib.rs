@@ -10,6 +10,7 @@ pub mod auth_token;
 pub mod conversation;
 pub mod file;
 pub mod generation;
+pub mod html;
 pub mod id;
 pub mod json_text;
 pub mod organize;

@@ -1,15 +1,9 @@
 //! The messages ferrochat sends. Links are the only dynamic parts besides the name; every
 //! interpolated value is HTML-escaped in the HTML body.
 
-use crate::Email;
+use ferrochat_core::html::escape;
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
-}
+use crate::Email;
 
 fn email(to: &str, subject: &str, name: &str, lines: &[&str], link: &str, action: &str) -> Email {
     let mut text = format!("Hi {name},\n\n");
