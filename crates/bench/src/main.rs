@@ -11,7 +11,7 @@
 //!   so a leak shows.
 //!
 //! Usage: `chat-bench --binary target/release/ferrochat [--rounds 1000] [--streams 1000,5000]
-//! [--leak 10000]` (bench/run.sh --only streams builds and runs it). Figures compare within one
+//! [--leak 10000] [--rounds-csv FILE]` (bench/run.sh --only streams builds and runs it). Figures compare within one
 //! run on one machine; nothing here is asserted by tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -34,6 +34,9 @@ struct Args {
     leak: usize,
     pace_ms: u64,
     chunks: usize,
+    /// Where to write each first-token round (`--rounds-csv`), for finding what the slow ones
+    /// have in common (their time since the server started, say).
+    rounds_csv: Option<PathBuf>,
 }
 
 fn args() -> Args {
@@ -44,6 +47,7 @@ fn args() -> Args {
         leak: 10_000,
         pace_ms: 20,
         chunks: 500,
+        rounds_csv: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -61,6 +65,7 @@ fn args() -> Args {
             "--leak" => a.leak = value.parse().expect("--leak N"),
             "--pace-ms" => a.pace_ms = value.parse().expect("--pace-ms N"),
             "--chunks" => a.chunks = value.parse().expect("--chunks N"),
+            "--rounds-csv" => a.rounds_csv = Some(PathBuf::from(value)),
             other => panic!("unknown flag {other}"),
         }
     }
@@ -114,6 +119,17 @@ impl Timings {
             ms(pct(&self.total, 0.99))
         )
     }
+}
+
+/// One line per first-token round: when it started (ms since ferrochat was spawned) and the
+/// direct, relay and ferrochat times in µs.
+fn write_rounds(path: &std::path::Path, starts: &[Duration], times: [&[Duration]; 3]) {
+    let mut out = String::from("start_ms,direct_us,relay_us,ferrochat_us\n");
+    for (i, start) in starts.iter().enumerate() {
+        let [d, r, v] = times.map(|t| t.get(i).map_or(0, Duration::as_micros));
+        out.push_str(&format!("{},{d},{r},{v}\n", start.as_millis()));
+    }
+    std::fs::write(path, out).expect("write --rounds-csv");
 }
 
 /// What the sorted times `a` add over `b` at p50, p99 and p90; a headline's in bold.
@@ -385,6 +401,7 @@ async fn main() {
     );
     std::fs::write(dir.path().join("ferrochat.yaml"), yaml).unwrap();
     let port = ferrochat_test_support::port::unused();
+    let spawned = Instant::now();
     let mut server = tokio::process::Command::new(&args.binary)
         .arg("serve")
         .current_dir(dir.path())
@@ -453,8 +470,10 @@ async fn main() {
     // sending that token, which its millisecond timer rounds): what is left is the way there
     // and back, through ferrochat or not, without the upstream's timing noise.
     let mut paths: [Timings; 3] = Default::default();
+    let mut round_starts = Vec::with_capacity(args.rounds);
     let paced = "chunks-500-every-20ms";
     for _ in 0..args.rounds.max(1) {
+        round_starts.push(spawned.elapsed());
         for (i, path) in paths.iter_mut().enumerate() {
             let t = match i {
                 0 => direct(&client, &upstream, paced).await,
@@ -468,6 +487,9 @@ async fn main() {
     }
     let _ = relay.start_kill();
     let [d_rounds, r_rounds, v_rounds] = paths.clone().map(|p| p.total);
+    if let Some(path) = &args.rounds_csv {
+        write_rounds(path, &round_starts, [&d_rounds, &r_rounds, &v_rounds]);
+    }
     for path in &mut paths {
         path.sort();
     }
