@@ -19,6 +19,7 @@ use ferrochat_store::sql::conversations::{
     Bind, ConversationRow, INSERT, INSERT_MESSAGE, MESSAGES, MessageRow, Statement,
 };
 use ferrochat_store::sql::hot::HotReads;
+use ferrochat_store::sql::search::{SQLITE_INDEX_BATCH, SQLITE_NEXT_BATCH};
 use ferrochat_store::sql::time::to_millis;
 use ferrochat_store::sql::users::{BY_SESSION, SessionUserRow, UserRow};
 use ferrochat_store::{StoreError, StoreResult};
@@ -479,6 +480,23 @@ impl HotReads for Readers {
     ) -> Option<StoreResult<()>> {
         self.on_writer(|tx| write_finish(tx, answer, g, debit, to_millis(now)))
     }
+
+    fn index_batch(&self) -> Option<StoreResult<u64>> {
+        self.on_writer(|tx| {
+            let batch: String = tx
+                .prepare_cached(SQLITE_NEXT_BATCH)?
+                .query_row([], |row| row.get(0))?;
+            let size = serde_json::from_str::<Vec<serde_json::Value>>(&batch)
+                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?
+                .len();
+            if size > 0 {
+                for statement in SQLITE_INDEX_BATCH {
+                    tx.prepare_cached(statement)?.execute([&batch])?;
+                }
+            }
+            Ok(u64::try_from(size).unwrap_or(u64::MAX))
+        })
+    }
 }
 
 /// A unique-key clash is a conflict (same as the pool's mapping); anything else is other.
@@ -551,6 +569,48 @@ mod tests {
         ));
         let write = readers.with(|c| c.execute("DELETE FROM users", []));
         assert!(write.is_err(), "query_only connections refuse writes");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    #[test]
+    fn the_search_queue_is_indexed_on_the_writer_in_batches() {
+        let dir = std::env::temp_dir().join(format!("ferrochat-read3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("index.db");
+        let _ = std::fs::remove_file(&path);
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "wal").unwrap();
+        for migration in crate::MIGRATOR.iter() {
+            conn.execute_batch(migration.sql.as_str()).unwrap();
+        }
+        // Queued IDs of messages deleted since: taken off the queue, nothing indexed.
+        for i in 0..70 {
+            conn.execute(
+                "INSERT INTO message_search_queue (message_id) VALUES (?1)",
+                [format!("gone-{i}")],
+            )
+            .unwrap();
+        }
+        let queued = || -> i64 {
+            conn.query_row("SELECT count(*) FROM message_search_queue", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        };
+        let readers = Readers::new(path, Duration::from_secs(1));
+        assert_eq!(readers.index_batch().unwrap().unwrap(), 64);
+        assert_eq!(queued(), 6);
+        assert_eq!(readers.index_batch().unwrap().unwrap(), 6);
+        assert_eq!(readers.index_batch().unwrap().unwrap(), 0);
+        assert_eq!(queued(), 0);
+
+        // The write lock taken elsewhere: no waiting, the caller goes through its pool.
+        conn.execute("INSERT INTO message_search_queue VALUES ('held')", [])
+            .unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        assert!(readers.index_batch().is_none());
+        conn.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(readers.index_batch().unwrap().unwrap(), 1);
+        drop(conn);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

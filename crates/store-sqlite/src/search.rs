@@ -69,6 +69,20 @@ impl SqliteStore {
             Some(gate) => Some(gate.lock().await),
             None => None,
         };
+        if let Some(hot) = &self.hot {
+            let hot = hot.clone();
+            let done = self
+                .profiler
+                .run("search.index", async {
+                    tokio::task::spawn_blocking(move || hot.index_batch())
+                        .await
+                        .map_err(|e| ferrochat_store::StoreError::Other(Box::new(e)))
+                })
+                .await?;
+            if let Some(done) = done {
+                return done;
+            }
+        }
         self.profiler
             .run("search.index", async {
                 // It reads the batch, then writes: see `begin_write`.

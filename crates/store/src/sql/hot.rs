@@ -61,6 +61,18 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
     ) -> Option<StoreResult<()>> {
         None
     }
+
+    /// One batch of the search queue (see [`super::search::SQLITE_INDEX_BATCH`]) in one
+    /// transaction, without waiting: `None` when the write lock is taken (or the engine has no
+    /// such path), and the caller goes through its pool instead. Returns the batch's size.
+    ///
+    /// The indexer holds the write gate while it works; through the pool its seven statements
+    /// each waited for a thread hand-off, and under a burst of chat streams the batch held the
+    /// gate (and every chat turn behind it) for 200–460 ms. It can take milliseconds (FTS
+    /// merges), so callers run it on the blocking pool.
+    fn index_batch(&self) -> Option<StoreResult<u64>> {
+        None
+    }
 }
 
 /// [`HotReads::message_rows`] on the blocking pool: a tree can be thousands of rows, too long
