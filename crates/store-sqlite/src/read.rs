@@ -547,19 +547,25 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
-    #[test]
-    fn readers_work_after_every_other_connection_closed_and_never_write() {
-        let dir = std::env::temp_dir().join(format!("ferrochat-read2-{}", std::process::id()));
+    /// A fresh, migrated WAL database `name` in a directory of its own: (directory, file,
+    /// the connection that migrated it).
+    fn migrated(name: &str) -> (PathBuf, PathBuf, Connection) {
+        let dir = std::env::temp_dir().join(format!("ferrochat-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("wal.db");
         let _ = std::fs::remove_file(&path);
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.pragma_update(None, "journal_mode", "wal").unwrap();
-            for migration in crate::MIGRATOR.iter() {
-                conn.execute_batch(migration.sql.as_str()).unwrap();
-            }
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "journal_mode", "wal").unwrap();
+        for migration in crate::MIGRATOR.iter() {
+            conn.execute_batch(migration.sql.as_str()).unwrap();
         }
+        (dir, path, conn)
+    }
+
+    #[test]
+    fn readers_work_after_every_other_connection_closed_and_never_write() {
+        let (dir, path, conn) = migrated("read2");
+        drop(conn);
         // The last connection closed: SQLite removed the WAL files.
         assert!(!dir.join("wal.db-shm").exists());
         let readers = Readers::new(path, Duration::from_secs(1));
@@ -571,17 +577,10 @@ mod tests {
         assert!(write.is_err(), "query_only connections refuse writes");
         let _ = std::fs::remove_dir_all(&dir);
     }
+
     #[test]
     fn the_search_queue_is_indexed_on_the_writer_in_batches() {
-        let dir = std::env::temp_dir().join(format!("ferrochat-read3-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("index.db");
-        let _ = std::fs::remove_file(&path);
-        let conn = Connection::open(&path).unwrap();
-        conn.pragma_update(None, "journal_mode", "wal").unwrap();
-        for migration in crate::MIGRATOR.iter() {
-            conn.execute_batch(migration.sql.as_str()).unwrap();
-        }
+        let (dir, path, conn) = migrated("read3");
         // Queued IDs of messages deleted since: taken off the queue, nothing indexed.
         for i in 0..70 {
             conn.execute(
