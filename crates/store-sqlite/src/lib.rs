@@ -43,8 +43,10 @@ pub struct SqliteStore {
     hot: Option<Arc<dyn HotReads>>,
     /// SQLite has one writer at a time; pooled connections that race for it fall into its
     /// busy handler, which sleeps in steps of up to 100 ms. A burst of 5,000 chat starts then
-    /// timed out waiting for connections. The busiest writes queue here instead, in process,
-    /// and meet an idle write lock.
+    /// timed out waiting for connections. Writes that would go through the pool in a burst
+    /// (search batches, and chat turns when the hot writer cannot take the lock) queue here
+    /// instead, in process, and meet an idle write lock. Chat turns on the hot writer do not
+    /// queue here (see `first_without_gate` in ferrochat-store).
     write_gate: Option<Arc<tokio::sync::Mutex<()>>>,
 }
 
@@ -127,7 +129,8 @@ const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// with `synchronous = NORMAL` SQLite fsyncs the new log header in that write. Left to the
 /// next request, that fsync landed on a chat turn's commit about once a second (0.7 ms and up
 /// on the CI VM, seen with strace on the async workers), and so on the time to first token.
-/// The task makes that write itself instead, under the write gate like any other writer.
+/// The task makes that write itself instead, under the write gate (a chat turn racing it
+/// finds SQLite's lock taken and goes through the pool, which waits for it).
 ///
 /// It runs on a connection of its own so that `PRAGMA data_version` (which changes when
 /// *another* connection commits) tells it whether anything was written since its last round:

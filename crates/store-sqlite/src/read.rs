@@ -18,7 +18,7 @@ use ferrochat_store::sql::chat;
 use ferrochat_store::sql::conversations::{
     Bind, ConversationRow, INSERT, INSERT_MESSAGE, MESSAGES, MessageRow, Statement,
 };
-use ferrochat_store::sql::hot::HotReads;
+use ferrochat_store::sql::hot::{HotReads, Wait};
 use ferrochat_store::sql::search::{SQLITE_INDEX_BATCH, SQLITE_NEXT_BATCH};
 use ferrochat_store::sql::time::to_millis;
 use ferrochat_store::sql::users::{BY_SESSION, SessionUserRow, UserRow};
@@ -87,14 +87,19 @@ impl Readers {
         Ok(conn)
     }
 
-    /// Runs `write` in one immediate transaction on the writer connection, without waiting:
-    /// `None` when the lock is taken (or the writer cannot be opened), so the caller uses the
-    /// pool; otherwise its result, a missing row as `NotFound` and a unique clash as a conflict.
+    /// Runs `write` in one immediate transaction on the writer connection, without waiting for
+    /// the database: `None` when its lock is taken, when another thread uses the writer and
+    /// `wait` is [`Wait::No`], or when the writer cannot be opened, so the caller goes on
+    /// another way; otherwise its result, a missing row as `NotFound` and a unique clash as a conflict.
     fn on_writer<T>(
         &self,
+        wait: Wait,
         write: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Option<StoreResult<T>> {
-        let mut guard = self.writer.lock().ok()?;
+        let mut guard = match wait {
+            Wait::Yes => self.writer.lock().ok()?,
+            Wait::No => self.writer.try_lock().ok()?,
+        };
         if guard.is_none() {
             *guard = Some(self.open_writer().ok()?);
         }
@@ -467,8 +472,9 @@ impl HotReads for Readers {
         c: &Conversation,
         is_new: bool,
         m: Option<&Message>,
+        wait: Wait,
     ) -> Option<StoreResult<Option<ConversationRow>>> {
-        self.on_writer(|tx| write_turn(tx, c, is_new, m))
+        self.on_writer(wait, |tx| write_turn(tx, c, is_new, m))
     }
 
     fn finish_turn(
@@ -477,12 +483,17 @@ impl HotReads for Readers {
         g: &Generation,
         debit: bool,
         now: DateTime<Utc>,
+        wait: Wait,
     ) -> Option<StoreResult<()>> {
-        self.on_writer(|tx| write_finish(tx, answer, g, debit, to_millis(now)))
+        self.on_writer(wait, |tx| {
+            write_finish(tx, answer, g, debit, to_millis(now))
+        })
     }
 
     fn index_batch(&self) -> Option<StoreResult<u64>> {
-        self.on_writer(|tx| {
+        // Callers hold the write gate and run on the blocking pool: any other user of the
+        // writer is a short turn write.
+        self.on_writer(Wait::Yes, |tx| {
             let batch: String = tx
                 .prepare_cached(SQLITE_NEXT_BATCH)?
                 .query_row([], |row| row.get(0))?;
@@ -609,6 +620,42 @@ mod tests {
         assert!(readers.index_batch().is_none());
         conn.execute_batch("ROLLBACK").unwrap();
         assert_eq!(readers.index_batch().unwrap().unwrap(), 1);
+        drop(conn);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_write_without_the_gate_gives_up_while_the_writer_is_in_use_and_one_with_it_waits() {
+        let (dir, path, conn) = migrated("read4");
+        let readers = Readers::new(path, Duration::from_secs(1));
+        let queue = |id: &'static str| {
+            move |tx: &rusqlite::Transaction<'_>| {
+                tx.execute("INSERT INTO message_search_queue VALUES (?1)", [id])
+            }
+        };
+        assert_eq!(
+            readers.on_writer(Wait::No, queue("free")).unwrap().unwrap(),
+            1
+        );
+
+        // Another write (a search batch, say) holds the writer.
+        let held = readers.writer.lock().unwrap();
+        assert!(readers.on_writer(Wait::No, queue("busy")).is_none());
+        std::thread::scope(|s| {
+            let waiting = s.spawn(|| readers.on_writer(Wait::Yes, queue("waited")));
+            std::thread::sleep(Duration::from_millis(50));
+            assert!(!waiting.is_finished(), "waits for the writer");
+            drop(held);
+            assert_eq!(waiting.join().unwrap().unwrap().unwrap(), 1);
+        });
+        let ids: Vec<String> = conn
+            .prepare("SELECT message_id FROM message_search_queue ORDER BY message_id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(ids, ["free", "waited"]);
         drop(conn);
         let _ = std::fs::remove_dir_all(&dir);
     }

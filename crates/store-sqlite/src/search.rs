@@ -62,8 +62,8 @@ impl SqliteStore {
     }
 
     /// Indexes one batch of the queue in one transaction; returns its size. Each batch takes
-    /// the write gate like a chat turn, and holds it for about a millisecond, so a long queue
-    /// (after the migration, or a big import) never keeps a turn waiting for long.
+    /// the write gate and the writer, and holds them for about a millisecond, so a long queue
+    /// (after the migration, or a big import) never keeps a chat turn waiting for long.
     async fn index_batch(&self) -> StoreResult<u64> {
         let _gate = match &self.write_gate {
             Some(gate) => Some(gate.lock().await),

@@ -8,7 +8,7 @@ use crate::users::new_user;
 use crate::{at, t0};
 
 /// A new account's ID.
-pub(crate) async fn user(store: &dyn Store, email: &str) -> UserId {
+pub async fn user(store: &dyn Store, email: &str) -> UserId {
     store
         .create_user(new_user(email, None), t0())
         .await
@@ -17,7 +17,7 @@ pub(crate) async fn user(store: &dyn Store, email: &str) -> UserId {
 }
 
 /// A message of conversation `c` at `minute`: a question from the user, else an answer.
-pub(crate) fn message(
+pub fn message(
     c: &ferrochat_core::Conversation,
     parent: Option<MessageId>,
     by_user: bool,
@@ -53,7 +53,8 @@ pub(crate) fn message(
     }
 }
 
-pub(crate) fn generation(m: &Message, cost: i64) -> Generation {
+/// The record of answer `m` (an aborted one, with usage) costing `cost` credits.
+pub fn generation(m: &Message, cost: i64) -> Generation {
     Generation {
         message_id: m.id,
         conversation_id: m.conversation_id,

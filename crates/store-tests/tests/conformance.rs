@@ -184,6 +184,55 @@ async fn pending_migrations_are_listed_before_they_run() {
     assert_eq!(applied, store.embedded_migrations());
 }
 
+/// Chat turns take SQLite's writer without queueing for the write gate, waiting for it on the
+/// blocking pool when it is busy; with the database's lock held by another connection, every
+/// stage gives way to the next (the pool, which waits for the lock), and nothing is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_chat_turns_all_land_when_many_start_at_once_behind_a_held_lock() {
+    use ferrochat_store::TurnStart;
+    use ferrochat_store_tests::{at, chat, conversations::conversation};
+    let db = TestDb::sqlite();
+    let (store, raw) = sqlite(&db).await;
+    let u = chat::user(&*store, "many@example.com").await;
+    let mut holder = raw.pool().acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let turns: Vec<_> = (0..40)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let c = conversation(u, "New Chat", i);
+                let q = chat::message(&c, None, true, i);
+                store
+                    .start_turn(TurnStart {
+                        conversation: &c,
+                        is_new: true,
+                        user_message: Some(&q),
+                    })
+                    .await?;
+                let a = chat::message(&c, Some(q.id), false, i + 1);
+                store
+                    .finish_turn(&a, &chat::generation(&a, 1), false, at(i + 1))
+                    .await?;
+                Ok::<_, StoreError>(c.id)
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        turns.iter().all(|t| !t.is_finished()),
+        "no turn writes while another connection holds the lock"
+    );
+    sqlx::query("ROLLBACK").execute(&mut *holder).await.unwrap();
+    drop(holder);
+    for turn in turns {
+        let id = turn.await.unwrap().unwrap();
+        assert_eq!(store.messages(u, id).await.unwrap().len(), 2);
+    }
+}
+
 /// SQLite indexes lazily (docs/search.md): the background task empties the queue the triggers
 /// fill, with no search asking for it, and a search right after a large import answers from
 /// what is indexed so far instead of indexing everything first.

@@ -2,6 +2,17 @@
 //! the other aggregates (see `shared_impls`).
 
 /// Implements `ChatStore` for an engine's store type.
+///
+/// `first_without_gate`: a chat turn's writes take the engine's hot writer (SQLite's)
+/// without the write gate: in place when it is free, otherwise on the blocking pool, waiting
+/// for it there; only when the database's lock is held elsewhere do they queue for the gate
+/// and fall back to the pool. The gate is a fair queue: it hands the lock to the task waiting
+/// longest, which must then be scheduled before it can write and pass it on. When thousands
+/// of chat requests arrived together every write paid that wait in turn, behind the streams
+/// already running: on 2 cores with 5,000 streams starting, requests waited for their answer's
+/// head p50 27 s and up to a minute (one hand-off per turn of the scheduler), and chat-bench's
+/// client gave up on 149–493 of them (docs/chat.md, "Benchmark"). A
+/// thread waiting for the writer is woken by the operating system the moment it is free.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! impl_sql_chat_store {
@@ -14,29 +25,42 @@ macro_rules! impl_sql_chat_store {
             };
             use ferrochat_store::sql::chat::{self as q, GenerationRow};
             use ferrochat_store::sql::conversations::{self as cq, ConversationRow};
+            use ferrochat_store::sql::hot::Wait;
             use ferrochat_store::sql::time::to_millis;
             use ferrochat_store::{ChatStore, StoreError, StoreResult, TurnStart};
 
             #[async_trait]
             impl ChatStore for $store {
                 async fn start_turn(&self, start: TurnStart<'_>) -> StoreResult<Conversation> {
+                    let stored = |done: StoreResult<Option<ConversationRow>>| match done? {
+                        Some(row) => {
+                            let mut stored = Conversation::try_from(row)?;
+                            stored.tags = start.conversation.tags.clone();
+                            Ok(stored)
+                        }
+                        None => Ok(start.conversation.clone()),
+                    };
+                    // See `first_without_gate`.
+                    if let Some(hot) = &self.hot {
+                        let (c, m) = (start.conversation, start.user_message);
+                        if let Some(done) = hot.start_turn(c, start.is_new, m, Wait::No) {
+                            return stored(done);
+                        }
+                        let (hot, c, m) = (hot.clone(), c.clone(), m.cloned());
+                        let is_new = start.is_new;
+                        let waited = tokio::task::spawn_blocking(move || {
+                            hot.start_turn(&c, is_new, m.as_ref(), Wait::Yes)
+                        })
+                        .await
+                        .map_err(|e| StoreError::Other(Box::new(e)))?;
+                        if let Some(done) = waited {
+                            return stored(done);
+                        }
+                    }
                     let _turn = match &self.write_gate {
                         Some(gate) => Some(gate.lock().await),
                         None => None,
                     };
-                    if let Some(hot) = &self.hot
-                        && let Some(done) =
-                            hot.start_turn(start.conversation, start.is_new, start.user_message)
-                    {
-                        return match done? {
-                            Some(row) => {
-                                let mut stored = Conversation::try_from(row)?;
-                                stored.tags = start.conversation.tags.clone();
-                                Ok(stored)
-                            }
-                            None => Ok(start.conversation.clone()),
-                        };
-                    }
                     self.profiler
                         .run("chat.start_turn", async {
                             let c = start.conversation;
@@ -80,15 +104,25 @@ macro_rules! impl_sql_chat_store {
                     debit: bool,
                     now: DateTime<Utc>,
                 ) -> StoreResult<()> {
+                    // See `first_without_gate`.
+                    if let Some(hot) = &self.hot {
+                        if let Some(done) = hot.finish_turn(answer, g, debit, now, Wait::No) {
+                            return done;
+                        }
+                        let (hot, answer, g) = (hot.clone(), answer.clone(), g.clone());
+                        let waited = tokio::task::spawn_blocking(move || {
+                            hot.finish_turn(&answer, &g, debit, now, Wait::Yes)
+                        })
+                        .await
+                        .map_err(|e| StoreError::Other(Box::new(e)))?;
+                        if let Some(done) = waited {
+                            return done;
+                        }
+                    }
                     let _turn = match &self.write_gate {
                         Some(gate) => Some(gate.lock().await),
                         None => None,
                     };
-                    if let Some(hot) = &self.hot
-                        && let Some(done) = hot.finish_turn(answer, g, debit, now)
-                    {
-                        return done;
-                    }
                     self.profiler
                         .run("chat.finish_turn", async {
                             let mut tx = self.begin_write().await?;

@@ -15,6 +15,18 @@ use super::conversations::{ConversationRow, MessageRow, Statement};
 use super::users::SessionUserRow;
 use crate::{StoreError, StoreResult};
 
+/// Whether a hot write may wait for the engine's own writer connection while another write of
+/// this process uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Give up at once (`None`): the caller is an async worker, which must not block on a
+    /// writer that may be held for milliseconds (a search batch).
+    No,
+    /// Wait: the caller runs on the blocking pool, or holds the write gate (then whoever
+    /// holds the writer is finishing a short write it began without the gate).
+    Yes,
+}
+
 /// Synchronous reads of the hot queries. Each call is short and index-bounded (one row, or a
 /// page of at most a few hundred), so the async callers may run it in place, except
 /// [`HotReads::message_rows`], which they run on the blocking pool.
@@ -29,8 +41,9 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
     fn message_rows(&self, user_id: &str, conversation_id: &str) -> StoreResult<Vec<MessageRow>>;
 
     /// The start of a chat turn (see `ChatStore::start_turn`) in one transaction, without
-    /// waiting: `None` when the write lock is taken (or the engine has no such path), and the
-    /// caller goes through its pool instead. Otherwise `Ok(None)` for a new conversation
+    /// waiting for the database: `None` when its write lock is taken, when the writer is busy
+    /// and `wait` is [`Wait::No`], or when the engine has no such path; the caller then waits
+    /// for the writer on the blocking pool, or goes through its pool. Otherwise `Ok(None)` for a new conversation
     /// (inserted as given), or the updated row of an existing one (`NotFound` when missing).
     ///
     /// This is the write before every model call, so it sits on the time to first token: the
@@ -41,13 +54,13 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
         _conversation: &ferrochat_core::Conversation,
         _is_new: bool,
         _user_message: Option<&ferrochat_core::Message>,
+        _wait: Wait,
     ) -> Option<StoreResult<Option<ConversationRow>>> {
         None
     }
 
     /// The end of a chat turn (see `ChatStore::finish_turn`) in one transaction, without
-    /// waiting: `None` when the write lock is taken (or the engine has no such path), and the
-    /// caller goes through its pool instead.
+    /// waiting for the database: `None` as for [`HotReads::start_turn`].
     ///
     /// When thousands of streams end together their answers queue for SQLite's one write
     /// lock; through the pool each took four statements of thread hand-offs, and every
@@ -58,6 +71,7 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
         _generation: &ferrochat_core::Generation,
         _debit: bool,
         _now: chrono::DateTime<chrono::Utc>,
+        _wait: Wait,
     ) -> Option<StoreResult<()>> {
         None
     }
@@ -68,7 +82,7 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
     ///
     /// The indexer holds the write gate while it works; through the pool its seven statements
     /// each waited for a thread hand-off, and under a burst of chat streams the batch held the
-    /// gate (and every chat turn behind it) for 200–460 ms. It can take milliseconds (FTS
+    /// gate (and, then, every chat turn behind it) for 200–460 ms. It can take milliseconds (FTS
     /// merges), so callers run it on the blocking pool.
     fn index_batch(&self) -> Option<StoreResult<u64>> {
         None
