@@ -90,7 +90,8 @@ impl Readers {
     /// Runs `write` in one immediate transaction on the writer connection, without waiting for
     /// the database: `None` when its lock is taken, when another thread uses the writer and
     /// `wait` is [`Wait::No`], or when the writer cannot be opened, so the caller goes on
-    /// another way; otherwise its result, a missing row as `NotFound` and a unique clash as a conflict.
+    /// another way; otherwise its result, a missing row as `NotFound` and a unique clash as a
+    /// conflict.
     fn on_writer<T>(
         &self,
         wait: Wait,

@@ -25,7 +25,7 @@ macro_rules! impl_sql_chat_store {
             };
             use ferrochat_store::sql::chat::{self as q, GenerationRow};
             use ferrochat_store::sql::conversations::{self as cq, ConversationRow};
-            use ferrochat_store::sql::hot::Wait;
+            use ferrochat_store::sql::hot::write_in_place_or_blocking;
             use ferrochat_store::sql::time::to_millis;
             use ferrochat_store::{ChatStore, StoreError, StoreResult, TurnStart};
 
@@ -42,18 +42,16 @@ macro_rules! impl_sql_chat_store {
                     };
                     // See `first_without_gate`.
                     if let Some(hot) = &self.hot {
-                        let (c, m) = (start.conversation, start.user_message);
-                        if let Some(done) = hot.start_turn(c, start.is_new, m, Wait::No) {
-                            return stored(done);
-                        }
-                        let (hot, c, m) = (hot.clone(), c.clone(), m.cloned());
-                        let is_new = start.is_new;
-                        let waited = tokio::task::spawn_blocking(move || {
-                            hot.start_turn(&c, is_new, m.as_ref(), Wait::Yes)
-                        })
-                        .await
-                        .map_err(|e| StoreError::Other(Box::new(e)))?;
-                        if let Some(done) = waited {
+                        let (c, m, is_new) = (start.conversation, start.user_message, start.is_new);
+                        if let Some(done) = write_in_place_or_blocking(
+                            |wait| hot.start_turn(c, is_new, m, wait),
+                            || {
+                                let (hot, c, m) = (hot.clone(), c.clone(), m.cloned());
+                                move |wait| hot.start_turn(&c, is_new, m.as_ref(), wait)
+                            },
+                        )
+                        .await?
+                        {
                             return stored(done);
                         }
                     }
@@ -106,16 +104,15 @@ macro_rules! impl_sql_chat_store {
                 ) -> StoreResult<()> {
                     // See `first_without_gate`.
                     if let Some(hot) = &self.hot {
-                        if let Some(done) = hot.finish_turn(answer, g, debit, now, Wait::No) {
-                            return done;
-                        }
-                        let (hot, answer, g) = (hot.clone(), answer.clone(), g.clone());
-                        let waited = tokio::task::spawn_blocking(move || {
-                            hot.finish_turn(&answer, &g, debit, now, Wait::Yes)
-                        })
-                        .await
-                        .map_err(|e| StoreError::Other(Box::new(e)))?;
-                        if let Some(done) = waited {
+                        if let Some(done) = write_in_place_or_blocking(
+                            |wait| hot.finish_turn(answer, g, debit, now, wait),
+                            || {
+                                let (hot, answer, g) = (hot.clone(), answer.clone(), g.clone());
+                                move |wait| hot.finish_turn(&answer, &g, debit, now, wait)
+                            },
+                        )
+                        .await?
+                        {
                             return done;
                         }
                     }

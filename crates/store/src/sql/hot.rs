@@ -42,9 +42,10 @@ pub trait HotReads: Send + Sync + std::fmt::Debug {
 
     /// The start of a chat turn (see `ChatStore::start_turn`) in one transaction, without
     /// waiting for the database: `None` when its write lock is taken, when the writer is busy
-    /// and `wait` is [`Wait::No`], or when the engine has no such path; the caller then waits
-    /// for the writer on the blocking pool, or goes through its pool. Otherwise `Ok(None)` for a new conversation
-    /// (inserted as given), or the updated row of an existing one (`NotFound` when missing).
+    /// and `wait` is [`Wait::No`], or when the engine has no such path; async callers go
+    /// through [`write_in_place_or_blocking`], then their pool. Otherwise `Ok(None)` for a new
+    /// conversation (inserted as given), or the updated row of an existing one (`NotFound`
+    /// when missing).
     ///
     /// This is the write before every model call, so it sits on the time to first token: the
     /// pool's per-statement thread hand-offs (eight wake-ups for four statements) were most of
@@ -106,6 +107,28 @@ pub async fn message_rows_blocking(
     tokio::task::spawn_blocking(move || hot.message_rows(&user_id, &conversation_id))
         .await
         .map_err(|e| StoreError::Other(Box::new(e)))?
+}
+
+/// A hot write from an async caller: `in_place` (given [`Wait::No`]) when the writer is free,
+/// otherwise the write `to_blocking` makes (given [`Wait::Yes`]) on the blocking pool, which
+/// waits for the writer there; `None` when neither could write (the database's lock is held
+/// elsewhere). `to_blocking` runs only then, so the owned copies it takes cost nothing on the
+/// usual path.
+pub async fn write_in_place_or_blocking<T, F>(
+    in_place: impl FnOnce(Wait) -> Option<T>,
+    to_blocking: impl FnOnce() -> F,
+) -> StoreResult<Option<T>>
+where
+    T: Send + 'static,
+    F: FnOnce(Wait) -> Option<T> + Send + 'static,
+{
+    if let Some(done) = in_place(Wait::No) {
+        return Ok(Some(done));
+    }
+    let blocking = to_blocking();
+    tokio::task::spawn_blocking(move || blocking(Wait::Yes))
+        .await
+        .map_err(|e| StoreError::Other(Box::new(e)))
 }
 
 /// How many message trees are read at once, process-wide (two cores read two at full speed;
