@@ -18,6 +18,7 @@ use crate::args::{Cli, Command};
 /// jemalloc instead of glibc's malloc, measured with `bench/run.sh --only streams`: resident
 /// memory after warm-up 21 MB instead of 37 MB, memory given back after a burst (5,000 streams:
 /// 257 MB afterwards instead of staying at the 312 MB peak), and a slightly faster first token.
+#[cfg(feature = "jemalloc")]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
