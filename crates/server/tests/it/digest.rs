@@ -357,13 +357,18 @@ async fn two_instances_send_each_digest_once() {
         b.state.services.digest.send_due()
     );
     let (on_a, on_b) = (on_a.unwrap(), on_b.unwrap());
-    assert_eq!(
-        on_a.sent + on_b.sent,
-        USERS,
-        "each digest once: {on_a:?} {on_b:?}"
+    // Each instance's own schedule also runs once at its start; on a loaded machine that run
+    // can come while the users are being created and send some of them their digest. So the
+    // mails are what is counted: every reader's digest, none twice.
+    assert!(
+        on_a.sent + on_b.sent <= USERS && on_a.sent + on_b.sent > 0,
+        "{on_a:?} {on_b:?}"
     );
     assert_eq!(on_a.failed + on_b.failed, 0);
-    smtp.wait_for(&format!("reader{}@example.com", USERS - 1), "Your week")
-        .await;
-    assert_eq!(smtp.count(), USERS as usize);
+    for i in 0..USERS {
+        smtp.wait_for(&format!("reader{i}@example.com"), "Your week")
+            .await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(smtp.count(), USERS as usize, "each digest once");
 }
