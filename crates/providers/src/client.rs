@@ -1,54 +1,57 @@
-//! The HTTP client for upstream calls: hyper's pooled HTTP/1.1 client over plain TCP or rustls
-//! (certificates checked against the system's trust store), built here rather than taken from
-//! reqwest for one setting reqwest does not expose: a fixed read size.
-//!
-//! hyper reads a connection into a buffer that doubles whenever a read fills it, up to 400 KB,
-//! and keeps it for the connection's life. A chat stream whose reader falls behind (a busy
-//! machine, a slow client) finds many chunks waiting at its next read, so thousands of open
-//! streams each grew a large buffer: peak memory followed how far behind the server was. With
-//! a fixed read size the backlog stays in the kernel's socket buffer and is read a few KB at a
-//! time; an answer's chunks are a few hundred bytes each.
+//! The HTTP client for upstream calls: connections from hyper-util's connector (plain TCP or
+//! rustls, certificates checked against the system's trust store; an HTTP `CONNECT` tunnel
+//! where the proxy settings say so; a spare kept ready per upstream), and HTTP/1.1 on them
+//! from [`crate::h1`], pooled in [`crate::pool`]. Why not hyper's own client: see [`crate::h1`].
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode, Uri};
-use http_body_util::{BodyDataStream, BodyExt, Full};
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::{GaiResolver, Name};
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::proxy::matcher::Matcher;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::TokioIo;
 use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::de::DeserializeOwned;
+use tokio::io::AsyncReadExt;
+use tower_service::Service;
 
 use crate::ProviderError;
 use crate::egress::EgressGuard;
-use crate::spare::Spares;
+use crate::h1;
+use crate::pool::Pool;
+use crate::spare::{Spares, usable};
 
-/// Bytes read from an upstream connection at a time (see the module docs).
-const READ_SIZE: usize = 8 * 1024;
 /// How long a connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest body [`Response::json`] reads.
+const MAX_JSON_BODY: usize = 32 * 1024 * 1024;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 type Connector = Spares<hyper_rustls::HttpsConnector<Connect>>;
+/// A connection as the connector opens it.
+type Conn = <Connector as Service<Uri>>::Response;
 
 /// A pooled client for upstream calls; cheap to clone (the pool is shared).
 #[derive(Clone)]
 pub struct HttpClient {
-    inner: Client<Connector, Full<Bytes>>,
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    connector: Connector,
+    pool: Pool<Conn>,
 }
 
 /// How a client finds a host's addresses.
@@ -193,14 +196,60 @@ impl HttpClient {
         } else {
             Spares::none(tls)
         };
-        let inner = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            // After a burst of thousands of streams, keep a few warm connections, not thousands.
-            .pool_max_idle_per_host(64)
-            .http1_read_buf_exact_size(READ_SIZE)
-            .build(connector);
-        Self { inner }
+        Self {
+            inner: Arc::new(Shared {
+                connector,
+                pool: Pool::default(),
+            }),
+        }
+    }
+
+    /// Sends `request` to `origin` on an idle connection, or a new one, and reads the answer's
+    /// head. A pooled connection that turns out closed before any answer came (the server
+    /// dropped it while idle) is thrown away and the request sent on another.
+    async fn exchange(
+        &self,
+        origin: Uri,
+        request: &[u8],
+        method: &Method,
+    ) -> Result<Response, ProviderError> {
+        loop {
+            let (conn, reused) = match self.inner.pool.take(&origin, usable) {
+                Some(conn) => (conn, true),
+                None => (self.connect(&origin).await?, false),
+            };
+            let mut io = TokioIo::new(conn);
+            let mut buf = BytesMut::new();
+            match h1::exchange(&mut io, request, method, &mut buf).await {
+                Ok(head) => {
+                    let reuse = head.reusable.then(|| (self.inner.clone(), origin));
+                    return Ok(Response {
+                        status: head.status,
+                        headers: head.headers,
+                        body: Body {
+                            io: Some(io),
+                            buf,
+                            decoder: h1::Decoder::new(head.framing),
+                            reuse,
+                        },
+                    });
+                }
+                Err(failed) if reused && failed.before_answer => {}
+                Err(failed) => return Err(transport(&failed.error)),
+            }
+        }
+    }
+
+    /// A new connection to `origin`.
+    async fn connect(&self, origin: &Uri) -> Result<Conn, ProviderError> {
+        let mut connector = self.inner.connector.clone();
+        poll_fn(|cx| connector.poll_ready(cx))
+            .await
+            .map_err(|e| transport(&*e))?;
+        connector
+            .call(origin.clone())
+            .await
+            .map_err(|e| transport(&*e))
     }
 
     /// A request to `url`.
@@ -410,52 +459,137 @@ impl RequestBuilder {
         headers
             .entry(ACCEPT)
             .or_insert_with(|| HeaderValue::from_static("*/*"));
-        let mut request = http::Request::new(Full::new(self.body));
-        *request.method_mut() = self.method;
-        *request.uri_mut() = uri;
-        *request.headers_mut() = headers;
-        let response = self
-            .client
-            .inner
-            .request(request)
-            .await
-            .map_err(|e| transport(&e))?;
-        Ok(Response(response))
+        let origin = origin(&uri)?;
+        let request = h1::encode_request(&self.method, &uri, &headers, &self.body);
+        self.client.exchange(origin, &request, &self.method).await
     }
 }
 
+/// `scheme://authority/`: where a connection goes, and what the pool and the spares are keyed by.
+fn origin(uri: &Uri) -> Result<Uri, ProviderError> {
+    let (Some(scheme), Some(authority)) = (uri.scheme(), uri.authority()) else {
+        return Err(ProviderError::Connection(
+            "not an absolute http(s) URL".into(),
+        ));
+    };
+    Uri::builder()
+        .scheme(scheme.clone())
+        .authority(authority.clone())
+        .path_and_query("/")
+        .build()
+        .map_err(|e| ProviderError::Connection(e.to_string()))
+}
+
 /// An answer whose body has not been read yet.
-#[derive(Debug)]
-pub struct Response(http::Response<hyper::body::Incoming>);
+pub struct Response {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Body,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Response {
     /// The status code.
     pub fn status(&self) -> StatusCode {
-        self.0.status()
+        self.status
     }
 
     /// The headers.
     pub fn headers(&self) -> &HeaderMap {
-        self.0.headers()
+        &self.headers
     }
 
-    /// The body as it arrives; a connection cut mid-body is an `Err` item.
+    /// The body as it arrives; a connection cut mid-body is an `Err` item. Dropping the stream
+    /// before its end closes the connection (how an abandoned answer cancels its upstream call).
     pub fn bytes_stream(self) -> BoxStream<'static, Result<Bytes, ProviderError>> {
-        BodyDataStream::new(self.0.into_body())
-            .map(|r| r.map_err(|e| transport(&e)))
-            .boxed()
+        futures_util::stream::unfold(self.body, |mut body| async move {
+            body.next().await.map(|item| (item, body))
+        })
+        .boxed()
     }
 
     /// The whole body parsed as JSON.
     pub async fn json<T: DeserializeOwned>(self) -> Result<T, ProviderError> {
-        let body = self
-            .0
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| transport(&e))?
-            .to_bytes();
-        serde_json::from_slice(&body).map_err(|e| ProviderError::Malformed(e.to_string()))
+        let mut body = self.body;
+        let mut all = Vec::new();
+        while let Some(chunk) = body.next().await {
+            all.extend_from_slice(&chunk?);
+            if all.len() > MAX_JSON_BODY {
+                return Err(ProviderError::Malformed(format!(
+                    "the answer is larger than {MAX_JSON_BODY} bytes"
+                )));
+            }
+        }
+        serde_json::from_slice(&all).map_err(|e| ProviderError::Malformed(e.to_string()))
+    }
+}
+
+/// A body being read off its connection.
+struct Body {
+    /// `None` once the body has ended or failed.
+    io: Option<TokioIo<Conn>>,
+    /// Bytes read and not yet handed out.
+    buf: BytesMut,
+    decoder: h1::Decoder,
+    /// Where the connection goes back once the body is read, when it may carry another request.
+    reuse: Option<(Arc<Shared>, Uri)>,
+}
+
+impl Body {
+    /// The next piece of the body; `None` at its end.
+    async fn next(&mut self) -> Option<Result<Bytes, ProviderError>> {
+        loop {
+            match self.decoder.decode(&mut self.buf) {
+                Ok(Some(data)) => {
+                    if self.decoder.is_done() {
+                        self.release();
+                    }
+                    return Some(Ok(data));
+                }
+                Ok(None) if self.decoder.is_done() => {
+                    self.release();
+                    return None;
+                }
+                Ok(None) => {}
+                Err(e) => return self.fail(&e),
+            }
+            let io = self.io.as_mut()?;
+            self.buf.reserve(h1::READ_SIZE);
+            match io.read_buf(&mut self.buf).await {
+                Ok(0) => {
+                    if let Err(e) = self.decoder.at_eof() {
+                        return self.fail(&e);
+                    }
+                    self.io = None;
+                    return None;
+                }
+                Ok(_) => {}
+                Err(e) => return self.fail(&e),
+            }
+        }
+    }
+
+    fn fail(&mut self, e: &std::io::Error) -> Option<Result<Bytes, ProviderError>> {
+        self.io = None;
+        Some(Err(transport(e)))
+    }
+
+    /// The body is complete: its connection goes back to the pool if it can be reused.
+    fn release(&mut self) {
+        let io = self.io.take();
+        if let (Some(io), Some((shared, origin))) = (io, self.reuse.take())
+            && self.buf.is_empty()
+        {
+            shared.pool.put(origin, io.into_inner());
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 //! Spare connections: one connection to each upstream opened ahead of need.
 //!
-//! hyper's pool reuses a connection only once an answer has been read to its end. When a user
+//! The pool reuses a connection only once an answer has been read to its end. When a user
 //! stops an answer, its stream is cut and the connection closed, so the next chat to that
 //! upstream waited for a new connection (TCP, and TLS to a remote provider: one to three round
 //! trips, tens of milliseconds to a distant API) before its request could leave. The same
@@ -86,7 +86,7 @@ fn lock<T>(slots: &Mutex<Slots<T>>) -> MutexGuard<'_, Slots<T>> {
 /// `conn` if it can still carry a request: nothing to read on it yet. A closed connection reads
 /// as end of file, a reset one as an error; TLS records the server sends unasked (session
 /// tickets) are taken in by the TLS layer and leave nothing to read.
-fn usable<T: hyper::rt::Read + Unpin>(conn: T) -> Option<T> {
+pub(crate) fn usable<T: hyper::rt::Read + Unpin>(conn: T) -> Option<T> {
     let mut io = TokioIo::new(conn);
     let mut byte = [0u8; 1];
     let mut buf = ReadBuf::new(&mut byte);
