@@ -122,6 +122,15 @@ pub(crate) struct Failed {
     pub(crate) before_answer: bool,
 }
 
+impl Failed {
+    fn new(error: io::Error, before_answer: bool) -> Self {
+        Self {
+            error,
+            before_answer,
+        }
+    }
+}
+
 /// Sends `request` on `io` and reads the answer's head into `buf`, which keeps whatever of
 /// the body came with it.
 pub(crate) async fn exchange<T: AsyncRead + AsyncWrite + Unpin>(
@@ -130,52 +139,34 @@ pub(crate) async fn exchange<T: AsyncRead + AsyncWrite + Unpin>(
     method: &Method,
     buf: &mut BytesMut,
 ) -> Result<Head, Failed> {
-    let sent = async {
+    async {
         io.write_all(request).await?;
         io.flush().await
-    };
-    if let Err(error) = sent.await {
-        return Err(Failed {
-            error,
-            before_answer: true,
-        });
     }
+    .await
+    .map_err(|e| Failed::new(e, true))?;
     loop {
-        match parse_head(buf, method) {
-            Ok(Some(head)) => return Ok(head),
-            Ok(None) => {}
-            Err(error) => {
-                return Err(Failed {
-                    error,
-                    before_answer: false,
-                });
-            }
+        if let Some(head) = parse_head(buf, method).map_err(|e| Failed::new(e, false))? {
+            return Ok(head);
         }
         if buf.len() >= MAX_HEAD {
-            return Err(Failed {
-                error: invalid("the answer's head is too large"),
-                before_answer: false,
-            });
+            return Err(Failed::new(
+                invalid("the answer's head is too large"),
+                false,
+            ));
         }
-        let got_some = !buf.is_empty();
+        let before_answer = buf.is_empty();
         buf.reserve(READ_SIZE);
         match io.read_buf(buf).await {
             Ok(0) => {
-                return Err(Failed {
-                    error: io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the connection closed before an answer arrived",
-                    ),
-                    before_answer: !got_some,
-                });
+                let eof = io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the connection closed before an answer arrived",
+                );
+                return Err(Failed::new(eof, before_answer));
             }
             Ok(_) => {}
-            Err(error) => {
-                return Err(Failed {
-                    error,
-                    before_answer: !got_some,
-                });
-            }
+            Err(e) => return Err(Failed::new(e, before_answer)),
         }
     }
 }
