@@ -564,16 +564,25 @@ impl Body {
             let io = self.io.as_mut()?;
             self.buf.reserve(h1::READ_SIZE);
             match io.read_buf(&mut self.buf).await {
-                Ok(0) => {
-                    if let Err(e) = self.decoder.at_eof() {
-                        return self.fail(&e);
-                    }
-                    self.io = None;
-                    return None;
-                }
+                Ok(0) => return self.end(),
+                // rustls reports a peer that closed without TLS's close_notify as an unexpected
+                // end: for a body that runs to the end of the connection that is its end (a
+                // plain TCP close could not tell truncation either); others check their length.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return self.end(),
                 Ok(_) => {}
                 Err(e) => return self.fail(&e),
             }
+        }
+    }
+
+    /// The connection ended: the body's end where its framing allows, else an error.
+    fn end(&mut self) -> Option<Result<Bytes, ProviderError>> {
+        match self.decoder.at_eof() {
+            Ok(()) => {
+                self.io = None;
+                None
+            }
+            Err(e) => self.fail(&e),
         }
     }
 
