@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ferrochat_test_support::fake_llm::{FakeLlm, Format};
+use ferrochat_test_support::fake_llm::{FakeLlm, Format, Paced};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -91,25 +91,38 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
-/// One path's first-token times: as the client saw them, and net of the fake upstream's own
-/// share when it reported one.
+/// One path's first-token times: as the client saw them, net of the fake upstream's own share
+/// when it reported one, and split around that share into the way to the upstream (request sent
+/// → the fake has it) and the way back (the fake sends the first token → the client has it).
 #[derive(Clone, Default)]
 struct Timings {
     total: Vec<Duration>,
     net: Vec<Duration>,
+    to_upstream: Vec<Duration>,
+    from_upstream: Vec<Duration>,
 }
 
 impl Timings {
-    fn push(&mut self, t: Duration, upstream_own: Option<Duration>) {
+    fn push(&mut self, started: Instant, t: Duration, paced: Option<Paced>) {
         self.total.push(t);
-        if let Some(own) = upstream_own {
-            self.net.push(t.saturating_sub(own));
+        if let Some(paced) = paced {
+            self.net.push(t.saturating_sub(paced.own()));
+            self.to_upstream
+                .push(paced.received.saturating_duration_since(started));
+            self.from_upstream
+                .push((started + t).saturating_duration_since(paced.sent));
         }
     }
 
     fn sort(&mut self) {
-        self.total.sort();
-        self.net.sort();
+        for v in [
+            &mut self.total,
+            &mut self.net,
+            &mut self.to_upstream,
+            &mut self.from_upstream,
+        ] {
+            v.sort();
+        }
     }
 
     fn summary(&self) -> String {
@@ -121,13 +134,30 @@ impl Timings {
     }
 }
 
-/// One line per first-token round: when it started (ms since ferrochat was spawned) and the
-/// direct, relay and ferrochat times in µs.
-fn write_rounds(path: &std::path::Path, starts: &[Duration], times: [&[Duration]; 3]) {
-    let mut out = String::from("start_ms,direct_us,relay_us,ferrochat_us\n");
+/// One line per first-token round: when it started (ms since ferrochat was spawned), the direct,
+/// relay and ferrochat times in µs, and each path's way to the upstream and back (µs; empty when
+/// the fake reported no pacing).
+fn write_rounds(path: &std::path::Path, starts: &[Duration], paths: &[Timings; 3]) {
+    let mut out = String::from(
+        "start_ms,direct_us,relay_us,ferrochat_us,direct_to_us,direct_back_us,relay_to_us,relay_back_us,ferrochat_to_us,ferrochat_back_us\n",
+    );
+    let us = |v: &[Duration], i: usize| {
+        v.get(i)
+            .map_or(String::new(), |d| d.as_micros().to_string())
+    };
     for (i, start) in starts.iter().enumerate() {
-        let [d, r, v] = times.map(|t| t.get(i).map_or(0, Duration::as_micros));
-        out.push_str(&format!("{},{d},{r},{v}\n", start.as_millis()));
+        out.push_str(&start.as_millis().to_string());
+        for p in paths {
+            out.push_str(&format!(",{}", us(&p.total, i)));
+        }
+        for p in paths {
+            out.push_str(&format!(
+                ",{},{}",
+                us(&p.to_upstream, i),
+                us(&p.from_upstream, i)
+            ));
+        }
+        out.push('\n');
     }
     std::fs::write(path, out).expect("write --rounds-csv");
 }
@@ -218,17 +248,20 @@ async fn via(
     token: &str,
     model: &str,
 ) -> Result<Duration, String> {
-    via_until(client, base, token, model, true).await
+    via_until(client, base, token, model, true)
+        .await
+        .map(|(_, t)| t)
 }
 
-/// Like [`via`]; with `whole` false it hangs up at the first answer text (the client's Stop).
+/// Like [`via`], also returning when the request was sent; with `whole` false it hangs up at
+/// the first answer text (the client's Stop).
 async fn via_until(
     client: &reqwest::Client,
     base: &str,
     token: &str,
     model: &str,
     whole: bool,
-) -> Result<Duration, String> {
+) -> Result<(Instant, Duration), String> {
     let started = Instant::now();
     let res = client
         .post(format!("{base}/api/agents/chat/Bench"))
@@ -248,7 +281,7 @@ async fn via_until(
         if first.is_none() && contains(&chunk, b"on_message_delta") {
             let at = started.elapsed();
             if !whole {
-                return Ok(at);
+                return Ok((started, at));
             }
             first = Some(at);
         }
@@ -260,11 +293,18 @@ async fn via_until(
     if !contains(&tail, b"\"final\":true") {
         return Err("no final event".into());
     }
-    first.ok_or_else(|| format!("no text: {}", String::from_utf8_lossy(&tail)))
+    first
+        .map(|at| (started, at))
+        .ok_or_else(|| format!("no text: {}", String::from_utf8_lossy(&tail)))
 }
 
 /// The same request shape sent straight to the upstream; hangs up at the first answer text.
-async fn direct(client: &reqwest::Client, upstream: &str, model: &str) -> Result<Duration, String> {
+/// Returns when the request was sent and how long the first text took.
+async fn direct(
+    client: &reqwest::Client,
+    upstream: &str,
+    model: &str,
+) -> Result<(Instant, Duration), String> {
     let started = Instant::now();
     let res = client
         .post(format!("{upstream}/chat/completions"))
@@ -276,7 +316,7 @@ async fn direct(client: &reqwest::Client, upstream: &str, model: &str) -> Result
     while let Some(chunk) = body.next().await {
         let chunk = chunk.map_err(|e| causes(&e))?;
         if contains(&chunk, b"\"content\":\"t") {
-            return Ok(started.elapsed());
+            return Ok((started, started.elapsed()));
         }
     }
     Err("no text".into())
@@ -475,21 +515,21 @@ async fn main() {
     for _ in 0..args.rounds.max(1) {
         round_starts.push(spawned.elapsed());
         for (i, path) in paths.iter_mut().enumerate() {
-            let t = match i {
+            let (started, t) = match i {
                 0 => direct(&client, &upstream, paced).await,
                 1 => direct(&client, &relay_url, paced).await,
                 _ => via_until(&client, &base, &token, paced, false).await,
             }
             .unwrap();
-            path.push(t, fake.last_paced());
+            path.push(started, t, fake.last_paced());
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
     }
     let _ = relay.start_kill();
-    let [d_rounds, r_rounds, v_rounds] = paths.clone().map(|p| p.total);
     if let Some(path) = &args.rounds_csv {
-        write_rounds(path, &round_starts, [&d_rounds, &r_rounds, &v_rounds]);
+        write_rounds(path, &round_starts, &paths);
     }
+    let [d_rounds, r_rounds, v_rounds] = paths.clone().map(|p| p.total);
     for path in &mut paths {
         path.sort();
     }
@@ -554,6 +594,37 @@ async fn main() {
             "added by ferrochat over the bare relay, net of the upstream's timer".into(),
             added(&v.net, &r.net, false),
         ));
+        // Where the added time lies: before the upstream has the request (accept, auth, the
+        // user's message stored, the upstream call) or after it sends the first token (parse,
+        // re-frame, write). Both ways start on a process that sat idle.
+        for (what, leg) in [
+            (
+                "way to the upstream (request sent → upstream has it)",
+                (|t: &Timings| t.to_upstream.clone()) as fn(&Timings) -> Vec<Duration>,
+            ),
+            (
+                "way back (upstream sends the first token → client has it)",
+                |t: &Timings| t.from_upstream.clone(),
+            ),
+        ] {
+            let [dl, rl, vl] = [d, r, v].map(leg);
+            rows.push((
+                format!("{what}: direct / relay / ferrochat"),
+                format!(
+                    "p50 {} / {} / {}, p99 {} / {} / {}",
+                    ms(pct(&dl, 0.5)),
+                    ms(pct(&rl, 0.5)),
+                    ms(pct(&vl, 0.5)),
+                    ms(pct(&dl, 0.99)),
+                    ms(pct(&rl, 0.99)),
+                    ms(pct(&vl, 0.99))
+                ),
+            ));
+            rows.push((
+                format!("{what}: added by ferrochat"),
+                added(&vl, &dl, false),
+            ));
+        }
     }
     rows.push(("ferrochat RSS after warm-up".into(), mb(idle_rss)));
 

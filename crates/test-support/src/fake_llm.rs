@@ -59,9 +59,27 @@ struct Shared {
     /// Frames already built, by (model, prompt): a real upstream's work happens elsewhere, so
     /// the fake should not spend the benchmark machine's CPU rebuilding identical answers.
     answers: Mutex<std::collections::HashMap<(String, String), Answer>>,
-    /// For the last paced answer: how long the fake itself took from receiving the request to
-    /// sending the first chunk after a pause (its own share of a time to first token).
-    last_paced: Mutex<Option<Duration>>,
+    /// For the last paced answer: when the fake received the request and sent the first chunk
+    /// after a pause (its own share of a time to first token lies between them).
+    last_paced: Mutex<Option<Paced>>,
+}
+
+/// When a paced answer's request arrived and its first paced chunk left: the fake's own share
+/// of a time to first token lies between the two, and a client in the same process can split
+/// its own time around them into the way to the upstream and the way back.
+#[derive(Clone, Copy, Debug)]
+pub struct Paced {
+    /// The request reached the fake's handler (head and body read).
+    pub received: Instant,
+    /// The first chunk after the pause was handed to the server for writing.
+    pub sent: Instant,
+}
+
+impl Paced {
+    /// The fake's own share: from receiving the request to sending that chunk.
+    pub fn own(&self) -> Duration {
+        self.sent - self.received
+    }
 }
 
 /// An answer's frames, built once.
@@ -123,10 +141,10 @@ impl FakeLlm {
         self.shared.requests.lock().unwrap().clone()
     }
 
-    /// For the last answer paced with `every-Nms`: the time from the fake receiving the request
-    /// to it sending the first chunk after a pause, i.e. the upstream's own share of a time to
-    /// first token, so a benchmark can take it out of what it measured.
-    pub fn last_paced(&self) -> Option<Duration> {
+    /// For the last answer paced with `every-Nms`: when the fake received the request and sent
+    /// the first chunk after a pause, i.e. the upstream's own share of a time to first token, so
+    /// a benchmark can take it out of what it measured.
+    pub fn last_paced(&self) -> Option<Paced> {
         self.shared.last_paced.lock().unwrap().take()
     }
 
@@ -560,7 +578,10 @@ fn stream(
         if sent > 0 && !delay.is_zero() {
             tokio::time::sleep(delay).await;
             if sent == 1 {
-                *guard.0.last_paced.lock().unwrap() = Some(received.elapsed());
+                *guard.0.last_paced.lock().unwrap() = Some(Paced {
+                    received,
+                    sent: Instant::now(),
+                });
             }
         }
         match frames.next() {
