@@ -597,33 +597,29 @@ async fn main() {
         // Where the added time lies: before the upstream has the request (accept, auth, the
         // user's message stored, the upstream call) or after it sends the first token (parse,
         // re-frame, write). Both ways start on a process that sat idle.
-        for (what, leg) in [
+        for (what, [dl, rl, vl]) in [
             (
                 "way to the upstream (request sent → upstream has it)",
-                (|t: &Timings| t.to_upstream.clone()) as fn(&Timings) -> Vec<Duration>,
+                [&d.to_upstream, &r.to_upstream, &v.to_upstream],
             ),
             (
                 "way back (upstream sends the first token → client has it)",
-                |t: &Timings| t.from_upstream.clone(),
+                [&d.from_upstream, &r.from_upstream, &v.from_upstream],
             ),
         ] {
-            let [dl, rl, vl] = [d, r, v].map(leg);
             rows.push((
                 format!("{what}: direct / relay / ferrochat"),
                 format!(
                     "p50 {} / {} / {}, p99 {} / {} / {}",
-                    ms(pct(&dl, 0.5)),
-                    ms(pct(&rl, 0.5)),
-                    ms(pct(&vl, 0.5)),
-                    ms(pct(&dl, 0.99)),
-                    ms(pct(&rl, 0.99)),
-                    ms(pct(&vl, 0.99))
+                    ms(pct(dl, 0.5)),
+                    ms(pct(rl, 0.5)),
+                    ms(pct(vl, 0.5)),
+                    ms(pct(dl, 0.99)),
+                    ms(pct(rl, 0.99)),
+                    ms(pct(vl, 0.99))
                 ),
             ));
-            rows.push((
-                format!("{what}: added by ferrochat"),
-                added(&vl, &dl, false),
-            ));
+            rows.push((format!("{what}: added by ferrochat"), added(vl, dl, false)));
         }
     }
     rows.push(("ferrochat RSS after warm-up".into(), mb(idle_rss)));
