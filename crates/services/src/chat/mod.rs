@@ -23,6 +23,7 @@ mod title;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use ferrochat_core::{
@@ -543,11 +544,17 @@ impl ChatService {
             continued: prefix.map(|p| (p.parts, p.kind)),
             _live: Live::new(&self.live),
         };
-        tokio::spawn(run::run(job, tx));
-        // Let the generation start its upstream call before this request's answer head is
-        // written: the spawned task runs next on this worker, up to its first wait (the
-        // connection), and the caller's writing overlaps that wait instead of delaying it.
-        tokio::task::yield_now().await;
+        // The generation runs here first, up to its first wait (the upstream request written,
+        // its answer not yet in), and only then becomes a task of its own: the upstream call
+        // starts before this request's answer head is written, and whatever the scheduler does
+        // with a new task cannot delay it. Spawning it and yielding to it instead left it
+        // waiting for another worker in about one turn in ten (150 µs at p90 against 38 µs at
+        // p50 from spawn to its first step, timestamps of a probe build).
+        let mut generation = Box::pin(run::run(job, tx));
+        let first = std::future::poll_fn(|cx| Poll::Ready(generation.as_mut().poll(cx))).await;
+        if first.is_pending() {
+            tokio::spawn(generation);
+        }
         Ok(rx)
     }
 
