@@ -135,8 +135,8 @@ impl Timings {
 }
 
 /// One line per first-token round: when it started (ms since ferrochat was spawned), the direct,
-/// relay and ferrochat times in µs, and each path's way to the upstream and back (µs; empty when
-/// the fake reported no pacing).
+/// relay and ferrochat times in µs, and each path's way to the upstream and back (µs; left empty
+/// for a path unless the fake reported its pacing in every round, so no row gets another's).
 fn write_rounds(path: &std::path::Path, starts: &[Duration], paths: &[Timings; 3]) {
     let mut out = String::from(
         "start_ms,direct_us,relay_us,ferrochat_us,direct_to_us,direct_back_us,relay_to_us,relay_back_us,ferrochat_to_us,ferrochat_back_us\n",
@@ -151,15 +151,25 @@ fn write_rounds(path: &std::path::Path, starts: &[Duration], paths: &[Timings; 3
             out.push_str(&format!(",{}", us(&p.total, i)));
         }
         for p in paths {
-            out.push_str(&format!(
-                ",{},{}",
-                us(&p.to_upstream, i),
-                us(&p.from_upstream, i)
-            ));
+            if p.to_upstream.len() == p.total.len() {
+                out.push_str(&format!(
+                    ",{},{}",
+                    us(&p.to_upstream, i),
+                    us(&p.from_upstream, i)
+                ));
+            } else {
+                out.push_str(",,");
+            }
         }
         out.push('\n');
     }
     std::fs::write(path, out).expect("write --rounds-csv");
+}
+
+/// p50 and p99 of three sorted series side by side (direct / relay / ferrochat).
+fn three_paths(sorted: [&[Duration]; 3]) -> String {
+    let [p50, p99] = [0.5, 0.99].map(|p| sorted.map(|v| ms(pct(v, p))).join(" / "));
+    format!("p50 {p50}, p99 {p99}")
 }
 
 /// What the sorted times `a` add over `b` at p50, p99 and p90; a headline's in bold.
@@ -576,15 +586,7 @@ async fn main() {
     if [d, r, v].iter().all(|t| !t.net.is_empty()) {
         rows.push((
             "time to first token net of the upstream's own time: direct / relay / ferrochat".into(),
-            format!(
-                "p50 {} / {} / {}, p99 {} / {} / {}",
-                ms(pct(&d.net, 0.5)),
-                ms(pct(&r.net, 0.5)),
-                ms(pct(&v.net, 0.5)),
-                ms(pct(&d.net, 0.99)),
-                ms(pct(&r.net, 0.99)),
-                ms(pct(&v.net, 0.99))
-            ),
+            three_paths([&d.net, &r.net, &v.net]),
         ));
         rows.push((
             "**added by ferrochat, net of the upstream's timer**".into(),
@@ -609,15 +611,7 @@ async fn main() {
         ] {
             rows.push((
                 format!("{what}: direct / relay / ferrochat"),
-                format!(
-                    "p50 {} / {} / {}, p99 {} / {} / {}",
-                    ms(pct(dl, 0.5)),
-                    ms(pct(rl, 0.5)),
-                    ms(pct(vl, 0.5)),
-                    ms(pct(dl, 0.99)),
-                    ms(pct(rl, 0.99)),
-                    ms(pct(vl, 0.99))
-                ),
+                three_paths([dl, rl, vl]),
             ));
             rows.push((format!("{what}: added by ferrochat"), added(vl, dl, false)));
         }
