@@ -172,9 +172,14 @@ fn three_paths(sorted: [&[Duration]; 3]) -> String {
     format!("p50 {p50}, p99 {p99}")
 }
 
-/// What the sorted times `a` add over `b` at p50, p99 and p90; a headline's in bold.
+/// What the sorted times `a` add over `b` at p50, p99 and p90; a headline's in bold. Signed:
+/// on a noisy run the slower path's p99 can fall below the faster one's, and a difference
+/// clamped to zero would read as "adds nothing" rather than "this run cannot tell".
 fn added(a: &[Duration], b: &[Duration], headline: bool) -> String {
-    let at = |p| ms(pct(a, p).saturating_sub(pct(b, p)));
+    let at = |p| {
+        let d = pct(a, p).as_secs_f64() - pct(b, p).as_secs_f64();
+        format!("{:.3} ms", d * 1000.0)
+    };
     let bold = if headline { "**" } else { "" };
     format!(
         "{bold}p50 {}, p99 {}{bold} (p90 {})",
