@@ -176,10 +176,7 @@ fn three_paths(sorted: [&[Duration]; 3]) -> String {
 /// on a noisy run the slower path's p99 can fall below the faster one's, and a difference
 /// clamped to zero would read as "adds nothing" rather than "this run cannot tell".
 fn added(a: &[Duration], b: &[Duration], headline: bool) -> String {
-    let at = |p| {
-        let d = pct(a, p).as_secs_f64() - pct(b, p).as_secs_f64();
-        format!("{:.3} ms", d * 1000.0)
-    };
+    let at = |p| secs_ms(pct(a, p).as_secs_f64() - pct(b, p).as_secs_f64());
     let bold = if headline { "**" } else { "" };
     format!(
         "{bold}p50 {}, p99 {}{bold} (p90 {})",
@@ -226,7 +223,12 @@ fn p99_interval(a: &[Duration], b: &[Duration]) -> String {
 }
 
 fn ms(d: Duration) -> String {
-    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+    secs_ms(d.as_secs_f64())
+}
+
+/// Seconds, possibly negative (a difference), as milliseconds.
+fn secs_ms(secs: f64) -> String {
+    format!("{:.3} ms", secs * 1000.0)
 }
 
 fn payload(model: &str) -> Value {
