@@ -2,7 +2,7 @@
 //! mail (and nothing of this week's), one digest per week however often the run is asked
 //! for, quiet weeks skipped, and unsubscribing by the mail's link without signing in.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike as _, Duration, Utc};
 use ferrochat_core::{Generation, Outcome, User};
 use ferrochat_store::TurnStart;
 use ferrochat_test_support::TestApp;
@@ -135,7 +135,16 @@ async fn subscribers_get_last_weeks_digest_once_and_unsubscribe_by_its_link() {
         "{first}"
     );
     let week: DateTime<Utc> = first["week_start"].as_str().unwrap().parse().unwrap();
-    assert!(week <= Utc::now() - Duration::days(7) && week > Utc::now() - Duration::days(14));
+    // The week whose digest went out last: each goes out the Monday after the week, at 08:00
+    // UTC (the default `email.digest_at`), so on a Monday before 08:00 it is the week before
+    // last. (A window of "7 to 14 days ago" failed in those eight hours.)
+    let sent_at = week + Duration::days(7) + Duration::hours(8);
+    let now = Utc::now();
+    assert!(
+        sent_at <= now && now < sent_at + Duration::days(7),
+        "{week}"
+    );
+    assert_eq!(week.weekday(), chrono::Weekday::Mon, "{week}");
 
     // Last week: two conversations of Ann's (and one of a user who did not subscribe);
     // this week: one more of Ann's, which belongs to the next digest.
