@@ -222,6 +222,15 @@ fn p99_interval(a: &[Duration], b: &[Duration]) -> String {
     format!("{:.3}–{:.3} ms", diffs[25], diffs[974])
 }
 
+/// How far over its path's median a round must be to count as a stall.
+const STALL: Duration = Duration::from_millis(1);
+
+/// How many of the sorted times `v` exceed their median by more than [`STALL`].
+fn stalls(v: &[Duration]) -> usize {
+    let median = pct(v, 0.5);
+    v.iter().filter(|&&t| t > median + STALL).count()
+}
+
 fn ms(d: Duration) -> String {
     secs_ms(d.as_secs_f64())
 }
@@ -622,6 +631,18 @@ async fn main() {
             ));
             rows.push((format!("{what}: added by ferrochat"), added(vl, dl, false)));
         }
+        // The p99 of 1,000 rounds is their tenth slowest: when more than ten rounds of a path
+        // stall, the stalls set it, whatever the path's usual time. Counting them per path
+        // tells the machine's stalls (every path has them) from ferrochat's own.
+        rows.push((
+            format!(
+                "rounds whose way to the upstream took more than {} over their path's median: direct / relay / ferrochat",
+                ms(STALL)
+            ),
+            [&d.to_upstream, &r.to_upstream, &v.to_upstream]
+                .map(|v| stalls(v).to_string())
+                .join(" / "),
+        ));
     }
     rows.push(("ferrochat RSS after warm-up".into(), mb(idle_rss)));
 
