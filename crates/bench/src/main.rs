@@ -53,7 +53,8 @@ fn args() -> Args {
     while let Some(flag) = it.next() {
         let value = it.next().unwrap_or_default();
         match flag.as_str() {
-            "--binary" => a.binary = PathBuf::from(value),
+            // Absolute: the server runs in a scratch directory of its own.
+            "--binary" => a.binary = std::fs::canonicalize(&value).unwrap_or(value.into()),
             "--rounds" => a.rounds = value.parse().expect("--rounds N"),
             "--streams" => {
                 a.streams = value
@@ -700,6 +701,25 @@ async fn main() {
     for (k, v) in rows {
         println!("| {k} | {v} |");
     }
+    stop(&mut server, pid).await;
+}
+
+/// Stops ferrochat the way an operator does (SIGTERM, then its graceful shutdown), so that an
+/// instrumented build (scripts/build-pgo.sh) writes its profile at exit; SIGKILL after 30 s.
+async fn stop(server: &mut tokio::process::Child, pid: u32) {
+    let signalled = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .is_ok_and(|s| s.success());
+    if signalled
+        && let Ok(status) = tokio::time::timeout(Duration::from_secs(30), server.wait()).await
+    {
+        if !status.is_ok_and(|s| s.success()) {
+            eprintln!("chat-bench: ferrochat did not exit cleanly after SIGTERM");
+        }
+        return;
+    }
+    eprintln!("chat-bench: ferrochat still running 30 s after SIGTERM, killing it");
     let _ = server.start_kill();
     let _ = server.wait().await;
 }
