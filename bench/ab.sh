@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Compares two ferrochat binaries on the chat path: chat-bench runs against A and B in turn
 # (A, B, A, B, …), so that both see the same machine, whose speed drifts from one minute to the
-# next on the CI VM by more than most changes gain (docs/chat.md, "Benchmark").
+# next on the CI VM by more than most changes gain (docs/chat-benchmark.md).
 #
 #   bench/ab.sh [--rounds N] [--pairs N] [--out DIR] A B
 #
@@ -40,8 +40,8 @@ echo "reports in $out" >&2
 # The cell of a report row whose label starts with $2, in report $1.
 cell() { grep -F "| $2" "$1" | head -n 1 | awk -F' \\| ' '{print $2}' | sed 's/ |$//; s/\*//g'; }
 
-printf '%-6s %-8s %-34s %-34s %s\n' run binary "added by ferrochat" "own work (over the bare relay)" \
-  "stalls d/r/f"
+printf '%-6s %-8s %-34s %-34s %-14s %s\n' run binary "added by ferrochat" \
+  "own work (over the bare relay)" "stalls d/r/f" "host steal"
 for pair in $(seq 1 "$pairs"); do
   for side in A B; do
     if [ "$side" = A ]; then src=$a; else src=$b; fi
@@ -50,9 +50,10 @@ for pair in $(seq 1 "$pairs"); do
     report="$out/$pair-$side.md"
     "$bench" --binary "$copy" --rounds "$rounds" --streams "" --leak 0 \
       --rounds-csv "$out/$pair-$side.csv" >"$report"
-    printf '%-6s %-8s %-34s %-34s %s\n' "$pair" "$side" \
+    printf '%-6s %-8s %-34s %-34s %-14s %s\n' "$pair" "$side" \
       "$(cell "$report" '**added by ferrochat**' | sed 's/ (p90.*//')" \
       "$(cell "$report" "added by ferrochat over the bare relay: " | sed 's/ (p90.*//')" \
-      "$(cell "$report" 'rounds whose way to the upstream')"
+      "$(cell "$report" 'rounds whose way to the upstream')" \
+      "$(cell "$report" 'hypervisor steal' | sed 's/.*(\(.*\))/\1/')"
   done
 done

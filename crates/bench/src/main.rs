@@ -4,7 +4,9 @@
 //! - time to first token, calling the upstream directly, through a bare relay process (see
 //!   [`relay`]) and through ferrochat, interleaved one request at a time (p50 and p99 of each,
 //!   and the differences: what ferrochat adds — auth, storing the user message, the upstream
-//!   call, re-framing — and how much of that any extra HTTP hop costs on this machine);
+//!   call, re-framing — and how much of that any extra HTTP hop costs on this machine), with
+//!   the hypervisor's steal time in each round's window (see [`steal`]), so that the rounds the
+//!   host held up can be told from the others;
 //! - 1,000 and 5,000 streams at once (answers paced 20 ms per chunk — 50 tokens/s, a fast
 //!   model — so all are open together): how many completed, wall time, ferrochat's peak RSS;
 //! - 10,000 streams, 500 at a time: RSS before and after and the live-generation gauge after,
@@ -16,6 +18,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod relay;
+mod steal;
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -101,11 +104,14 @@ struct Timings {
     net: Vec<Duration>,
     to_upstream: Vec<Duration>,
     from_upstream: Vec<Duration>,
+    /// Steal ticks in each round's window (see [`steal`]), in round order: never sorted.
+    steal: Vec<u64>,
 }
 
 impl Timings {
-    fn push(&mut self, started: Instant, t: Duration, paced: Option<Paced>) {
+    fn push(&mut self, started: Instant, t: Duration, paced: Option<Paced>, steal: u64) {
         self.total.push(t);
+        self.steal.push(steal);
         if let Some(paced) = paced {
             self.net.push(t.saturating_sub(paced.own()));
             self.to_upstream
@@ -137,10 +143,11 @@ impl Timings {
 
 /// One line per first-token round: when it started (ms since ferrochat was spawned), the direct,
 /// relay and ferrochat times in µs, and each path's way to the upstream and back (µs; left empty
-/// for a path unless the fake reported its pacing in every round, so no row gets another's).
+/// for a path unless the fake reported its pacing in every round, so no row gets another's), and
+/// the steal ticks each path's window saw.
 fn write_rounds(path: &std::path::Path, starts: &[Duration], paths: &[Timings; 3]) {
     let mut out = String::from(
-        "start_ms,direct_us,relay_us,ferrochat_us,direct_to_us,direct_back_us,relay_to_us,relay_back_us,ferrochat_to_us,ferrochat_back_us\n",
+        "start_ms,direct_us,relay_us,ferrochat_us,direct_to_us,direct_back_us,relay_to_us,relay_back_us,ferrochat_to_us,ferrochat_back_us,direct_steal,relay_steal,ferrochat_steal\n",
     );
     let us = |v: &[Duration], i: usize| {
         v.get(i)
@@ -162,9 +169,20 @@ fn write_rounds(path: &std::path::Path, starts: &[Duration], paths: &[Timings; 3
                 out.push_str(",,");
             }
         }
+        for p in paths {
+            let steal = p.steal.get(i).map_or(String::new(), u64::to_string);
+            out.push_str(&format!(",{steal}"));
+        }
         out.push('\n');
     }
     std::fs::write(path, out).expect("write --rounds-csv");
+}
+
+/// The times `v` of the rounds `at`, sorted.
+fn sorted_at(v: &[Duration], at: &[usize]) -> Vec<Duration> {
+    let mut picked: Vec<Duration> = at.iter().filter_map(|&i| v.get(i).copied()).collect();
+    picked.sort();
+    picked
 }
 
 /// p50 and p99 of three sorted series side by side (direct / relay / ferrochat).
@@ -539,24 +557,36 @@ async fn main() {
     let mut paths: [Timings; 3] = Default::default();
     let mut round_starts = Vec::with_capacity(args.rounds);
     let paced = "chunks-500-every-20ms";
+    let ticks_before = steal::Ticks::now();
     for _ in 0..args.rounds.max(1) {
         round_starts.push(spawned.elapsed());
         for (i, path) in paths.iter_mut().enumerate() {
+            let ticks = steal::Ticks::now();
             let (started, t) = match i {
                 0 => direct(&client, &upstream, paced).await,
                 1 => direct(&client, &relay_url, paced).await,
                 _ => via_until(&client, &base, &token, paced, false).await,
             }
             .unwrap();
-            path.push(started, t, fake.last_paced());
+            let stolen = steal::Ticks::now().steal_since(ticks);
+            path.push(started, t, fake.last_paced(), stolen);
             tokio::time::sleep(Duration::from_millis(30)).await;
         }
     }
+    let steal_share = steal::Ticks::now().share_since(ticks_before);
     let _ = relay.start_kill();
     if let Some(path) = &args.rounds_csv {
         write_rounds(path, &round_starts, &paths);
     }
     let [d_rounds, r_rounds, v_rounds] = paths.clone().map(|p| p.total);
+    // Before sorting: which rounds stalled is a matter of their order.
+    let steal_rounds = paths
+        .iter()
+        .filter(|p| p.to_upstream.len() == p.steal.len())
+        .map(|p| steal::stalled_vs_other(&p.to_upstream, &p.steal, STALL))
+        .collect::<Vec<_>>();
+    let unstolen = steal::unstolen_rounds(&paths.clone().map(|p| p.steal));
+    let [d_unstolen, v_unstolen] = [&d_rounds, &v_rounds].map(|v| sorted_at(v, &unstolen));
     for path in &mut paths {
         path.sort();
     }
@@ -643,6 +673,31 @@ async fn main() {
             [&d.to_upstream, &r.to_upstream, &v.to_upstream]
                 .map(|v| stalls(v).to_string())
                 .join(" / "),
+        ));
+    }
+    rows.push((
+        "hypervisor steal during the first-token rounds (/proc/stat)".into(),
+        steal_share,
+    ));
+    if steal_rounds.len() == 3 {
+        rows.push((
+            format!(
+                "rounds that saw steal (a tick of 10 ms in their window), stalled (more than {} over the median on the way in) and other: direct / relay / ferrochat",
+                ms(STALL)
+            ),
+            steal_rounds.join("; "),
+        ));
+    }
+    // Ticks catch a share of the host's stalls, not all of them (see `steal`): these rounds
+    // hold less of the host's interference, not none, and come closer to a dedicated machine.
+    if !unstolen.is_empty() {
+        rows.push((
+            format!(
+                "added by ferrochat in the rounds where no path saw steal ({} of {})",
+                unstolen.len(),
+                d_rounds.len()
+            ),
+            added(&v_unstolen, &d_unstolen, false),
         ));
     }
     rows.push(("ferrochat RSS after warm-up".into(), mb(idle_rss)));
