@@ -12,7 +12,7 @@
 #    Debian's llvm-N), and rebuilds with -Cprofile-use.
 # Each build takes as long as a clean release build (about 18 min on 2 cores); they use their own
 # target directories under <target dir>/pgo, so the ordinary release build is left alone.
-# docs/chat.md ("Benchmark") has what it gained.
+# docs/chat-benchmark.md ("Profile-guided builds") has what it gained.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/wrk.sh

@@ -11,7 +11,7 @@
 /// of chat requests arrived together every write paid that wait in turn, behind the streams
 /// already running: on 2 cores with 5,000 streams starting, requests waited for their answer's
 /// head p50 27 s and up to a minute (one hand-off per turn of the scheduler), and chat-bench's
-/// client gave up on 149–493 of them (docs/chat.md, "Benchmark"). A thread waiting for the
+/// client gave up on 149–493 of them (docs/chat-benchmark.md). A thread waiting for the
 /// writer is woken by the operating system the moment it is free.
 #[doc(hidden)]
 #[macro_export]
