@@ -585,7 +585,7 @@ async fn main() {
         .filter(|p| p.to_upstream.len() == p.steal.len())
         .map(|p| steal::stalled_vs_other(&p.to_upstream, &p.steal, STALL))
         .collect::<Vec<_>>();
-    let unstolen = steal::unstolen_rounds(&paths.clone().map(|p| p.steal));
+    let unstolen = steal::unstolen_rounds(&paths.each_ref().map(|p| p.steal.as_slice()));
     let [d_unstolen, v_unstolen] = [&d_rounds, &v_rounds].map(|v| sorted_at(v, &unstolen));
     for path in &mut paths {
         path.sort();

@@ -48,7 +48,7 @@ impl Ticks {
 
     /// "X ms of Y ms of CPU time (Z%)" since `earlier`.
     pub fn share_since(self, earlier: Ticks) -> String {
-        let steal = self.steal.saturating_sub(earlier.steal);
+        let steal = self.steal_since(earlier);
         let total = self.total.saturating_sub(earlier.total).max(1);
         format!(
             "{} ms of {} ms of CPU time ({:.2}%)",
@@ -82,8 +82,8 @@ pub fn stalled_vs_other(way_in: &[Duration], steal: &[u64], stall: Duration) -> 
 }
 
 /// The indices of the rounds in which no path's window saw a steal tick (`per_path[p][round]`).
-pub fn unstolen_rounds(per_path: &[Vec<u64>]) -> Vec<usize> {
-    let rounds = per_path.iter().map(Vec::len).min().unwrap_or(0);
+pub fn unstolen_rounds(per_path: &[&[u64]]) -> Vec<usize> {
+    let rounds = per_path.iter().map(|p| p.len()).min().unwrap_or(0);
     (0..rounds)
         .filter(|&i| per_path.iter().all(|p| p[i] == 0))
         .collect()
