@@ -244,10 +244,15 @@ fn p99_interval(a: &[Duration], b: &[Duration]) -> String {
 /// How far over its path's median a round must be to count as a stall.
 const STALL: Duration = Duration::from_millis(1);
 
-/// How many of the sorted times `v` exceed their median by more than [`STALL`].
+/// The time beyond which a round of the sorted times `v` is a stall: [`STALL`] over their median.
+fn stalled_after(v: &[Duration]) -> Duration {
+    pct(v, 0.5) + STALL
+}
+
+/// How many of the sorted times `v` are stalls.
 fn stalls(v: &[Duration]) -> usize {
-    let median = pct(v, 0.5);
-    v.iter().filter(|&&t| t > median + STALL).count()
+    let after = stalled_after(v);
+    v.iter().filter(|&&t| t > after).count()
 }
 
 fn ms(d: Duration) -> String {
@@ -579,17 +584,19 @@ async fn main() {
         write_rounds(path, &round_starts, &paths);
     }
     let [d_rounds, r_rounds, v_rounds] = paths.clone().map(|p| p.total);
-    // Before sorting: which rounds stalled is a matter of their order.
-    let steal_rounds = paths
-        .iter()
-        .filter(|p| p.to_upstream.len() == p.steal.len())
-        .map(|p| steal::stalled_vs_other(&p.to_upstream, &p.steal, STALL))
-        .collect::<Vec<_>>();
+    // Which round saw steal is a matter of round order, which sorting loses.
+    let way_in_rounds = paths.each_ref().map(|p| p.to_upstream.clone());
     let unstolen = steal::unstolen_rounds(&paths.each_ref().map(|p| p.steal.as_slice()));
     let [d_unstolen, v_unstolen] = [&d_rounds, &v_rounds].map(|v| sorted_at(v, &unstolen));
     for path in &mut paths {
         path.sort();
     }
+    let steal_rounds = paths
+        .iter()
+        .zip(&way_in_rounds)
+        .filter(|(p, way_in)| way_in.len() == p.steal.len())
+        .map(|(p, way_in)| steal::stalled_vs_other(way_in, &p.steal, stalled_after(&p.to_upstream)))
+        .collect::<Vec<_>>();
     let [d, r, v] = &paths;
     let rounds = args.rounds;
     rows.push((

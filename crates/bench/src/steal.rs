@@ -60,17 +60,12 @@ impl Ticks {
 }
 
 /// Of rounds in order, with their way-to-the-upstream times `way_in` and steal ticks `steal`:
-/// "stalled a/b, other c/d", the rounds with at least one steal tick among those more than
-/// `stall` over the median, and among the rest.
-pub fn stalled_vs_other(way_in: &[Duration], steal: &[u64], stall: Duration) -> String {
-    let mut sorted = way_in.to_vec();
-    sorted.sort();
-    let Some(&median) = sorted.get(sorted.len() / 2) else {
-        return "n/a".into();
-    };
+/// "stalled a/b, other c/d", the rounds with at least one steal tick among the stalls (over
+/// `stalled_after`) and among the rest.
+pub fn stalled_vs_other(way_in: &[Duration], steal: &[u64], stalled_after: Duration) -> String {
     let (mut stalled, mut stalled_stolen, mut other, mut other_stolen) = (0, 0, 0, 0);
     for (t, s) in way_in.iter().zip(steal) {
-        if *t > median + stall {
+        if *t > stalled_after {
             stalled += 1;
             stalled_stolen += usize::from(*s > 0);
         } else {
